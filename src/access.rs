@@ -1,0 +1,208 @@
+//! Who may do what: actors, roles and the whole permission matrix, in one place.
+//!
+//! Every operation of the library asks [`authorize`] before it changes or reveals
+//! anything; nothing else in the crate decides permissions.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::users::User;
+
+/// The role of a registered user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Buys and holds tickets.
+    User,
+    /// Runs events; may create tiers once an admin has verified them.
+    Promoter,
+    /// Gate staff: checks tickets in at the events they are assigned to.
+    Staff,
+    /// May do everything.
+    Admin,
+}
+
+impl Role {
+    /// The role's name as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Promoter => "promoter",
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Reads a role name (`user`, `promoter`, `staff`, `admin`).
+    pub fn parse(s: &str) -> Result<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "user" => Ok(Role::User),
+            "promoter" => Ok(Role::Promoter),
+            "staff" => Ok(Role::Staff),
+            "admin" => Ok(Role::Admin),
+            other => Err(Error::invalid(
+                "role",
+                format!("'{other}' is not a role; use user, promoter, staff or admin"),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who is acting: the anonymous public or a registered user.
+#[derive(Debug, Clone)]
+pub struct Actor(Who);
+
+#[derive(Debug, Clone)]
+enum Who {
+    Public,
+    User(User),
+}
+
+impl Actor {
+    /// The anonymous public: no `--as`, no `TIX_USER`.
+    pub fn public() -> Actor {
+        Actor(Who::Public)
+    }
+
+    /// A registered user acting as themself.
+    pub fn user(user: User) -> Actor {
+        Actor(Who::User(user))
+    }
+
+    /// The acting user, if a registered one.
+    pub fn as_user(&self) -> Option<&User> {
+        match &self.0 {
+            Who::User(u) => Some(u),
+            Who::Public => None,
+        }
+    }
+
+    fn is_admin(&self) -> bool {
+        self.as_user().is_some_and(|u| u.role == Role::Admin)
+    }
+
+    fn owns(&self, event: &Event) -> bool {
+        self.as_user().is_some_and(|u| u.id == event.owner_id)
+    }
+
+    /// How the actor is named in messages.
+    fn describe(&self) -> String {
+        match &self.0 {
+            Who::Public => "the public (no --as user)".into(),
+            Who::User(u) => format!("{} ({})", u.email, u.role),
+        }
+    }
+}
+
+/// Something an actor wants to do, with the object it is done to.
+#[derive(Debug, Clone, Copy)]
+pub enum Action<'a> {
+    /// Add a user account.
+    AddUser,
+    /// Mark a promoter verified.
+    VerifyUser,
+    /// List every user.
+    ListUsers,
+    /// See one user's account.
+    ShowUser(&'a User),
+    /// Create an event.
+    CreateEvent,
+    /// Find an event in listings (drafts are listed only for their promoter and admins).
+    SeeEvent(&'a Event),
+    /// Publish or cancel an event.
+    ManageEvent(&'a Event),
+    /// Assign or remove gate staff, or list them.
+    ManageStaff(&'a Event),
+    /// Create, update, delete or import tiers.
+    ManageTiers(&'a Event),
+    /// See tiers that are not active.
+    SeeInactiveTiers(&'a Event),
+}
+
+/// Decides whether `actor` may do `action`; the error says who may instead.
+pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    let who = actor.describe();
+    let need_login = |what: &str| {
+        Error::denied(format!(
+            "{what} needs a signed-in user; pass --as EMAIL or set TIX_USER"
+        ))
+    };
+    let user = actor.as_user();
+    match action {
+        Action::AddUser | Action::VerifyUser | Action::ListUsers => {
+            let what = match action {
+                Action::AddUser => "adding users",
+                Action::VerifyUser => "verifying promoters",
+                _ => "listing users",
+            };
+            Err(Error::denied(format!(
+                "only an admin may do {what}; {who} is not one"
+            )))
+        }
+        Action::ShowUser(target) => match user {
+            Some(u) if u.id == target.id => Ok(()),
+            Some(_) => Err(Error::denied(format!(
+                "only an admin or {} themself may see that account",
+                target.email
+            ))),
+            None => Err(need_login("seeing an account")),
+        },
+        Action::CreateEvent => match user {
+            Some(u) if u.role == Role::Promoter => Ok(()),
+            Some(_) => Err(Error::denied(format!(
+                "only promoters and admins may create events; {who} is not one (an admin can add a promoter with `tix user add EMAIL --name NAME --role promoter`)"
+            ))),
+            None => Err(need_login("creating an event")),
+        },
+        Action::SeeEvent(event) => {
+            if event.status != crate::events::EventStatus::Draft || actor.owns(event) {
+                Ok(())
+            } else {
+                Err(Error::denied(format!(
+                    "event {} is a draft; only its promoter ({}) or an admin may see it",
+                    event.id, event.owner_email
+                )))
+            }
+        }
+        Action::ManageEvent(event)
+        | Action::ManageStaff(event)
+        | Action::SeeInactiveTiers(event) => owner_only(actor, event, user.is_some(), &who),
+        Action::ManageTiers(event) => {
+            owner_only(actor, event, user.is_some(), &who)?;
+            match user {
+                Some(u) if !u.verified => Err(Error::denied(format!(
+                    "promoter {} is not verified yet; an admin must run `tix user verify {}` before they may create or change tiers",
+                    u.email, u.email
+                ))),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+fn owner_only(actor: &Actor, event: &Event, signed_in: bool, who: &str) -> Result<()> {
+    if actor.owns(event) {
+        return Ok(());
+    }
+    let base = format!(
+        "only the promoter who owns event {} ({}) or an admin may do this",
+        event.id, event.owner_email
+    );
+    if signed_in {
+        Err(Error::denied(format!("{base}; you are acting as {who}")))
+    } else {
+        Err(Error::denied(format!(
+            "{base}; pass --as EMAIL or set TIX_USER"
+        )))
+    }
+}

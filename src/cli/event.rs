@@ -1,0 +1,185 @@
+//! `tix event …`.
+
+use clap::{Args, Subcommand};
+use comfy_table::{Cell, Color};
+
+use super::Ctx;
+use super::render::{ListRow, Render, Style, emit, fields};
+use crate::events::{self, Event, EventStatus, NewEvent};
+use crate::time::rfc3339;
+
+/// Arguments of `tix event create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The title buyers see
+    #[arg(long)]
+    pub title: String,
+    /// Start: RFC 3339, or 'YYYY-MM-DD HH:MM' in the event's time zone
+    #[arg(long, value_name = "TIME")]
+    pub starts_at: String,
+    /// End, after the start
+    #[arg(long, value_name = "TIME")]
+    pub ends_at: Option<String>,
+    /// Where it happens
+    #[arg(long)]
+    pub venue: Option<String>,
+    /// IANA time zone, e.g. Europe/Berlin [default: UTC]
+    #[arg(long, value_name = "TZ")]
+    pub timezone: Option<String>,
+    /// ISO 4217 currency of its prices [default: EUR]
+    #[arg(long, value_name = "CUR", env = "TIX_CURRENCY")]
+    pub currency: Option<String>,
+}
+
+/// `tix event` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EventCmd {
+    /// Create a draft event that you own (promoter or admin)
+    Create(CreateArgs),
+    /// List the events you can see, soonest first
+    List,
+    /// Show one event
+    Show {
+        /// The event's id
+        id: i64,
+    },
+    /// Publish a draft event, putting its tiers on sale (its promoter or an admin)
+    Publish {
+        /// The event's id
+        id: i64,
+    },
+    /// Cancel an event (its promoter or an admin); asks for confirmation
+    Cancel {
+        /// The event's id
+        id: i64,
+    },
+    /// Gate staff of an event
+    #[command(subcommand)]
+    Staff(StaffCmd),
+}
+
+/// `tix event staff` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StaffCmd {
+    /// Assign a staff account to check tickets in at the event
+    Add {
+        /// The event's id
+        event_id: i64,
+        /// The staff member's email
+        email: String,
+    },
+    /// Remove a staff account from the event
+    Remove {
+        /// The event's id
+        event_id: i64,
+        /// The staff member's email
+        email: String,
+    },
+    /// List the event's staff
+    List {
+        /// The event's id
+        event_id: i64,
+    },
+}
+
+/// Runs a `tix event` subcommand.
+pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
+    let (mut store, actor) = ctx.session()?;
+    match cmd {
+        EventCmd::Create(a) => {
+            let new = NewEvent {
+                title: a.title,
+                starts_at: a.starts_at,
+                ends_at: a.ends_at,
+                venue: a.venue,
+                timezone: a.timezone,
+                currency: a.currency,
+            };
+            emit(ctx, &events::create(&mut store, &actor, &new)?)
+        }
+        EventCmd::List => emit(ctx, &events::list(&store, &actor)?),
+        EventCmd::Show { id } => emit(ctx, &events::show(&store, id)?),
+        EventCmd::Publish { id } => emit(ctx, &events::publish(&mut store, &actor, id)?),
+        EventCmd::Cancel { id } => {
+            let event = events::cancel(&mut store, &actor, id, |e| {
+                ctx.confirm(&format!("Cancel event {} \"{}\"?", e.id, e.title))
+            })?;
+            emit(ctx, &event)
+        }
+        EventCmd::Staff(StaffCmd::Add { event_id, email }) => emit(
+            ctx,
+            &events::add_staff(&mut store, &actor, event_id, &email)?,
+        ),
+        EventCmd::Staff(StaffCmd::Remove { event_id, email }) => emit(
+            ctx,
+            &events::remove_staff(&mut store, &actor, event_id, &email)?,
+        ),
+        EventCmd::Staff(StaffCmd::List { event_id }) => {
+            emit(ctx, &events::list_staff(&store, &actor, event_id)?)
+        }
+    }
+}
+
+fn status_cell(style: &Style, status: EventStatus) -> Cell {
+    let color = match status {
+        EventStatus::Draft => Color::Yellow,
+        EventStatus::Published => Color::Green,
+        EventStatus::Cancelled => Color::Red,
+        EventStatus::Completed => Color::DarkGrey,
+    };
+    style.cell(status, color)
+}
+
+impl Render for Event {
+    fn human(&self, style: &Style) -> String {
+        let z = self.timezone;
+        fields(
+            style,
+            Some(format!("Event {}: {}", self.id, self.title)),
+            vec![
+                ("Status", self.status.to_string()),
+                (
+                    "Starts",
+                    format!("{}  ({})", z.human(self.starts_at), rfc3339(self.starts_at)),
+                ),
+                (
+                    "Ends",
+                    self.ends_at
+                        .map_or("-".into(), |t| format!("{}  ({})", z.human(t), rfc3339(t))),
+                ),
+                ("Venue", self.venue.clone().unwrap_or_else(|| "-".into())),
+                ("Time zone", z.name().to_string()),
+                ("Currency", self.currency.to_string()),
+                ("Owner", self.owner_email.clone()),
+                ("Created", rfc3339(self.created_at)),
+            ],
+        )
+    }
+
+    fn quiet(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl ListRow for Event {
+    const HEADERS: &'static [&'static str] = &[
+        "ID", "Title", "Status", "Starts", "Venue", "Currency", "Owner",
+    ];
+    const EMPTY: &'static str = "No events.";
+
+    fn cells(&self, style: &Style) -> Vec<Cell> {
+        vec![
+            Cell::new(self.id),
+            Cell::new(&self.title),
+            status_cell(style, self.status),
+            Cell::new(self.timezone.human(self.starts_at)),
+            Cell::new(self.venue.as_deref().unwrap_or("-")),
+            Cell::new(self.currency),
+            Cell::new(&self.owner_email),
+        ]
+    }
+
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}

@@ -1,0 +1,207 @@
+//! Turning results into output: tables and plain text for people, JSON for scripts, and
+//! the one-line errors of the contract. The only module besides `main.rs` that prints.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use comfy_table::{Cell, Color, ContentArrangement, LineStyle, Table, TableStyle, presets};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::error::Error;
+
+/// How human output may look on this stdout.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Colour is allowed: stdout is a terminal and `NO_COLOR` is unset.
+    pub color: bool,
+}
+
+impl Style {
+    fn detect() -> Style {
+        Style {
+            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
+    /// A cell in `color`, when colour is allowed.
+    pub fn cell(&self, text: impl ToString, color: Color) -> Cell {
+        let cell = Cell::new(text.to_string());
+        if self.color { cell.fg(color) } else { cell }
+    }
+}
+
+/// A value a command returns: JSON via serde, text for people, and its essential part
+/// for `--quiet`.
+pub trait Render: Serialize {
+    /// Text for people.
+    fn human(&self, style: &Style) -> String;
+    /// The essential result, for `--quiet` (usually an id).
+    fn quiet(&self) -> String;
+}
+
+/// A value shown as one row of a list table.
+pub trait ListRow: Serialize {
+    /// Column headers.
+    const HEADERS: &'static [&'static str];
+    /// What an empty list says.
+    const EMPTY: &'static str;
+    /// The row's cells, in header order.
+    fn cells(&self, style: &Style) -> Vec<Cell>;
+    /// The row's key, for `--quiet`.
+    fn key(&self) -> String;
+}
+
+impl<T: ListRow> Render for Vec<T> {
+    fn human(&self, style: &Style) -> String {
+        if self.is_empty() {
+            return T::EMPTY.to_string();
+        }
+        let mut table = new_table(style);
+        table.load_style(LIST_STYLE);
+        table.set_header(T::HEADERS.iter().map(|h| Cell::new(*h)));
+        for item in self {
+            table.add_row(item.cells(style));
+        }
+        trimmed(&table)
+    }
+
+    fn quiet(&self) -> String {
+        self.iter().map(ListRow::key).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// Lists: aligned columns under one rule below the header.
+const LIST_STYLE: TableStyle =
+    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
+
+/// The table's text without the padding comfy-table leaves at line ends.
+fn trimmed(table: &Table) -> String {
+    table
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn new_table(style: &Style) -> Table {
+    let mut table = Table::new();
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
+/// A two-column "field: value" block for one object.
+pub fn fields(style: &Style, title: Option<String>, rows: Vec<(&str, String)>) -> String {
+    let mut table = new_table(style);
+    table.load_style(presets::NOTHING);
+    for (k, v) in rows {
+        table.add_row(vec![
+            style.cell(format!("{k}:"), Color::DarkGrey),
+            Cell::new(v),
+        ]);
+    }
+    let body = trimmed(&table);
+    match title {
+        Some(t) => format!("{t}\n{body}"),
+        None => body,
+    }
+}
+
+/// Shows yes/no for a flag.
+pub fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// Prints a command's result in the form the flags ask for.
+pub fn emit<T: Render + ?Sized>(ctx: &Ctx, value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if ctx.json {
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)?;
+    } else if ctx.quiet {
+        let q = value.quiet();
+        if !q.is_empty() {
+            writeln!(out, "{q}")?;
+        }
+    } else {
+        writeln!(out, "{}", value.human(&Style::detect()))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints a note for people on stderr (never in `--json` or `--quiet` mode).
+pub fn note(ctx: &Ctx, text: &str) {
+    if !ctx.json && !ctx.quiet {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+}
+
+/// Whether an error is stdout closing under us (`tix … | head`), which is no failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
+
+fn error_prefix() -> &'static str {
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        "\x1b[1;31merror:\x1b[0m"
+    } else {
+        "error:"
+    }
+}
+
+fn json_error(code: &str, message: &str) {
+    let doc = serde_json::json!({ "error": { "code": code, "message": message } });
+    let _ = writeln!(std::io::stdout().lock(), "{doc:#}");
+}
+
+/// Reports a failed command: `error: …` on stderr, and with `--json` the error object
+/// on stdout.
+pub fn report_error(err: &anyhow::Error, json: bool) {
+    let (code, message) = match err.downcast_ref::<Error>() {
+        Some(e) => (e.kind().code(), e.to_string()),
+        None => ("internal", format!("{err:#}")),
+    };
+    let message = message.replace('\n', " ");
+    let _ = writeln!(std::io::stderr().lock(), "{} {message}", error_prefix());
+    if json {
+        json_error(code, &message);
+    }
+}
+
+/// Handles a command line clap could not parse (or `--help`/`--version`), with clap's own
+/// message and exit code, plus the JSON error object when `--json` was given.
+pub fn clap_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as K;
+    if matches!(
+        e.kind(),
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(e.exit_code() as u8);
+    }
+    let _ = e.print();
+    if std::env::args_os().any(|a| a == "--json") {
+        let text = e.render().to_string();
+        let first = text
+            .lines()
+            .next()
+            .unwrap_or("invalid command line")
+            .trim_start_matches("error:")
+            .trim();
+        json_error("usage", first);
+    }
+    ExitCode::from(e.exit_code() as u8)
+}

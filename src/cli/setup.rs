@@ -1,0 +1,154 @@
+//! `tix init` and `tix demo`.
+
+use clap::Args;
+
+use super::Ctx;
+use super::render::{Render, Style, emit, fields, yes_no};
+use crate::demo::{self, DemoReport};
+use crate::time::rfc3339;
+use crate::users::{self, InitReport};
+
+/// Arguments of `tix init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Email of the first admin (created if the database has no admin yet)
+    #[arg(long, value_name = "EMAIL")]
+    pub admin: Option<String>,
+    /// The admin's name [default: the part of the email before @]
+    #[arg(long, value_name = "NAME", requires = "admin")]
+    pub name: Option<String>,
+}
+
+/// `tix init`.
+pub fn init(ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
+    let mut store = ctx.open(true)?;
+    let admin = args.admin.as_deref().map(|e| (e, args.name.as_deref()));
+    let report = users::init(&mut store, admin)?;
+    emit(ctx, &report)
+}
+
+impl Render for InitReport {
+    fn human(&self, style: &Style) -> String {
+        let what = if self.created {
+            "Created the tix database"
+        } else {
+            "The tix database is ready"
+        };
+        let mut rows = vec![
+            ("Database", self.database.clone()),
+            ("Schema", format!("version {}", self.schema_version)),
+        ];
+        if let Some(a) = &self.admin {
+            let how = if self.admin_created {
+                "created"
+            } else {
+                "already there"
+            };
+            rows.push(("Admin", format!("{} ({how})", a.email)));
+        }
+        let mut text = fields(style, Some(format!("{what}.")), rows);
+        if let Some(a) = &self.admin {
+            text.push_str(&format!(
+                "\n\nNext: act as the admin with --as {0} (or TIX_USER={0}), e.g.\n  tix --as {0} user add promoter@example.com --name \"Pat\" --role promoter",
+                a.email
+            ));
+        }
+        text
+    }
+
+    fn quiet(&self) -> String {
+        self.database.clone()
+    }
+}
+
+/// `tix demo`.
+pub fn demo(ctx: &Ctx) -> anyhow::Result<()> {
+    let mut store = ctx.open(true)?;
+    let report = demo::run(&mut store)?;
+    emit(ctx, &report)
+}
+
+impl Render for DemoReport {
+    fn human(&self, style: &Style) -> String {
+        let head = if self.already_present {
+            "The demo data is already in this database; nothing was added."
+        } else {
+            "Demo data created."
+        };
+        let db = format!("--db '{}' ", self.database.replace('\'', "'\\''"));
+        let f = &self.festival;
+        let mut tiers = String::new();
+        for t in &self.tiers {
+            let a = crate::tiers::availability_at(t, f, crate::time::now());
+            tiers.push_str(&format!(
+                "\n  tier {:<3} {:<18} {:>8} {}  {}",
+                t.id,
+                t.name,
+                t.price(),
+                t.currency,
+                a.message
+            ));
+        }
+        let people = fields(
+            style,
+            None,
+            vec![
+                (
+                    "admin",
+                    format!("{} ({})", self.admin.email, self.admin.name),
+                ),
+                (
+                    "promoter",
+                    format!(
+                        "{} (verified: {})",
+                        self.promoter.email,
+                        yes_no(self.promoter.verified)
+                    ),
+                ),
+                ("buyer", self.buyer.email.clone()),
+            ],
+        );
+        let p = &self.promoter.email;
+        let vip = self.tiers.last().map_or(0, |t| t.id);
+        let d = &self.draft_event;
+        let next = [
+            format!("tix {db}event list"),
+            format!("tix {db}tier list {}", f.id),
+            format!("tix {db}tier availability {vip}"),
+            format!(
+                "tix {db}--as {p} tier create {} --name \"Late Night Pass\" --price 35 --quantity 300 --max-purchase 6",
+                f.id
+            ),
+            format!("tix {db}--as {p} tier update {vip} --quantity 120"),
+            format!(
+                "tix {db}--as {p} tier list {} --include-inactive --json",
+                f.id
+            ),
+            format!(
+                "tix {db}--as {p} tier import {} examples/festival-tiers.csv --dry-run",
+                d.id
+            ),
+            format!("tix {db}--as {p} event publish {}", d.id),
+        ];
+        format!(
+            "{head}\n\nDatabase: {}\n\nPeople:\n{people}\n\n\
+             Event {} \"{}\" ({}, {}, starts {} / {}){tiers}\n\n\
+             Event {} \"{}\" is still a draft.\n\n\
+             Try next (from a checkout, `cargo run --release --` stands for `tix`):\n  {}",
+            self.database,
+            f.id,
+            f.title,
+            f.status,
+            f.venue.as_deref().unwrap_or("-"),
+            f.timezone.human(f.starts_at),
+            rfc3339(f.starts_at),
+            d.id,
+            d.title,
+            next.join("\n  "),
+        )
+    }
+
+    fn quiet(&self) -> String {
+        self.database.clone()
+    }
+}

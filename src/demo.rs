@@ -1,0 +1,184 @@
+//! `tix demo`: a small, realistic data set to try tix on.
+
+use chrono::{Duration, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::access::Role;
+use crate::codes::EventKeys;
+use crate::error::Result;
+use crate::events::{self, Event};
+use crate::money::Currency;
+use crate::store::Store;
+use crate::tiers::{self, Tier, TierFields};
+use crate::time::Zone;
+use crate::users::{self, User};
+
+/// The demo admin's email.
+pub const ADMIN_EMAIL: &str = "admin@demo.tix";
+/// The demo promoter's email.
+pub const PROMOTER_EMAIL: &str = "promoter@demo.tix";
+/// The demo buyer's email.
+pub const BUYER_EMAIL: &str = "fan@demo.tix";
+const FESTIVAL_TITLE: &str = "Northern Lights Festival";
+const DRAFT_TITLE: &str = "Winter Warehouse Night";
+
+/// What `tix demo` made (or found from an earlier run).
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    /// The database file.
+    pub database: String,
+    /// True if the demo data was already there and nothing was added.
+    pub already_present: bool,
+    /// The demo admin.
+    pub admin: User,
+    /// The verified demo promoter who owns both events.
+    pub promoter: User,
+    /// A plain user to buy tickets as.
+    pub buyer: User,
+    /// The published festival.
+    pub festival: Event,
+    /// Its tiers: Early Bird (sales over), General Admission, VIP (approval, max 4).
+    pub tiers: Vec<Tier>,
+    /// A draft event still being set up.
+    pub draft_event: Event,
+    /// Its tiers.
+    pub draft_tiers: Vec<Tier>,
+}
+
+/// Fills the database with the demo data set, once: a second run finds it and adds nothing.
+pub fn run(store: &mut Store) -> Result<DemoReport> {
+    let database = store.path().display().to_string();
+    store.write(|tx| {
+        let admin = ensure_user(tx, ADMIN_EMAIL, "Ada Admin", Role::Admin)?;
+        let promoter = ensure_user(tx, PROMOTER_EMAIL, "Pia Promoter", Role::Promoter)?;
+        let promoter = users::verify_in(tx, &promoter.email)?;
+        let buyer = ensure_user(tx, BUYER_EMAIL, "Finn Fan", Role::User)?;
+        let existing = |title: &str| -> Result<Option<Event>> {
+            let id: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM events WHERE owner_id = ?1 AND title = ?2 ORDER BY id LIMIT 1",
+                    rusqlite::params![promoter.id, title],
+                    |r| r.get(0),
+                )
+                .ok();
+            id.map(|id| events::get(tx, id)).transpose()
+        };
+        if let (Some(festival), Some(draft_event)) = (existing(FESTIVAL_TITLE)?, existing(DRAFT_TITLE)?) {
+            let tiers = tiers_of(tx, festival.id)?;
+            let draft_tiers = tiers_of(tx, draft_event.id)?;
+            return Ok(DemoReport {
+                database: database.clone(),
+                already_present: true,
+                admin,
+                promoter,
+                buyer,
+                festival,
+                tiers,
+                draft_event,
+                draft_tiers,
+            });
+        }
+
+        let zone = Zone::parse("Europe/Berlin")?;
+        let now = Utc::now();
+        let day = |offset: i64, hm: &str| {
+            format!("{} {hm}", (now + Duration::days(offset)).format("%Y-%m-%d"))
+        };
+        let make_event = |title: &str, venue: &str, start: String, end: String| -> Result<Event> {
+            events::insert(
+                tx,
+                &promoter,
+                title,
+                zone.parse_time("starts_at", &start)?,
+                Some(zone.parse_time("ends_at", &end)?),
+                Some(venue),
+                zone,
+                Currency::EUR,
+                &EventKeys::generate()?,
+            )
+        };
+        let festival = make_event(FESTIVAL_TITLE, "Tempelhof Field, Berlin", day(120, "14:00"), day(122, "23:00"))?;
+        tx.execute("UPDATE events SET status = 'published' WHERE id = ?1", [festival.id])?;
+        let festival = events::get(tx, festival.id)?;
+        let tier = |name: &str, price: &str, quantity: i64| TierFields {
+            name: Some(name.into()),
+            price: Some(price.into()),
+            quantity: Some(quantity),
+            ..TierFields::default()
+        };
+        let tiers = vec![
+            tiers::create_in(tx, &festival, &TierFields {
+                description: Some("The first 500 tickets, for the fastest fans.".into()),
+                sale_start: Some(day(-60, "10:00")),
+                sale_end: Some(day(-7, "10:00")),
+                ..tier("Early Bird", "49.00", 500)
+            })?,
+            tiers::create_in(tx, &festival, &TierFields {
+                description: Some("Three days on all stages.".into()),
+                sale_start: Some(day(-7, "10:00")),
+                sale_end: Some(day(120, "12:00")),
+                ..tier("General Admission", "89.50", 5000)
+            })?,
+            tiers::create_in(tx, &festival, &TierFields {
+                description: Some("Lounge, fast lane and a festival shirt. Orders are approved by the promoter.".into()),
+                max_purchase: Some(4),
+                requires_approval: Some(true),
+                transferable: Some(false),
+                ..tier("VIP Access", "199.99", 100)
+            })?,
+        ];
+        let draft_event = make_event(DRAFT_TITLE, "Halle 7, Leipzig", day(45, "22:00"), day(46, "06:00"))?;
+        let draft_tiers = vec![tiers::create_in(tx, &draft_event, &tier("Night Ticket", "25", 800))?];
+        Ok(DemoReport {
+            database: database.clone(),
+            already_present: false,
+            admin,
+            promoter,
+            buyer,
+            festival,
+            tiers,
+            draft_event,
+            draft_tiers,
+        })
+    })
+}
+
+fn ensure_user(conn: &Connection, email: &str, name: &str, role: Role) -> Result<User> {
+    match users::find(conn, email)? {
+        Some(u) => Ok(u),
+        None => users::create_in(conn, email, name, role),
+    }
+}
+
+fn tiers_of(conn: &Connection, event_id: i64) -> Result<Vec<Tier>> {
+    let mut stmt =
+        conn.prepare("SELECT id FROM tiers WHERE event_id = ?1 ORDER BY position, id")?;
+    let ids = stmt
+        .query_map([event_id], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    ids.into_iter().map(|id| tiers::get(conn, id)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_is_idempotent() {
+        let mut s = Store::open_in_memory().unwrap();
+        let first = run(&mut s).unwrap();
+        assert!(!first.already_present);
+        assert_eq!(first.tiers.len(), 3);
+        let second = run(&mut s).unwrap();
+        assert!(second.already_present);
+        assert_eq!(second.festival.id, first.festival.id);
+        let now = crate::time::now();
+        let avail: Vec<bool> = first
+            .tiers
+            .iter()
+            .map(|t| tiers::availability_at(t, &first.festival, now).can_purchase)
+            .collect();
+        assert_eq!(avail, vec![false, true, true]);
+    }
+}

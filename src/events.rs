@@ -1,0 +1,405 @@
+//! Events: creation with their own signing keys, listing, publishing, cancelling, and
+//! the gate staff assigned to them.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::access::{Action, Actor, Role, authorize};
+use crate::codes;
+use crate::error::{Error, Result};
+use crate::money::Currency;
+use crate::store::Store;
+use crate::time::{self, Timestamp, Zone};
+use crate::users::{self, User};
+
+/// Where an event is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    /// Being set up; visible to its promoter and admins only; nothing on sale.
+    Draft,
+    /// Public; tiers may be on sale.
+    Published,
+    /// Called off.
+    Cancelled,
+    /// Over.
+    Completed,
+}
+
+impl EventStatus {
+    /// The status as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Draft => "draft",
+            EventStatus::Published => "published",
+            EventStatus::Cancelled => "cancelled",
+            EventStatus::Completed => "completed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<EventStatus> {
+        match s {
+            "draft" => Ok(EventStatus::Draft),
+            "published" => Ok(EventStatus::Published),
+            "cancelled" => Ok(EventStatus::Cancelled),
+            "completed" => Ok(EventStatus::Completed),
+            other => Err(Error::Corrupt(format!("unknown event status '{other}'"))),
+        }
+    }
+}
+
+impl std::fmt::Display for EventStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An event, as the contract shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// Numeric id.
+    pub id: i64,
+    /// Title shown to buyers.
+    pub title: String,
+    /// Where the event is in its life.
+    pub status: EventStatus,
+    /// When it starts.
+    #[serde(with = "time::serde_ts")]
+    pub starts_at: Timestamp,
+    /// When it ends, if known.
+    #[serde(with = "time::serde_ts::option")]
+    pub ends_at: Option<Timestamp>,
+    /// Where it happens.
+    pub venue: Option<String>,
+    /// The IANA zone local times of this event are read and shown in.
+    pub timezone: Zone,
+    /// The currency of all its prices.
+    pub currency: Currency,
+    /// The owning promoter's user id.
+    #[serde(skip)]
+    pub owner_id: i64,
+    /// The owning promoter's email.
+    pub owner_email: String,
+    /// When it was created.
+    #[serde(with = "time::serde_ts")]
+    pub created_at: Timestamp,
+}
+
+const EVENT_COLUMNS: &str = "e.id, e.title, e.status, e.starts_at, e.ends_at, e.venue, e.timezone, \
+     e.currency, e.owner_id, u.email, e.created_at";
+const EVENT_FROM: &str = "events e JOIN users u ON u.id = e.owner_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    let corrupt = |i: usize, e: Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let status: String = r.get(2)?;
+    let tz: String = r.get(6)?;
+    let cur: String = r.get(7)?;
+    Ok(Event {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        status: EventStatus::parse(&status).map_err(|e| corrupt(2, e))?,
+        starts_at: r.get(3)?,
+        ends_at: r.get(4)?,
+        venue: r.get(5)?,
+        timezone: Zone::parse(&tz).map_err(|e| corrupt(6, e))?,
+        currency: Currency::parse(&cur).map_err(|e| corrupt(7, e))?,
+        owner_id: r.get(8)?,
+        owner_email: r.get(9)?,
+        created_at: r.get(10)?,
+    })
+}
+
+/// Loads an event by id, or fails with not-found.
+pub fn get(conn: &Connection, id: i64) -> Result<Event> {
+    conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} WHERE e.id = ?1"
+    ))?
+    .query_row([id], from_row)
+    .optional()?
+    .ok_or_else(|| {
+        Error::not_found_hint("event", id, "`tix event list` shows the events you can see")
+    })
+}
+
+/// What is needed to create an event; times are read in `timezone`.
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent {
+    /// Title, 1 to 200 characters.
+    pub title: String,
+    /// Start time as typed by the user.
+    pub starts_at: String,
+    /// End time as typed by the user.
+    pub ends_at: Option<String>,
+    /// Venue.
+    pub venue: Option<String>,
+    /// IANA zone name; UTC if absent.
+    pub timezone: Option<String>,
+    /// ISO 4217 code; EUR if absent.
+    pub currency: Option<String>,
+}
+
+/// Checks a short text field: trimmed, not blank, at most `max` characters.
+pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::invalid(field, format!("the {field} is empty")));
+    }
+    if v.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("the {field} is longer than {max} characters"),
+        ));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid(
+            field,
+            format!("the {field} contains control characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// Creates a draft event owned by the actor (a promoter or an admin), with a fresh
+/// Ed25519 key pair for its ticket codes.
+pub fn create(store: &mut Store, actor: &Actor, new: &NewEvent) -> Result<Event> {
+    authorize(actor, Action::CreateEvent)?;
+    let owner = actor.as_user().cloned();
+    let title = check_text("title", &new.title, 200)?;
+    let venue = new
+        .venue
+        .as_deref()
+        .map(|v| check_text("venue", v, 200))
+        .transpose()?;
+    let zone = match &new.timezone {
+        Some(tz) => Zone::parse(tz)?,
+        None => Zone::UTC,
+    };
+    let currency = match &new.currency {
+        Some(c) => Currency::parse(c)?,
+        None => Currency::EUR,
+    };
+    let starts_at = zone.parse_time("starts_at", &new.starts_at)?;
+    let ends_at = new
+        .ends_at
+        .as_deref()
+        .map(|t| zone.parse_time("ends_at", t))
+        .transpose()?;
+    if let Some(end) = ends_at
+        && end <= starts_at
+    {
+        return Err(Error::rule(format!(
+            "ends_at ({}) is not after starts_at ({}); an event must end after it starts",
+            zone.human(end),
+            zone.human(starts_at)
+        )));
+    }
+    let keys = codes::EventKeys::generate()?;
+    store.write(|tx| {
+        let owner = match owner {
+            Some(o) => o,
+            None => return Err(Error::denied("events need an owner; pass --as EMAIL")),
+        };
+        insert(
+            tx,
+            &owner,
+            &title,
+            starts_at,
+            ends_at,
+            venue.as_deref(),
+            zone,
+            currency,
+            &keys,
+        )
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert(
+    conn: &Connection,
+    owner: &User,
+    title: &str,
+    starts_at: Timestamp,
+    ends_at: Option<Timestamp>,
+    venue: Option<&str>,
+    zone: Zone,
+    currency: Currency,
+    keys: &codes::EventKeys,
+) -> Result<Event> {
+    let now = time::now();
+    conn.prepare_cached(
+        "INSERT INTO events (title, status, starts_at, ends_at, venue, timezone, currency, owner_id,
+                             signing_key, verify_key, created_at, updated_at)
+         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+    )?
+    .execute(params![
+        title,
+        starts_at,
+        ends_at,
+        venue,
+        zone.name(),
+        currency.code(),
+        owner.id,
+        keys.secret_bytes(),
+        keys.public_bytes(),
+        now
+    ])?;
+    get(conn, conn.last_insert_rowid())
+}
+
+/// The events the actor may see, soonest first: everyone sees published, cancelled and
+/// completed events; promoters also their own drafts; admins everything.
+pub fn list(store: &Store, actor: &Actor) -> Result<Vec<Event>> {
+    store.read(|c| {
+        let mut stmt = c.prepare(&format!(
+            "SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} ORDER BY e.starts_at, e.id"
+        ))?;
+        let rows = stmt.query_map([], from_row)?;
+        let mut out = Vec::new();
+        for event in rows {
+            let event = event?;
+            if authorize(actor, Action::SeeEvent(&event)).is_ok() {
+                out.push(event);
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// One event. Anyone who knows its id may see it, drafts too: drafts are unlisted for
+/// the public, not secret (their tiers and availability are public as well).
+pub fn show(store: &Store, id: i64) -> Result<Event> {
+    store.read(|c| get(c, id))
+}
+
+fn set_status(conn: &Connection, event: &mut Event, status: EventStatus) -> Result<()> {
+    conn.execute(
+        "UPDATE events SET status = ?1, updated_at = ?2 WHERE id = ?3",
+        params![status.as_str(), time::now(), event.id],
+    )?;
+    event.status = status;
+    Ok(())
+}
+
+/// Publishes a draft event, putting its active tiers on sale within their windows.
+/// Publishing a published event changes nothing.
+pub fn publish(store: &mut Store, actor: &Actor, id: i64) -> Result<Event> {
+    store.write(|tx| {
+        let mut event = get(tx, id)?;
+        authorize(actor, Action::ManageEvent(&event))?;
+        match event.status {
+            EventStatus::Draft => set_status(tx, &mut event, EventStatus::Published)?,
+            EventStatus::Published => {}
+            EventStatus::Cancelled | EventStatus::Completed => {
+                return Err(Error::rule(format!(
+                    "event {id} is {}; only a draft event can be published",
+                    event.status
+                )));
+            }
+        }
+        Ok(event)
+    })
+}
+
+/// Cancels an event after `confirm` agrees. Cancelling a cancelled event changes nothing.
+pub fn cancel(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    confirm: impl FnOnce(&Event) -> Result<()>,
+) -> Result<Event> {
+    let check = |event: &Event| -> Result<bool> {
+        authorize(actor, Action::ManageEvent(event))?;
+        match event.status {
+            EventStatus::Draft | EventStatus::Published => Ok(true),
+            EventStatus::Cancelled => Ok(false),
+            EventStatus::Completed => Err(Error::rule(format!(
+                "event {id} is completed; a completed event cannot be cancelled"
+            ))),
+        }
+    };
+    let event = show(store, id)?;
+    if !check(&event)? {
+        return Ok(event);
+    }
+    confirm(&event)?;
+    store.write(|tx| {
+        let mut event = get(tx, id)?;
+        if check(&event)? {
+            set_status(tx, &mut event, EventStatus::Cancelled)?;
+        }
+        Ok(event)
+    })
+}
+
+/// Assigns a staff account to check tickets in at an event (its promoter or an admin).
+pub fn add_staff(
+    store: &mut Store,
+    actor: &Actor,
+    event_id: i64,
+    email: &str,
+) -> Result<Vec<User>> {
+    store.write(|tx| {
+        let event = get(tx, event_id)?;
+        authorize(actor, Action::ManageStaff(&event))?;
+        let user = users::get(tx, email)?;
+        if user.role != Role::Staff {
+            return Err(Error::rule(format!(
+                "{} is a {}, not staff; only staff accounts are assigned to gates (an admin can add one with `tix user add EMAIL --name NAME --role staff`)",
+                user.email, user.role
+            )));
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO event_staff (event_id, user_id, created_at) VALUES (?1, ?2, ?3)",
+            params![event.id, user.id, time::now()],
+        )?;
+        staff_of(tx, event.id)
+    })
+}
+
+/// Removes a staff account from an event (its promoter or an admin).
+pub fn remove_staff(
+    store: &mut Store,
+    actor: &Actor,
+    event_id: i64,
+    email: &str,
+) -> Result<Vec<User>> {
+    store.write(|tx| {
+        let event = get(tx, event_id)?;
+        authorize(actor, Action::ManageStaff(&event))?;
+        let user = users::get(tx, email)?;
+        let n = tx.execute(
+            "DELETE FROM event_staff WHERE event_id = ?1 AND user_id = ?2",
+            params![event.id, user.id],
+        )?;
+        if n == 0 {
+            return Err(Error::not_found_hint(
+                "staff assignment",
+                format!("of {} to event {}", user.email, event.id),
+                format!("`tix event staff list {}` shows who is assigned", event.id),
+            ));
+        }
+        staff_of(tx, event.id)
+    })
+}
+
+/// The staff assigned to an event (its promoter or an admin).
+pub fn list_staff(store: &Store, actor: &Actor, event_id: i64) -> Result<Vec<User>> {
+    store.read(|c| {
+        let event = get(c, event_id)?;
+        authorize(actor, Action::ManageStaff(&event))?;
+        staff_of(c, event.id)
+    })
+}
+
+fn staff_of(conn: &Connection, event_id: i64) -> Result<Vec<User>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.email FROM event_staff s JOIN users u ON u.id = s.user_id
+         WHERE s.event_id = ?1 ORDER BY u.email",
+    )?;
+    let emails = stmt
+        .query_map([event_id], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    emails.iter().map(|e| users::get(conn, e)).collect()
+}

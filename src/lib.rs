@@ -1,0 +1,29 @@
+//! tix: event ticketing from a terminal, on one local SQLite file.
+//!
+//! The library holds every rule and query; the `tix` binary is a thin shell over it.
+//! Operations take an [`Actor`] and plain typed arguments, check permissions through
+//! [`access`], do their work inside one transaction of the [`Store`], and return typed
+//! values that the command line renders as a table or JSON. Nothing below [`cli`]
+//! prints, reads the environment or exits.
+
+pub mod access;
+pub mod cli;
+pub mod codes;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod import;
+pub mod money;
+pub mod store;
+pub mod tiers;
+pub mod time;
+pub mod users;
+
+pub use access::{Actor, Role};
+pub use error::{Error, ErrorKind, Result};
+pub use events::{Event, EventStatus, NewEvent};
+pub use money::Currency;
+pub use store::{OpenMode, Store};
+pub use tiers::{Availability, Tier, TierFields};
+pub use time::Zone;
+pub use users::User;

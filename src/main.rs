@@ -1,0 +1,26 @@
+//! The `tix` binary: parse the command line, run it through the library, and map the
+//! outcome to the exit codes of the contract.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tix::cli::{self, Cli};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return cli::clap_error(e),
+    };
+    let json = cli.json;
+    match cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            cli::report_error(&err, json);
+            let code = err
+                .downcast_ref::<tix::Error>()
+                .map_or(1, |e| e.kind().exit_code());
+            ExitCode::from(code as u8)
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! People: accounts, roles, verification, and setting up a new database.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::access::{Action, Actor, Role, authorize};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::time::{self, Timestamp};
+
+/// A registered user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Internal row id (not part of the JSON surface).
+    #[serde(skip)]
+    pub id: i64,
+    /// Unique, stored in lower case.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// For promoters: whether an admin has verified them. Admins are always verified.
+    pub verified: bool,
+    /// When the account was made.
+    #[serde(with = "time::serde_ts")]
+    pub created_at: Timestamp,
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, verified, created_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(3)?;
+    Ok(User {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::User),
+        verified: r.get(4)?,
+        created_at: r.get(5)?,
+    })
+}
+
+/// Normalises and checks an email address: trimmed, lower case, one `@` with text on
+/// both sides and a dot in the domain, no spaces, at most 254 characters.
+pub fn normalize_email(email: &str) -> Result<String> {
+    let e = email.trim().to_lowercase();
+    let bad = |why: &str| {
+        Error::invalid(
+            "email",
+            format!("'{email}' {why}; give an address like ana@example.com"),
+        )
+    };
+    if e.is_empty() {
+        return Err(bad("is empty"));
+    }
+    if e.chars().count() > 254 {
+        return Err(bad("is longer than 254 characters"));
+    }
+    if e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("contains spaces"));
+    }
+    match e.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.') =>
+        {
+            Ok(e)
+        }
+        _ => Err(bad("is not an email address")),
+    }
+}
+
+/// Checks a person's name: not blank, at most 200 characters.
+fn check_name(name: &str) -> Result<String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err(Error::invalid(
+            "name",
+            "the name is empty; give the person's name",
+        ));
+    }
+    if n.chars().count() > 200 {
+        return Err(Error::invalid(
+            "name",
+            "the name is longer than 200 characters",
+        ));
+    }
+    Ok(n.to_string())
+}
+
+/// Looks a user up by email (case-insensitive).
+pub fn find(conn: &Connection, email: &str) -> Result<Option<User>> {
+    let email = email.trim().to_lowercase();
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
+        ))?
+        .query_row([email], from_row)
+        .optional()?)
+}
+
+/// Looks a user up by email, or fails with not-found.
+pub fn get(conn: &Connection, email: &str) -> Result<User> {
+    find(conn, email)?.ok_or_else(|| {
+        Error::not_found_hint(
+            "user",
+            email.trim(),
+            "an admin can add them with `tix user add EMAIL --name NAME`",
+        )
+    })
+}
+
+/// Resolves the acting user from `--as`/`TIX_USER`: `None` is the public.
+pub fn actor(store: &Store, email: Option<&str>) -> Result<Actor> {
+    match email.map(str::trim).filter(|e| !e.is_empty()) {
+        None => Ok(Actor::public()),
+        Some(e) => store.read(|c| {
+            let user = find(c, e)?.ok_or_else(|| {
+                Error::not_found_hint(
+                    "user",
+                    e,
+                    "--as/TIX_USER must name a registered user (`tix user list` as an admin shows them)",
+                )
+            })?;
+            Ok(Actor::user(user))
+        }),
+    }
+}
+
+fn insert(conn: &Connection, email: &str, name: &str, role: Role) -> Result<User> {
+    let now = time::now();
+    let verified = role == Role::Admin;
+    conn.prepare_cached(
+        "INSERT INTO users (email, name, role, verified, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![email, name, role.as_str(), verified, now])?;
+    Ok(User {
+        id: conn.last_insert_rowid(),
+        email: email.to_string(),
+        name: name.to_string(),
+        role,
+        verified,
+        created_at: now,
+    })
+}
+
+/// What `tix init` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitReport {
+    /// The database file.
+    pub database: String,
+    /// Whether the file was created by this run.
+    pub created: bool,
+    /// The schema version of the database.
+    pub schema_version: i64,
+    /// The admin named with `--admin`, if any.
+    pub admin: Option<User>,
+    /// Whether that admin was created by this run (false: they already existed).
+    pub admin_created: bool,
+}
+
+/// Sets up a database: it is already migrated by opening; with `admin`, also makes the
+/// first admin. Safe to run again: an existing admin of that email is left as is.
+pub fn init(store: &mut Store, admin: Option<(&str, Option<&str>)>) -> Result<InitReport> {
+    let created = store.was_created();
+    let (admin, admin_created) = match admin {
+        None => (None, false),
+        Some((email, name)) => {
+            let email = normalize_email(email)?;
+            let name = match name {
+                Some(n) => check_name(n)?,
+                None => email.split('@').next().unwrap_or("admin").to_string(),
+            };
+            store.write(|tx| match find(tx, &email)? {
+                Some(u) if u.role == Role::Admin => Ok((Some(u), false)),
+                Some(u) => Err(Error::rule(format!(
+                    "{} already exists as a {}; an admin can change roles, or pick another email for the admin",
+                    u.email, u.role
+                ))),
+                None => {
+                    let admins: i64 = tx.query_row(
+                        "SELECT count(*) FROM users WHERE role = 'admin'",
+                        [],
+                        |r| r.get(0),
+                    )?;
+                    if admins > 0 {
+                        return Err(Error::denied(
+                            "this database already has an admin; they can add another with `tix user add EMAIL --name NAME --role admin`",
+                        ));
+                    }
+                    Ok((Some(insert(tx, &email, &name, Role::Admin)?), true))
+                }
+            })?
+        }
+    };
+    Ok(InitReport {
+        database: store.path().display().to_string(),
+        created,
+        schema_version: store.schema_version()?,
+        admin,
+        admin_created,
+    })
+}
+
+/// Adds a user account (admin only).
+pub fn add(store: &mut Store, actor: &Actor, email: &str, name: &str, role: Role) -> Result<User> {
+    authorize(actor, Action::AddUser)?;
+    let email = normalize_email(email)?;
+    let name = check_name(name)?;
+    store.write(|tx| create_in(tx, &email, &name, role))
+}
+
+/// Creates a user inside an open transaction, refusing a duplicate email.
+pub(crate) fn create_in(conn: &Connection, email: &str, name: &str, role: Role) -> Result<User> {
+    if let Some(existing) = find(conn, email)? {
+        return Err(Error::rule(format!(
+            "a user with email {} already exists (role {}); `tix user show {}` shows it",
+            existing.email, existing.role, existing.email
+        )));
+    }
+    insert(conn, email, name, role)
+}
+
+/// Marks a promoter verified (admin only), after which they may create tiers.
+/// Verifying an already verified promoter changes nothing.
+pub fn verify(store: &mut Store, actor: &Actor, email: &str) -> Result<User> {
+    authorize(actor, Action::VerifyUser)?;
+    store.write(|tx| verify_in(tx, email))
+}
+
+pub(crate) fn verify_in(conn: &Connection, email: &str) -> Result<User> {
+    let mut user = get(conn, email)?;
+    if user.role != Role::Promoter {
+        return Err(Error::rule(format!(
+            "{} is a {}, not a promoter; only promoters are verified",
+            user.email, user.role
+        )));
+    }
+    if !user.verified {
+        conn.execute("UPDATE users SET verified = 1 WHERE id = ?1", [user.id])?;
+        user.verified = true;
+    }
+    Ok(user)
+}
+
+/// Every user, by email (admin only).
+pub fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
+    authorize(actor, Action::ListUsers)?;
+    store.read(|c| {
+        let mut stmt = c.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY email"))?;
+        let rows = stmt.query_map([], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })
+}
+
+/// One user's account (an admin, or the user themself).
+pub fn show(store: &Store, actor: &Actor, email: &str) -> Result<User> {
+    store.read(|c| {
+        let user = match find(c, email)? {
+            Some(u) => u,
+            // Don't reveal to non-admins whether an account exists.
+            None => {
+                authorize(actor, Action::ListUsers)?;
+                return Err(Error::not_found("user", email.trim()));
+            }
+        };
+        authorize(actor, Action::ShowUser(&user))?;
+        Ok(user)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            normalize_email(" Ana@Example.COM ").unwrap(),
+            "ana@example.com"
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a na@example.com",
+            "a@b@c.d",
+            "ana@.com",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn init_is_idempotent_and_admin_only_once() {
+        let mut s = Store::open_in_memory().unwrap();
+        let r = init(&mut s, Some(("Root@Example.com", None))).unwrap();
+        assert!(r.admin_created);
+        assert_eq!(r.admin.as_ref().unwrap().name, "root");
+        let r = init(&mut s, Some(("root@example.com", None))).unwrap();
+        assert!(!r.admin_created);
+        let e = init(&mut s, Some(("other@example.com", None))).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::PermissionDenied);
+    }
+}

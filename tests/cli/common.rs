@@ -1,0 +1,236 @@
+//! A small harness: a temporary database and a builder for `tix` invocations.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A temporary tix database that tests run commands against.
+pub struct Tix {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+/// The outcome of one command.
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    /// Asserts the exit code, showing everything on failure.
+    #[track_caller]
+    pub fn code(self, code: i32) -> Out {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code; stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Asserts success.
+    #[track_caller]
+    pub fn ok(self) -> Out {
+        self.code(0)
+    }
+
+    /// Parses stdout as JSON.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Asserts that stderr holds one `error:` line containing `text`.
+    #[track_caller]
+    pub fn err_has(self, text: &str) -> Out {
+        assert!(
+            self.stderr.starts_with("error:"),
+            "stderr should start with error:, got:\n{}",
+            self.stderr
+        );
+        assert_eq!(
+            self.stderr.trim_end().lines().count(),
+            1,
+            "error should be one line:\n{}",
+            self.stderr
+        );
+        assert!(
+            self.stderr.contains(text),
+            "stderr should contain {text:?}, got:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts that stdout contains `text`.
+    #[track_caller]
+    pub fn out_has(self, text: &str) -> Out {
+        assert!(
+            self.stdout.contains(text),
+            "stdout should contain {text:?}, got:\n{}",
+            self.stdout
+        );
+        self
+    }
+}
+
+pub const ADMIN: &str = "admin@example.com";
+pub const PROMOTER: &str = "pat@example.com";
+pub const OTHER_PROMOTER: &str = "olga@example.com";
+pub const BUYER: &str = "bea@example.com";
+
+impl Tix {
+    /// A new, empty directory with a database path (not yet created).
+    pub fn empty() -> Tix {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("tix.db");
+        Tix { dir, db }
+    }
+
+    /// A database with an admin only.
+    pub fn new() -> Tix {
+        let t = Tix::empty();
+        t.run(&["init", "--admin", ADMIN, "--name", "Ada Admin"])
+            .ok();
+        t
+    }
+
+    /// A database with an admin, a verified promoter (PROMOTER), an unverified promoter
+    /// (OTHER_PROMOTER, verified too when `both_verified`) and a user (BUYER).
+    pub fn with_people() -> Tix {
+        let t = Tix::new();
+        t.admin(&[
+            "user",
+            "add",
+            PROMOTER,
+            "--name",
+            "Pat Promoter",
+            "--role",
+            "promoter",
+        ])
+        .ok();
+        t.admin(&["user", "verify", PROMOTER]).ok();
+        t.admin(&[
+            "user",
+            "add",
+            OTHER_PROMOTER,
+            "--name",
+            "Olga Other",
+            "--role",
+            "promoter",
+        ])
+        .ok();
+        t.admin(&["user", "verify", OTHER_PROMOTER]).ok();
+        t.admin(&["user", "add", BUYER, "--name", "Bea Buyer"]).ok();
+        t
+    }
+
+    /// `with_people` plus a draft event owned by PROMOTER in Europe/Berlin; returns its id.
+    pub fn with_event() -> (Tix, i64) {
+        let t = Tix::with_people();
+        let id = t.event(PROMOTER, "Summer Festival");
+        (t, id)
+    }
+
+    /// Creates a draft event as `owner` and returns its id.
+    pub fn event(&self, owner: &str, title: &str) -> i64 {
+        let out = self
+            .as_(
+                owner,
+                &[
+                    "event",
+                    "create",
+                    "--title",
+                    title,
+                    "--starts-at",
+                    "2030-07-15 18:00",
+                    "--timezone",
+                    "Europe/Berlin",
+                    "--json",
+                ],
+            )
+            .ok();
+        out.json()["id"].as_i64().unwrap()
+    }
+
+    /// Creates a tier as PROMOTER with extra flags; returns its JSON.
+    pub fn tier(&self, event: i64, name: &str, extra: &[&str]) -> Value {
+        let ev = event.to_string();
+        let mut args = vec![
+            "tier",
+            "create",
+            &ev,
+            "--name",
+            name,
+            "--price",
+            "10",
+            "--quantity",
+            "100",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        self.as_(PROMOTER, &args).ok().json()
+    }
+
+    pub fn db(&self) -> &Path {
+        &self.db
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A `tix` command against this database with a clean environment.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("tix").unwrap();
+        for var in [
+            "TIX_DB",
+            "TIX_USER",
+            "TIX_NO_INPUT",
+            "TIX_CURRENCY",
+            "NO_COLOR",
+        ] {
+            c.env_remove(var);
+        }
+        c.env("XDG_DATA_HOME", self.dir.path().join("xdg"));
+        c.arg("--db").arg(&self.db);
+        c
+    }
+
+    /// Runs `tix ARGS` as the public.
+    pub fn run(&self, args: &[&str]) -> Out {
+        let mut c = self.cmd();
+        c.args(args);
+        finish(c)
+    }
+
+    /// Runs `tix --as WHO ARGS`.
+    pub fn as_(&self, who: &str, args: &[&str]) -> Out {
+        let mut c = self.cmd();
+        c.arg("--as").arg(who).args(args);
+        finish(c)
+    }
+
+    /// Runs as the admin.
+    pub fn admin(&self, args: &[&str]) -> Out {
+        self.as_(ADMIN, args)
+    }
+}
+
+/// Runs a prepared command and collects its outcome.
+pub fn finish(mut c: Command) -> Out {
+    let o = c.output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests of the `tix` binary: each runs real commands against a fresh
+//! temporary database and checks exit code, stdout and stderr together.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code)] // not every helper is used by every test file
+mod common;
+mod setup;

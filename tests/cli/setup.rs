@@ -1,0 +1,187 @@
+//! `tix init`, `tix demo`, the database file and the global conventions.
+
+use crate::common::*;
+
+#[test]
+fn init_creates_database_and_admin_and_is_safe_twice() {
+    let t = Tix::empty();
+    let out = t
+        .run(&["init", "--admin", ADMIN, "--name", "Ada", "--json"])
+        .ok();
+    let j = out.json();
+    assert_eq!(j["created"], true);
+    assert_eq!(j["admin"]["email"], ADMIN);
+    assert_eq!(j["admin"]["role"], "admin");
+    assert!(t.db().exists());
+    let j = t.run(&["init", "--admin", ADMIN, "--json"]).ok().json();
+    assert_eq!(j["created"], false);
+    assert_eq!(j["admin_created"], false);
+    // A second, different admin cannot appear through init.
+    t.run(&["init", "--admin", "eve@example.com"])
+        .code(4)
+        .err_has("already has an admin");
+}
+
+#[test]
+fn commands_other_than_init_need_an_existing_database() {
+    let t = Tix::empty();
+    t.run(&["event", "list"]).code(1).err_has("tix init");
+    assert!(!t.db().exists(), "a read must not create the database");
+}
+
+#[test]
+fn default_database_lives_in_the_data_directory() {
+    let t = Tix::empty();
+    let xdg = t.dir().join("data");
+    let mut c = assert_cmd::Command::cargo_bin("tix").unwrap();
+    c.env_remove("TIX_DB")
+        .env("XDG_DATA_HOME", &xdg)
+        .args(["init", "--json"]);
+    let out = finish(c).ok();
+    let path = xdg.join("tix").join("tix.db");
+    assert!(path.exists(), "{}", out.stdout);
+    assert_eq!(out.json()["database"], path.display().to_string());
+}
+
+#[test]
+fn tix_db_environment_variable_selects_the_file() {
+    let t = Tix::empty();
+    let file = t.dir().join("env.db");
+    let mut c = assert_cmd::Command::cargo_bin("tix").unwrap();
+    c.env("TIX_DB", &file).args(["init"]);
+    finish(c).ok();
+    assert!(file.exists());
+}
+
+#[test]
+fn newer_database_is_refused_and_left_untouched() {
+    let t = Tix::new();
+    {
+        let c = rusqlite::Connection::open(t.db()).unwrap();
+        c.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        c.pragma_update(None, "user_version", 999).unwrap();
+    }
+    let before = std::fs::read(t.db()).unwrap();
+    t.admin(&["user", "list"])
+        .code(1)
+        .err_has("schema version 999");
+    t.run(&["init"]).code(1).err_has("upgrade tix");
+    assert_eq!(
+        std::fs::read(t.db()).unwrap(),
+        before,
+        "the file must not change"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused() {
+    let t = Tix::empty();
+    let junk = "this is a shopping list, not a database\n".repeat(40);
+    std::fs::write(t.db(), &junk).unwrap();
+    t.run(&["event", "list"])
+        .code(1)
+        .err_has("not a tix database");
+    t.run(&["init"]).code(1).err_has("not a tix database");
+    assert_eq!(std::fs::read_to_string(t.db()).unwrap(), junk);
+}
+
+#[test]
+fn database_uses_wal_and_strict_tables() {
+    let t = Tix::new();
+    let c = rusqlite::Connection::open(t.db()).unwrap();
+    let mode: String = c
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sql: String = c
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'tiers'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(sql.contains("STRICT"));
+}
+
+#[test]
+fn demo_fills_a_database_and_is_idempotent() {
+    let t = Tix::empty();
+    let out = t
+        .run(&["demo"])
+        .ok()
+        .out_has("Try next")
+        .out_has("tier list");
+    assert!(out.stdout.contains("Northern Lights Festival"));
+    let j = t.run(&["demo", "--json"]).ok().json();
+    assert_eq!(j["already_present"], true);
+    let festival = j["festival"]["id"].as_i64().unwrap().to_string();
+    let tiers = t.run(&["tier", "list", &festival, "--json"]).ok().json();
+    let names: Vec<&str> = tiers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Early Bird", "General Admission", "VIP Access"]);
+    let events = t.run(&["event", "list", "--json"]).ok().json();
+    assert_eq!(
+        events.as_array().unwrap().len(),
+        1,
+        "the draft is not listed for the public"
+    );
+    let events = t
+        .as_("promoter@demo.tix", &["event", "list", "--json"])
+        .ok()
+        .json();
+    assert_eq!(events.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn unknown_acting_user_is_not_found() {
+    let t = Tix::new();
+    t.as_("ghost@example.com", &["user", "list"])
+        .code(3)
+        .err_has("ghost@example.com");
+}
+
+#[test]
+fn json_errors_are_objects_on_stdout() {
+    let t = Tix::new();
+    let out = t.run(&["tier", "show", "999", "--json"]).code(3);
+    let j = out.json();
+    assert_eq!(j["error"]["code"], "not_found");
+    assert!(j["error"]["message"].as_str().unwrap().contains("tier 999"));
+    assert!(out.stderr.starts_with("error:"));
+}
+
+#[test]
+fn usage_errors_exit_2_also_as_json() {
+    let t = Tix::new();
+    let out = t.run(&["tier", "show", "abc", "--json"]).code(2);
+    assert_eq!(out.json()["error"]["code"], "usage");
+    t.run(&["frobnicate"]).code(2);
+}
+
+#[test]
+fn quiet_prints_only_the_id() {
+    let (t, event) = Tix::with_event();
+    let ev = event.to_string();
+    let out = t
+        .as_(
+            PROMOTER,
+            &[
+                "-q",
+                "tier",
+                "create",
+                &ev,
+                "--name",
+                "GA",
+                "--price",
+                "5",
+                "--quantity",
+                "10",
+            ],
+        )
+        .ok();
+    assert!(out.stdout.trim().parse::<i64>().is_ok(), "{}", out.stdout);
+}
