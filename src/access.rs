@@ -124,6 +124,35 @@ pub enum Action<'a> {
     ManageTiers(&'a Event),
     /// See tiers that are not active.
     SeeInactiveTiers(&'a Event),
+    /// Buy tickets for oneself.
+    Buy,
+    /// Sell at the box office for someone else, or issue complimentary tickets.
+    SellFor(&'a Event),
+    /// Approve, cancel or refund an event's orders.
+    ManageOrders(&'a Event),
+    /// See all of an event's orders, tickets and audit log.
+    SeeEventRecords(&'a Event),
+    /// See one order: its buyer, the event's promoter or an admin.
+    SeeOrder {
+        /// The order's event.
+        event: &'a Event,
+        /// The order's buyer.
+        buyer_id: i64,
+    },
+    /// See one ticket: its owner, the event's promoter or an admin.
+    SeeTicket {
+        /// The ticket's event.
+        event: &'a Event,
+        /// The ticket's owner.
+        owner_id: i64,
+    },
+    /// Act as a ticket's holder (name the attendee, transfer it): its owner or an admin.
+    HoldTicket {
+        /// The ticket's owner.
+        owner_id: i64,
+    },
+    /// See every audit entry of every event.
+    SeeAllAudit,
 }
 
 /// Decides whether `actor` may do `action`; the error says who may instead.
@@ -138,12 +167,14 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
         ))
     };
     let user = actor.as_user();
+    let is_me = |id: i64| user.is_some_and(|u| u.id == id);
     match action {
-        Action::AddUser | Action::VerifyUser | Action::ListUsers => {
+        Action::AddUser | Action::VerifyUser | Action::ListUsers | Action::SeeAllAudit => {
             let what = match action {
                 Action::AddUser => "adding users",
                 Action::VerifyUser => "verifying promoters",
-                _ => "listing users",
+                Action::ListUsers => "listing users",
+                _ => "reading the whole audit log (a promoter can pass --event ID)",
             };
             Err(Error::denied(format!(
                 "only an admin may do {what}; {who} is not one"
@@ -176,7 +207,49 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
         }
         Action::ManageEvent(event)
         | Action::ManageStaff(event)
-        | Action::SeeInactiveTiers(event) => owner_only(actor, event, user.is_some(), &who),
+        | Action::SeeInactiveTiers(event)
+        | Action::SellFor(event)
+        | Action::ManageOrders(event)
+        | Action::SeeEventRecords(event) => owner_only(actor, event, user.is_some(), &who),
+        Action::Buy => match user {
+            Some(_) => Ok(()),
+            None => Err(need_login("buying tickets")),
+        },
+        Action::SeeOrder { event, buyer_id } => {
+            if is_me(buyer_id) || actor.owns(event) {
+                Ok(())
+            } else if user.is_none() {
+                Err(need_login("seeing an order"))
+            } else {
+                Err(Error::denied(format!(
+                    "only the buyer, the promoter of event {} ({}) or an admin may see this order",
+                    event.id, event.owner_email
+                )))
+            }
+        }
+        Action::SeeTicket { event, owner_id } => {
+            if is_me(owner_id) || actor.owns(event) {
+                Ok(())
+            } else if user.is_none() {
+                Err(need_login("seeing a ticket"))
+            } else {
+                Err(Error::denied(format!(
+                    "only the ticket's owner, the promoter of event {} ({}) or an admin may see it",
+                    event.id, event.owner_email
+                )))
+            }
+        }
+        Action::HoldTicket { owner_id } => {
+            if is_me(owner_id) {
+                Ok(())
+            } else if user.is_none() {
+                Err(need_login("changing a ticket"))
+            } else {
+                Err(Error::denied(format!(
+                    "only the ticket's owner may do this; {who} does not own it"
+                )))
+            }
+        }
         Action::ManageTiers(event) => {
             owner_only(actor, event, user.is_some(), &who)?;
             match user {

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use crate::access::{Action, Actor, Role, authorize};
+use crate::audit::{self, Subject};
 use crate::codes;
 use crate::error::{Error, Result};
 use crate::money::Currency;
@@ -201,7 +202,7 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewEvent) -> Result<Event>
             Some(o) => o,
             None => return Err(Error::denied("events need an owner; pass --as EMAIL")),
         };
-        insert(
+        let event = insert(
             tx,
             &owner,
             &title,
@@ -211,7 +212,15 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewEvent) -> Result<Event>
             zone,
             currency,
             &keys,
-        )
+        )?;
+        record(
+            tx,
+            actor,
+            "event.create",
+            event.id,
+            serde_json::json!({ "new": event }),
+        )?;
+        Ok(event)
     })
 }
 
@@ -273,10 +282,48 @@ pub fn show(store: &Store, id: i64) -> Result<Event> {
     store.read(|c| get(c, id))
 }
 
-fn set_status(conn: &Connection, event: &mut Event, status: EventStatus) -> Result<()> {
+fn record(
+    conn: &Connection,
+    actor: &Actor,
+    action: &str,
+    event_id: i64,
+    details: serde_json::Value,
+) -> Result<()> {
+    audit::record(
+        conn,
+        actor,
+        action,
+        Subject {
+            object_type: "event",
+            object_id: &event_id.to_string(),
+            event_id: Some(event_id),
+            ticket_id: None,
+        },
+        details,
+    )
+}
+
+fn set_status(
+    conn: &Connection,
+    actor: &Actor,
+    event: &mut Event,
+    status: EventStatus,
+) -> Result<()> {
     conn.execute(
         "UPDATE events SET status = ?1, updated_at = ?2 WHERE id = ?3",
         params![status.as_str(), time::now(), event.id],
+    )?;
+    let action = if status == EventStatus::Published {
+        "event.publish"
+    } else {
+        "event.cancel"
+    };
+    record(
+        conn,
+        actor,
+        action,
+        event.id,
+        serde_json::json!({ "old_status": event.status, "new_status": status }),
     )?;
     event.status = status;
     Ok(())
@@ -289,7 +336,7 @@ pub fn publish(store: &mut Store, actor: &Actor, id: i64) -> Result<Event> {
         let mut event = get(tx, id)?;
         authorize(actor, Action::ManageEvent(&event))?;
         match event.status {
-            EventStatus::Draft => set_status(tx, &mut event, EventStatus::Published)?,
+            EventStatus::Draft => set_status(tx, actor, &mut event, EventStatus::Published)?,
             EventStatus::Published => {}
             EventStatus::Cancelled | EventStatus::Completed => {
                 return Err(Error::rule(format!(
@@ -327,7 +374,7 @@ pub fn cancel(
     store.write(|tx| {
         let mut event = get(tx, id)?;
         if check(&event)? {
-            set_status(tx, &mut event, EventStatus::Cancelled)?;
+            set_status(tx, actor, &mut event, EventStatus::Cancelled)?;
         }
         Ok(event)
     })
@@ -350,10 +397,13 @@ pub fn add_staff(
                 user.email, user.role
             )));
         }
-        tx.execute(
+        let added = tx.execute(
             "INSERT OR IGNORE INTO event_staff (event_id, user_id, created_at) VALUES (?1, ?2, ?3)",
             params![event.id, user.id, time::now()],
         )?;
+        if added > 0 {
+            record(tx, actor, "event.staff_add", event.id, serde_json::json!({ "staff": user.email }))?;
+        }
         staff_of(tx, event.id)
     })
 }
@@ -373,6 +423,15 @@ pub fn remove_staff(
             "DELETE FROM event_staff WHERE event_id = ?1 AND user_id = ?2",
             params![event.id, user.id],
         )?;
+        if n > 0 {
+            record(
+                tx,
+                actor,
+                "event.staff_remove",
+                event.id,
+                serde_json::json!({ "staff": user.email }),
+            )?;
+        }
         if n == 0 {
             return Err(Error::not_found_hint(
                 "staff assignment",

@@ -380,6 +380,9 @@ pub fn import(
                     let (tier, changed) = tiers::update_in(tx, &event, &old, &row.fields)
                         .map_err(|e| in_row(&row.label, e))?;
                     if changed {
+                        let details =
+                            serde_json::json!({ "old": old, "new": tier, "import": row.label });
+                        tiers::record(tx, actor, "tier.update", &tier, details)?;
                         report.updated += 1;
                         (ImportAction::Update, tier)
                     } else {
@@ -390,6 +393,8 @@ pub fn import(
                 None => {
                     let tier = tiers::create_in(tx, &event, &row.fields)
                         .map_err(|e| in_row(&row.label, e))?;
+                    let details = serde_json::json!({ "new": tier, "import": row.label });
+                    tiers::record(tx, actor, "tier.create", &tier, details)?;
                     report.created += 1;
                     (ImportAction::Create, tier)
                 }

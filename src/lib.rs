@@ -7,6 +7,7 @@
 //! prints, reads the environment or exits.
 
 pub mod access;
+pub mod audit;
 pub mod cli;
 pub mod codes;
 pub mod demo;
@@ -14,7 +15,10 @@ pub mod error;
 pub mod events;
 pub mod import;
 pub mod money;
+pub mod orders;
+pub mod qr;
 pub mod store;
+pub mod tickets;
 pub mod tiers;
 pub mod time;
 pub mod users;
@@ -23,7 +27,9 @@ pub use access::{Actor, Role};
 pub use error::{Error, ErrorKind, Result};
 pub use events::{Event, EventStatus, NewEvent};
 pub use money::Currency;
+pub use orders::{NewOrder, Order, OrderStatus};
 pub use store::{OpenMode, Store};
+pub use tickets::{Ticket, TicketStatus};
 pub use tiers::{Availability, Tier, TierFields};
 pub use time::Zone;
 pub use users::User;

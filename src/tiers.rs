@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use crate::access::{Action, Actor, authorize};
+use crate::audit::{self, Subject};
 use crate::error::{Error, Result};
 use crate::events::{self, Event, EventStatus, check_text};
 use crate::money::Currency;
@@ -488,12 +489,42 @@ pub(crate) fn update_in(
     Ok((new, true))
 }
 
+/// Records a change of `tier` in the audit log.
+pub(crate) fn record(
+    conn: &Connection,
+    actor: &Actor,
+    action: &str,
+    tier: &Tier,
+    details: serde_json::Value,
+) -> Result<()> {
+    audit::record(
+        conn,
+        actor,
+        action,
+        Subject {
+            object_type: "tier",
+            object_id: &tier.id.to_string(),
+            event_id: Some(tier.event_id),
+            ticket_id: None,
+        },
+        details,
+    )
+}
+
 /// Creates a tier on an event (its verified promoter or an admin).
 pub fn create(store: &mut Store, actor: &Actor, event_id: i64, f: &TierFields) -> Result<Tier> {
     store.write(|tx| {
         let event = events::get(tx, event_id)?;
         authorize(actor, Action::ManageTiers(&event))?;
-        create_in(tx, &event, f)
+        let tier = create_in(tx, &event, f)?;
+        record(
+            tx,
+            actor,
+            "tier.create",
+            &tier,
+            serde_json::json!({ "new": tier }),
+        )?;
+        Ok(tier)
     })
 }
 
@@ -509,7 +540,17 @@ pub fn update(store: &mut Store, actor: &Actor, tier_id: i64, f: &TierFields) ->
         let old = get(tx, tier_id)?;
         let event = events::get(tx, old.event_id)?;
         authorize(actor, Action::ManageTiers(&event))?;
-        Ok(update_in(tx, &event, &old, f)?.0)
+        let (tier, changed) = update_in(tx, &event, &old, f)?;
+        if changed {
+            record(
+                tx,
+                actor,
+                "tier.update",
+                &tier,
+                serde_json::json!({ "old": old, "new": tier }),
+            )?;
+        }
+        Ok(tier)
     })
 }
 
@@ -532,6 +573,17 @@ pub fn delete(
                 tier.id, tier.name, tier.sold, tier.id
             )));
         }
+        let orders: i64 = conn.query_row(
+            "SELECT count(*) FROM orders WHERE tier_id = ?1",
+            [tier.id],
+            |r| r.get(0),
+        )?;
+        if orders > 0 {
+            return Err(Error::rule(format!(
+                "Cannot delete tier {} '{}': {orders} orders (cancelled or refunded) refer to it; deactivate it instead with `tix tier update {} --inactive`",
+                tier.id, tier.name, tier.id
+            )));
+        }
         Ok(tier)
     };
     let tier = store.read(check)?;
@@ -539,6 +591,13 @@ pub fn delete(
     store.write(|tx| {
         let tier = check(tx)?;
         tx.execute("DELETE FROM tiers WHERE id = ?1", [tier.id])?;
+        record(
+            tx,
+            actor,
+            "tier.delete",
+            &tier,
+            serde_json::json!({ "old": tier }),
+        )?;
         Ok(tier)
     })
 }
@@ -679,6 +738,20 @@ pub fn take_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<Tier> {
         });
     }
     Ok(tier)
+}
+
+/// Gives `n` seats of a tier back (an order was cancelled or refunded), inside the
+/// caller's transaction.
+pub fn release_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<()> {
+    let changed = conn
+        .prepare_cached("UPDATE tiers SET sold = sold - ?2 WHERE id = ?1 AND sold >= ?2")?
+        .execute(params![tier_id, n])?;
+    if changed == 0 {
+        return Err(Error::Corrupt(format!(
+            "tier {tier_id} has fewer seats sold than an order of {n} being released"
+        )));
+    }
+    Ok(())
 }
 
 /// Sells `n` seats of a tier in its own transaction: for tests and tools that need sales

@@ -212,7 +212,11 @@ pub fn add(store: &mut Store, actor: &Actor, email: &str, name: &str, role: Role
     authorize(actor, Action::AddUser)?;
     let email = normalize_email(email)?;
     let name = check_name(name)?;
-    store.write(|tx| create_in(tx, &email, &name, role))
+    store.write(|tx| {
+        let user = create_in(tx, &email, &name, role)?;
+        record(tx, actor, "user.add", &user)?;
+        Ok(user)
+    })
 }
 
 /// Creates a user inside an open transaction, refusing a duplicate email.
@@ -230,7 +234,29 @@ pub(crate) fn create_in(conn: &Connection, email: &str, name: &str, role: Role) 
 /// Verifying an already verified promoter changes nothing.
 pub fn verify(store: &mut Store, actor: &Actor, email: &str) -> Result<User> {
     authorize(actor, Action::VerifyUser)?;
-    store.write(|tx| verify_in(tx, email))
+    store.write(|tx| {
+        let before = get(tx, email)?;
+        let user = verify_in(tx, email)?;
+        if !before.verified {
+            record(tx, actor, "user.verify", &user)?;
+        }
+        Ok(user)
+    })
+}
+
+fn record(conn: &Connection, actor: &Actor, action: &str, user: &User) -> Result<()> {
+    crate::audit::record(
+        conn,
+        actor,
+        action,
+        crate::audit::Subject {
+            object_type: "user",
+            object_id: &user.email,
+            event_id: None,
+            ticket_id: None,
+        },
+        serde_json::json!({ "role": user.role, "verified": user.verified }),
+    )
 }
 
 pub(crate) fn verify_in(conn: &Connection, email: &str) -> Result<User> {

@@ -4,9 +4,12 @@
 //! operation and hands the returned value to [`render`], which prints it as a table or as
 //! JSON. This is the only part of the crate that reads the environment or prints.
 
+pub mod audit;
 pub mod event;
+pub mod order;
 pub mod render;
 pub mod setup;
+pub mod ticket;
 pub mod tier;
 pub mod user;
 
@@ -70,6 +73,15 @@ pub enum Command {
     /// Ticket tiers: prices, quantities, sale windows, rules
     #[command(subcommand)]
     Tier(tier::TierCmd),
+    /// Orders: buying, box-office sales, comps, approval, cancellation, refunds
+    #[command(subcommand)]
+    Order(order::OrderCmd),
+    /// Tickets: your tickets, QR codes, attendees, transfers
+    #[command(subcommand)]
+    Ticket(ticket::TicketCmd),
+    /// The audit log of every change
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
 }
 
 /// What every command needs besides its own arguments: global flags and environment.
@@ -172,5 +184,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => user::run(&ctx, cmd),
         Command::Event(cmd) => event::run(&ctx, cmd),
         Command::Tier(cmd) => tier::run(&ctx, cmd),
+        Command::Order(cmd) => order::run(&ctx, cmd),
+        Command::Ticket(cmd) => ticket::run(&ctx, cmd),
+        Command::Audit(cmd) => audit::run(&ctx, cmd),
     }
 }

@@ -16,7 +16,10 @@ pub const APPLICATION_ID: i64 = 0x5449_5831;
 
 /// The migrations, in order; migration `i` (0-based) brings the schema to version `i + 1`.
 /// Released migrations are never edited.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_foundation.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_foundation.sql"),
+    include_str!("migrations/0002_orders_tickets_audit.sql"),
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

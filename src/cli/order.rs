@@ -1,0 +1,184 @@
+//! `tix order …`.
+
+use clap::Subcommand;
+use comfy_table::{Cell, Color};
+
+use super::Ctx;
+use super::render::{ListRow, Render, Style, emit, fields, yes_no};
+use crate::orders::{self, Ending, NewOrder, Order, OrderStatus};
+use crate::time::rfc3339;
+
+/// `tix order` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OrderCmd {
+    /// Buy tickets (for yourself), sell at the box office (--buyer) or issue comps (--comp)
+    Create {
+        /// The tier to buy from
+        #[arg(long, value_name = "TIER_ID")]
+        tier: i64,
+        /// How many tickets
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        quantity: i64,
+        /// Who gets the tickets [default: you]; someone else needs the event's promoter or an admin
+        #[arg(long, value_name = "EMAIL")]
+        buyer: Option<String>,
+        /// Complimentary tickets at price 0 (the event's promoter or an admin)
+        #[arg(long)]
+        comp: bool,
+    },
+    /// List the orders you can see
+    List {
+        /// Only this event's orders
+        #[arg(long, value_name = "ID")]
+        event: Option<i64>,
+    },
+    /// Show an order with its tickets
+    Show {
+        /// The order's id
+        id: i64,
+    },
+    /// Approve an order awaiting approval (the event's promoter or an admin)
+    Approve {
+        /// The order's id
+        id: i64,
+    },
+    /// Cancel an order: its tickets become cancelled and the seats free; asks first
+    Cancel {
+        /// The order's id
+        id: i64,
+    },
+    /// Refund an order: its tickets become refunded and the seats free; asks first
+    Refund {
+        /// The order's id
+        id: i64,
+    },
+}
+
+/// Runs a `tix order` subcommand.
+pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
+    let (mut store, actor) = ctx.session()?;
+    match cmd {
+        OrderCmd::Create {
+            tier,
+            quantity,
+            buyer,
+            comp,
+        } => {
+            let new = NewOrder {
+                tier_id: tier,
+                quantity,
+                buyer,
+                comp,
+            };
+            emit(ctx, &orders::create(&mut store, &actor, &new)?)
+        }
+        OrderCmd::List { event } => emit(ctx, &orders::list(&store, &actor, event)?),
+        OrderCmd::Show { id } => emit(ctx, &orders::show(&store, &actor, id)?),
+        OrderCmd::Approve { id } => emit(ctx, &orders::approve(&mut store, &actor, id)?),
+        OrderCmd::Cancel { id } => end(ctx, &mut store, &actor, id, Ending::Cancel),
+        OrderCmd::Refund { id } => end(ctx, &mut store, &actor, id, Ending::Refund),
+    }
+}
+
+fn end(
+    ctx: &Ctx,
+    store: &mut crate::Store,
+    actor: &crate::Actor,
+    id: i64,
+    ending: Ending,
+) -> anyhow::Result<()> {
+    let verb = match ending {
+        Ending::Cancel => "Cancel",
+        Ending::Refund => "Refund",
+    };
+    let order = orders::end(store, actor, id, ending, |o| {
+        ctx.confirm(&format!(
+            "{verb} order {} ({} x {}, {} {}, buyer {})?",
+            o.id,
+            o.quantity,
+            o.tier_name,
+            o.total(),
+            o.currency,
+            o.buyer_email
+        ))
+    })?;
+    emit(ctx, &order)
+}
+
+fn status_cell(style: &Style, status: OrderStatus) -> Cell {
+    let color = match status {
+        OrderStatus::PendingApproval => Color::Yellow,
+        OrderStatus::Completed => Color::Green,
+        OrderStatus::Cancelled | OrderStatus::Refunded => Color::Red,
+    };
+    style.cell(status, color)
+}
+
+/// How many tickets an order shows in its human output before summing up the rest.
+const TICKETS_SHOWN: usize = 20;
+
+impl Render for Order {
+    fn human(&self, style: &Style) -> String {
+        let mut text = fields(
+            style,
+            Some(format!(
+                "Order {}: {} x {} for {}",
+                self.id, self.quantity, self.tier_name, self.buyer_email
+            )),
+            vec![
+                ("Status", self.status.to_string()),
+                ("Event", self.event_id.to_string()),
+                ("Tier", format!("{} ({})", self.tier_id, self.tier_name)),
+                ("Total", format!("{} {}", self.total(), self.currency)),
+                ("Comp", yes_no(self.is_comp)),
+                ("Created", rfc3339(self.created_at)),
+            ],
+        );
+        let shown: Vec<_> = self.tickets.iter().take(TICKETS_SHOWN).cloned().collect();
+        if !shown.is_empty() {
+            text.push_str("\n\n");
+            text.push_str(&shown.human(style));
+        }
+        if self.tickets.len() > TICKETS_SHOWN {
+            text.push_str(&format!(
+                "\n... and {} more (`tix ticket list --event {}` or --json shows all)",
+                self.tickets.len() - TICKETS_SHOWN,
+                self.event_id
+            ));
+        }
+        text
+    }
+
+    fn quiet(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl ListRow for Order {
+    const HEADERS: &'static [&'static str] = &[
+        "ID", "Event", "Tier", "Buyer", "Qty", "Status", "Total", "Created",
+    ];
+    const EMPTY: &'static str = "No orders.";
+
+    fn cells(&self, style: &Style) -> Vec<Cell> {
+        let total = if self.is_comp {
+            "comp".to_string()
+        } else {
+            format!("{} {}", self.total(), self.currency)
+        };
+        vec![
+            Cell::new(self.id),
+            Cell::new(self.event_id),
+            Cell::new(&self.tier_name),
+            Cell::new(&self.buyer_email),
+            Cell::new(self.quantity),
+            status_cell(style, self.status),
+            Cell::new(total),
+            Cell::new(rfc3339(self.created_at)),
+        ]
+    }
+
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}

@@ -1,0 +1,301 @@
+//! `tix ticket …`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Subcommand};
+use comfy_table::{Cell, Color};
+use serde::Serialize;
+
+use super::Ctx;
+use super::render::{ListRow, Render, Style, emit, fields, note};
+use crate::qr;
+use crate::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
+use crate::time::rfc3339;
+
+/// `tix ticket` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TicketCmd {
+    /// List tickets, newest first: your own, or by --owner / --event
+    List {
+        /// Only this owner's tickets (admin, the owner, or a promoter for their events)
+        #[arg(long, value_name = "EMAIL")]
+        owner: Option<String>,
+        /// Only this event's tickets (its promoter or an admin)
+        #[arg(long, value_name = "ID")]
+        event: Option<i64>,
+        /// Also used, cancelled and refunded tickets
+        #[arg(long)]
+        include_used: bool,
+    },
+    /// Show a ticket (by id or UUID), optionally with its QR code
+    Show {
+        /// The ticket's id or UUID
+        ticket: String,
+        /// Also write the QR code to this PNG file
+        #[arg(long, value_name = "FILE.png")]
+        qr: Option<PathBuf>,
+        /// Also draw the QR code in the terminal
+        #[arg(long)]
+        qr_terminal: bool,
+    },
+    /// Write QR codes as PNG: one ticket (--out), or every valid ticket of an event (--event, --out-dir)
+    #[command(group(ArgGroup::new("target").args(["ticket", "event"]).required(true)))]
+    Qr {
+        /// The ticket's id or UUID
+        #[arg(requires = "out")]
+        ticket: Option<String>,
+        /// The PNG file for one ticket
+        #[arg(long, value_name = "FILE.png", conflicts_with = "event")]
+        out: Option<PathBuf>,
+        /// Every valid ticket of this event (its promoter or an admin)
+        #[arg(long, value_name = "ID", requires = "out_dir")]
+        event: Option<i64>,
+        /// The directory for --event: one UUID.png per ticket
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+    /// Name a ticket's attendee (its owner); "" clears a field
+    Attendee {
+        /// The ticket's id or UUID
+        ticket: String,
+        /// The attendee's name
+        #[arg(long)]
+        name: Option<String>,
+        /// Their email
+        #[arg(long)]
+        email: Option<String>,
+        /// Their phone number
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Give a ticket to another registered user; its old QR code stops working
+    Transfer {
+        /// The ticket's id or UUID
+        ticket: String,
+        /// The recipient's email (they need an account)
+        #[arg(long, value_name = "EMAIL")]
+        to: String,
+    },
+}
+
+/// Runs a `tix ticket` subcommand.
+pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
+    let (mut store, actor) = ctx.session()?;
+    match cmd {
+        TicketCmd::List {
+            owner,
+            event,
+            include_used,
+        } => {
+            let filter = TicketFilter {
+                owner,
+                event_id: event,
+                include_used,
+            };
+            emit(ctx, &tickets::list(&store, &actor, &filter)?)
+        }
+        TicketCmd::Show {
+            ticket,
+            qr,
+            qr_terminal,
+        } => {
+            let t = tickets::show(&store, &actor, &ticket)?;
+            if let Some(path) = &qr {
+                qr::write_png(&t.qr_payload, path)?;
+                note(ctx, &format!("QR code written to {}", path.display()));
+            }
+            if qr_terminal {
+                let drawing = qr::terminal(&t.qr_payload)?;
+                if ctx.json || ctx.quiet {
+                    eprint_drawing(&drawing);
+                } else {
+                    println_drawing(&drawing)?;
+                }
+            }
+            emit(ctx, &t)
+        }
+        TicketCmd::Qr {
+            ticket: Some(ticket),
+            out: Some(out),
+            ..
+        } => {
+            let t = tickets::show(&store, &actor, &ticket)?;
+            qr::write_png(&t.qr_payload, &out)?;
+            emit(
+                ctx,
+                &QrFiles {
+                    count: 1,
+                    files: vec![out],
+                },
+            )
+        }
+        TicketCmd::Qr {
+            event: Some(event),
+            out_dir: Some(dir),
+            ..
+        } => {
+            let list = tickets::admissible(&store, &actor, event)?;
+            let items: Vec<(String, String)> = list
+                .iter()
+                .map(|t| (t.uuid.clone(), t.qr_payload.clone()))
+                .collect();
+            let bar = progress(ctx, items.len() as u64);
+            let files = qr::write_many(&items, &dir, &|n| {
+                if let Some(b) = &bar {
+                    b.set_position(n as u64);
+                }
+            })?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            emit(
+                ctx,
+                &QrFiles {
+                    count: files.len(),
+                    files,
+                },
+            )
+        }
+        TicketCmd::Qr { .. } => Err(crate::Error::Usage(
+            "give a TICKET with --out FILE.png, or --event ID with --out-dir DIR".into(),
+        )
+        .into()),
+        TicketCmd::Attendee {
+            ticket,
+            name,
+            email,
+            phone,
+        } => {
+            let change = AttendeeChange { name, email, phone };
+            emit(
+                ctx,
+                &tickets::set_attendee(&mut store, &actor, &ticket, &change)?,
+            )
+        }
+        TicketCmd::Transfer { ticket, to } => {
+            emit(ctx, &tickets::transfer(&mut store, &actor, &ticket, &to)?)
+        }
+    }
+}
+
+fn progress(ctx: &Ctx, len: u64) -> Option<indicatif::ProgressBar> {
+    if ctx.json || ctx.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} QR codes ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+#[allow(clippy::print_stderr)]
+fn eprint_drawing(drawing: &str) {
+    eprintln!("{drawing}");
+}
+
+fn println_drawing(drawing: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    writeln!(std::io::stdout().lock(), "{drawing}")
+}
+
+/// The PNG files `ticket qr` wrote.
+#[derive(Serialize)]
+struct QrFiles {
+    count: usize,
+    files: Vec<PathBuf>,
+}
+
+impl Render for QrFiles {
+    fn human(&self, _style: &Style) -> String {
+        match self.files.as_slice() {
+            [one] => format!("QR code written to {}", one.display()),
+            [] => "No valid tickets: no QR codes written.".into(),
+            [first, ..] => format!(
+                "{} QR codes written to {}",
+                self.count,
+                first
+                    .parent()
+                    .map_or_else(String::new, |p| p.display().to_string())
+            ),
+        }
+    }
+
+    fn quiet(&self) -> String {
+        self.files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn status_text(t: &Ticket) -> String {
+    if t.awaiting_approval() {
+        "valid (awaiting approval)".into()
+    } else {
+        t.status.to_string()
+    }
+}
+
+fn status_cell(style: &Style, t: &Ticket) -> Cell {
+    let color = match t.status {
+        _ if t.awaiting_approval() => Color::Yellow,
+        TicketStatus::Valid => Color::Green,
+        TicketStatus::Used => Color::DarkGrey,
+        TicketStatus::Cancelled | TicketStatus::Refunded => Color::Red,
+    };
+    style.cell(status_text(t), color)
+}
+
+impl Render for Ticket {
+    fn human(&self, style: &Style) -> String {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        fields(
+            style,
+            Some(format!("Ticket {} ({})", self.id, self.uuid)),
+            vec![
+                ("Event", format!("{} ({})", self.event_title, self.event_id)),
+                ("Tier", format!("{} ({})", self.tier_name, self.tier_id)),
+                ("Order", self.order_id.to_string()),
+                ("Owner", self.owner_email.clone()),
+                ("Attendee", opt(&self.attendee_name)),
+                ("Attendee email", opt(&self.attendee_email)),
+                ("Attendee phone", opt(&self.attendee_phone)),
+                ("Status", status_text(self)),
+                ("Checked in", self.checked_in_at.map_or("-".into(), rfc3339)),
+                ("Code", self.qr_payload.clone()),
+                ("Issued", rfc3339(self.created_at)),
+            ],
+        )
+    }
+
+    fn quiet(&self) -> String {
+        self.uuid.clone()
+    }
+}
+
+impl ListRow for Ticket {
+    const HEADERS: &'static [&'static str] =
+        &["ID", "UUID", "Event", "Tier", "Owner", "Attendee", "Status"];
+    const EMPTY: &'static str = "No tickets.";
+
+    fn cells(&self, style: &Style) -> Vec<Cell> {
+        vec![
+            Cell::new(self.id),
+            Cell::new(&self.uuid),
+            Cell::new(&self.event_title),
+            Cell::new(&self.tier_name),
+            Cell::new(&self.owner_email),
+            Cell::new(self.attendee_name.as_deref().unwrap_or("-")),
+            status_cell(style, self),
+        ]
+    }
+
+    fn key(&self) -> String {
+        self.uuid.clone()
+    }
+}

@@ -1,0 +1,487 @@
+//! Orders: how tickets come to exist. Buying, box-office sales and comps, approval,
+//! cancellation and refunds — each seat counted inside one `BEGIN IMMEDIATE`
+//! transaction so that no tier is ever oversold.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::access::{Action, Actor, authorize};
+use crate::audit::{self, Subject};
+use crate::error::{Error, Result};
+use crate::events::{self, EventStatus};
+use crate::money::Currency;
+use crate::store::Store;
+use crate::tickets::{self, Ticket};
+use crate::tiers::{self, MAX_QUANTITY};
+use crate::time::{self, Timestamp};
+use crate::users::{self, User};
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Seats held; tickets wait for the promoter's approval.
+    PendingApproval,
+    /// Done; tickets can be used.
+    Completed,
+    /// Called off; seats freed, tickets cancelled.
+    Cancelled,
+    /// Money returned; seats freed, tickets refunded.
+    Refunded,
+}
+
+impl OrderStatus {
+    /// The status as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingApproval => "pending_approval",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<OrderStatus> {
+        match s {
+            "pending_approval" => Ok(OrderStatus::PendingApproval),
+            "completed" => Ok(OrderStatus::Completed),
+            "cancelled" => Ok(OrderStatus::Cancelled),
+            "refunded" => Ok(OrderStatus::Refunded),
+            other => Err(Error::Corrupt(format!("unknown order status '{other}'"))),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An order with its tickets.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// Numeric id.
+    pub id: i64,
+    /// The event.
+    pub event_id: i64,
+    /// The tier.
+    pub tier_id: i64,
+    /// The tier's name (not part of the JSON).
+    pub tier_name: String,
+    /// Internal id of the buyer.
+    pub buyer_id: i64,
+    /// The buyer's email.
+    pub buyer_email: String,
+    /// Number of tickets.
+    pub quantity: i64,
+    /// Where the order is in its life.
+    pub status: OrderStatus,
+    /// Complimentary: issued at price 0.
+    pub is_comp: bool,
+    /// Total in minor units.
+    pub total_minor: i64,
+    /// The currency of the total.
+    pub currency: Currency,
+    /// When it was placed.
+    pub created_at: Timestamp,
+    /// Its tickets.
+    pub tickets: Vec<Ticket>,
+}
+
+impl Order {
+    /// The total as an exact decimal string.
+    pub fn total(&self) -> String {
+        self.currency.format_amount(self.total_minor)
+    }
+}
+
+#[derive(Serialize)]
+struct OrderJson<'a> {
+    id: i64,
+    event_id: i64,
+    tier_id: i64,
+    buyer_email: &'a str,
+    quantity: i64,
+    status: OrderStatus,
+    is_comp: bool,
+    total: String,
+    currency: Currency,
+    #[serde(with = "time::serde_ts")]
+    created_at: Timestamp,
+    tickets: &'a [Ticket],
+}
+
+impl Serialize for Order {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        OrderJson {
+            id: self.id,
+            event_id: self.event_id,
+            tier_id: self.tier_id,
+            buyer_email: &self.buyer_email,
+            quantity: self.quantity,
+            status: self.status,
+            is_comp: self.is_comp,
+            total: self.total(),
+            currency: self.currency,
+            created_at: self.created_at,
+            tickets: &self.tickets,
+        }
+        .serialize(s)
+    }
+}
+
+const ORDER_SELECT: &str =
+    "SELECT o.id, o.event_id, o.tier_id, ti.name, o.buyer_id, u.email, o.quantity, o.status,
+        o.is_comp, o.total_minor, o.currency, o.created_at
+ FROM orders o JOIN users u ON u.id = o.buyer_id JOIN tiers ti ON ti.id = o.tier_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
+    let conversion = |i: usize, e: Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let status: String = r.get(7)?;
+    let currency: String = r.get(10)?;
+    Ok(Order {
+        id: r.get(0)?,
+        event_id: r.get(1)?,
+        tier_id: r.get(2)?,
+        tier_name: r.get(3)?,
+        buyer_id: r.get(4)?,
+        buyer_email: r.get(5)?,
+        quantity: r.get(6)?,
+        status: OrderStatus::parse(&status).map_err(|e| conversion(7, e))?,
+        is_comp: r.get(8)?,
+        total_minor: r.get(9)?,
+        currency: Currency::parse(&currency).map_err(|e| conversion(10, e))?,
+        created_at: r.get(11)?,
+        tickets: Vec::new(),
+    })
+}
+
+/// Loads an order with its tickets, or fails with not-found.
+pub fn get(conn: &Connection, id: i64) -> Result<Order> {
+    let mut order = conn
+        .prepare_cached(&format!("{ORDER_SELECT} WHERE o.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?
+        .ok_or_else(|| {
+            Error::not_found_hint("order", id, "`tix order list` shows the orders you can see")
+        })?;
+    order.tickets = tickets::query(conn, "WHERE t.order_id = ?1 ORDER BY t.id", &[&id])?;
+    Ok(order)
+}
+
+/// What to order.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    /// The tier.
+    pub tier_id: i64,
+    /// How many tickets.
+    pub quantity: i64,
+    /// Who gets them; the actor if absent. Someone else needs the event's promoter or an admin.
+    pub buyer: Option<String>,
+    /// Complimentary (price 0; the event's promoter or an admin; also outside the sale
+    /// window, on inactive tiers and beyond the per-order limits).
+    pub comp: bool,
+}
+
+/// Places an order and issues its tickets, all in one transaction: the seat check and the
+/// insert cannot be separated by another process's sale.
+pub fn create(store: &mut Store, actor: &Actor, new: &NewOrder) -> Result<Order> {
+    authorize(actor, Action::Buy)?;
+    if !(1..=MAX_QUANTITY).contains(&new.quantity) {
+        return Err(Error::invalid(
+            "quantity",
+            format!(
+                "{} is out of range; order from 1 to {MAX_QUANTITY} tickets",
+                new.quantity
+            ),
+        ));
+    }
+    let me = actor
+        .as_user()
+        .cloned()
+        .ok_or_else(|| Error::denied("buying needs a signed-in user"))?;
+    store.write(|tx| {
+        let tier = tiers::get(tx, new.tier_id)?;
+        let event = events::get(tx, tier.event_id)?;
+        let buyer: User = match &new.buyer {
+            Some(email) => users::find(tx, email)?.ok_or_else(|| {
+                Error::not_found_hint(
+                    "user",
+                    email.trim(),
+                    "the buyer needs an account first (an admin can add it with `tix user add EMAIL --name NAME`)",
+                )
+            })?,
+            None => me.clone(),
+        };
+        let box_office = buyer.id != me.id || new.comp;
+        if box_office {
+            authorize(actor, Action::SellFor(&event))?;
+        }
+        let manages = authorize(actor, Action::ManageOrders(&event)).is_ok();
+        if event.status != EventStatus::Published {
+            return Err(Error::rule(format!(
+                "Cannot order: event {} is {}, tickets are sold only for published events",
+                event.id, event.status
+            )));
+        }
+        if !new.comp {
+            let availability = tiers::availability_at(&tier, &event, time::now());
+            if !availability.is_on_sale {
+                return Err(Error::rule(format!(
+                    "Cannot order from tier {} '{}': {}",
+                    tier.id, tier.name, availability.message
+                )));
+            }
+            if new.quantity < tier.min_purchase {
+                return Err(Error::rule(format!(
+                    "Tier '{}' sells at least {} tickets per order; you asked for {}",
+                    tier.name, tier.min_purchase, new.quantity
+                )));
+            }
+            if new.quantity > tier.max_purchase {
+                return Err(Error::rule(format!(
+                    "Tier '{}' sells at most {} tickets per order; you asked for {}",
+                    tier.name, tier.max_purchase, new.quantity
+                )));
+            }
+        }
+        tiers::take_seats(tx, tier.id, new.quantity)?;
+        let status = if tier.requires_approval && !manages {
+            OrderStatus::PendingApproval
+        } else {
+            OrderStatus::Completed
+        };
+        let unit = if new.comp { 0 } else { tier.price_minor };
+        let total = unit
+            .checked_mul(new.quantity)
+            .ok_or_else(|| Error::rule("the order total is too large"))?;
+        let now = time::now();
+        tx.prepare_cached(
+            "INSERT INTO orders (event_id, tier_id, buyer_id, quantity, status, is_comp, unit_minor,
+                                 total_minor, currency, created_by, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        )?
+        .execute(params![
+            event.id,
+            tier.id,
+            buyer.id,
+            new.quantity,
+            status.as_str(),
+            new.comp,
+            unit,
+            total,
+            event.currency.code(),
+            me.id,
+            now
+        ])?;
+        let order_id = tx.last_insert_rowid();
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
+                                  status, secret_version, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'valid', 1, ?8, ?8)",
+        )?;
+        let mut uuid_buf = Uuid::encode_buffer();
+        for _ in 0..new.quantity {
+            let uuid = Uuid::new_v4().hyphenated().encode_lower(&mut uuid_buf).to_string();
+            insert.execute(params![uuid, order_id, event.id, tier.id, buyer.id, buyer.name, buyer.email, now])?;
+        }
+        audit::record(
+            tx,
+            actor,
+            "order.create",
+            Subject { object_type: "order", object_id: &order_id.to_string(), event_id: Some(event.id), ticket_id: None },
+            json!({
+                "tier_id": tier.id,
+                "buyer": buyer.email,
+                "quantity": new.quantity,
+                "status": status.as_str(),
+                "is_comp": new.comp,
+                "total": event.currency.format_amount(total),
+                "currency": event.currency.code(),
+            }),
+        )?;
+        get(tx, order_id)
+    })
+}
+
+/// Orders the actor may see, oldest first: all (admin), those of their events or bought by
+/// them (promoter), their own (user). `event_id` narrows to one event.
+pub fn list(store: &Store, actor: &Actor, event_id: Option<i64>) -> Result<Vec<Order>> {
+    store.read(|c| {
+        let me = actor
+            .as_user()
+            .ok_or_else(|| Error::denied("listing orders needs a signed-in user; pass --as EMAIL or set TIX_USER"))?;
+        let sees_all = match event_id {
+            Some(id) => {
+                let event = events::get(c, id)?;
+                authorize(actor, Action::SeeEventRecords(&event)).is_ok()
+            }
+            None => me.role == crate::Role::Admin,
+        };
+        let mut stmt = c.prepare_cached(&format!(
+            "{ORDER_SELECT}
+             WHERE (?1 IS NULL OR o.event_id = ?1)
+               AND (?2 OR o.buyer_id = ?3 OR o.event_id IN (SELECT id FROM events WHERE owner_id = ?3))
+             ORDER BY o.id"
+        ))?;
+        let orders = stmt
+            .query_map(params![event_id, sees_all, me.id], from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        orders
+            .into_iter()
+            .map(|mut o| {
+                o.tickets = tickets::query(c, "WHERE t.order_id = ?1 ORDER BY t.id", &[&o.id])?;
+                Ok(o)
+            })
+            .collect()
+    })
+}
+
+/// One order: its buyer, the event's promoter or an admin.
+pub fn show(store: &Store, actor: &Actor, id: i64) -> Result<Order> {
+    store.read(|c| {
+        let order = get(c, id)?;
+        let event = events::get(c, order.event_id)?;
+        authorize(
+            actor,
+            Action::SeeOrder {
+                event: &event,
+                buyer_id: order.buyer_id,
+            },
+        )?;
+        Ok(order)
+    })
+}
+
+/// Approves an order awaiting approval (the event's promoter or an admin): its tickets
+/// can then be used.
+pub fn approve(store: &mut Store, actor: &Actor, id: i64) -> Result<Order> {
+    store.write(|tx| {
+        let order = get(tx, id)?;
+        let event = events::get(tx, order.event_id)?;
+        authorize(actor, Action::ManageOrders(&event))?;
+        if order.status != OrderStatus::PendingApproval {
+            return Err(Error::rule(format!(
+                "order {id} is {}; only an order awaiting approval can be approved",
+                order.status
+            )));
+        }
+        set_status(tx, actor, &order, OrderStatus::Completed, None)?;
+        get(tx, id)
+    })
+}
+
+/// How an order ends early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// `order cancel`: tickets become `cancelled`.
+    Cancel,
+    /// `order refund`: tickets become `refunded`.
+    Refund,
+}
+
+/// Cancels or refunds an order after `confirm` agrees (the event's promoter or an admin):
+/// every ticket changes status and the seats are freed. Refused once any ticket was used.
+pub fn end(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    ending: Ending,
+    confirm: impl FnOnce(&Order) -> Result<()>,
+) -> Result<Order> {
+    let check = |conn: &Connection| -> Result<Order> {
+        let order = get(conn, id)?;
+        let event = events::get(conn, order.event_id)?;
+        authorize(actor, Action::ManageOrders(&event))?;
+        let verb = match ending {
+            Ending::Cancel => "cancelled",
+            Ending::Refund => "refunded",
+        };
+        match (order.status, ending) {
+            (OrderStatus::Cancelled | OrderStatus::Refunded, _) => {
+                return Err(Error::rule(format!(
+                    "order {id} is already {}",
+                    order.status
+                )));
+            }
+            (OrderStatus::PendingApproval, Ending::Refund) => {
+                return Err(Error::rule(format!(
+                    "order {id} is awaiting approval, so nothing was paid; cancel it instead with `tix order cancel {id}`"
+                )));
+            }
+            _ => {}
+        }
+        if let Some(used) = order
+            .tickets
+            .iter()
+            .find(|t| t.status == crate::tickets::TicketStatus::Used)
+        {
+            return Err(Error::rule(format!(
+                "order {id} cannot be {verb}: ticket {} was already used at the gate",
+                used.id
+            )));
+        }
+        Ok(order)
+    };
+    let order = store.read(check)?;
+    confirm(&order)?;
+    store.write(|tx| {
+        let order = check(tx)?;
+        let (status, ticket_status) = match ending {
+            Ending::Cancel => (OrderStatus::Cancelled, "cancelled"),
+            Ending::Refund => (OrderStatus::Refunded, "refunded"),
+        };
+        set_status(tx, actor, &order, status, Some(ticket_status))?;
+        tiers::release_seats(tx, order.tier_id, order.quantity)?;
+        get(tx, id)
+    })
+}
+
+fn set_status(
+    conn: &Connection,
+    actor: &Actor,
+    order: &Order,
+    status: OrderStatus,
+    tickets: Option<&str>,
+) -> Result<()> {
+    let now = time::now();
+    conn.execute(
+        "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![order.id, status.as_str(), now],
+    )?;
+    if let Some(ts) = tickets {
+        conn.execute(
+            "UPDATE tickets SET status = ?2, updated_at = ?3 WHERE order_id = ?1 AND status = 'valid'",
+            params![order.id, ts, now],
+        )?;
+    }
+    let action = match status {
+        OrderStatus::Completed => "order.approve",
+        OrderStatus::Cancelled => "order.cancel",
+        OrderStatus::Refunded => "order.refund",
+        OrderStatus::PendingApproval => "order.pending",
+    };
+    audit::record(
+        conn,
+        actor,
+        action,
+        Subject {
+            object_type: "order",
+            object_id: &order.id.to_string(),
+            event_id: Some(order.event_id),
+            ticket_id: None,
+        },
+        json!({
+            "old_status": order.status.as_str(),
+            "new_status": status.as_str(),
+            "tickets": order.quantity,
+            "total": order.total(),
+            "currency": order.currency.code(),
+        }),
+    )
+}

@@ -1,0 +1,509 @@
+//! Tickets: who holds them, who attends, their status, their signed codes, and the
+//! holder's own actions (naming the attendee, transferring).
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::access::{Action, Actor, authorize};
+use crate::audit::{self, Subject};
+use crate::codes::{self, CodeError, EventKeys, TicketCode};
+use crate::error::{Error, Result};
+use crate::events::{self, EventStatus, check_text};
+use crate::orders::OrderStatus;
+use crate::store::Store;
+use crate::time::{self, Timestamp};
+use crate::users;
+
+/// Where a ticket is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketStatus {
+    /// May be used to get in (if its order is approved).
+    Valid,
+    /// Checked in.
+    Used,
+    /// Its order was cancelled.
+    Cancelled,
+    /// Its order was refunded.
+    Refunded,
+}
+
+impl TicketStatus {
+    /// The status as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Valid => "valid",
+            TicketStatus::Used => "used",
+            TicketStatus::Cancelled => "cancelled",
+            TicketStatus::Refunded => "refunded",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<TicketStatus> {
+        match s {
+            "valid" => Ok(TicketStatus::Valid),
+            "used" => Ok(TicketStatus::Used),
+            "cancelled" => Ok(TicketStatus::Cancelled),
+            "refunded" => Ok(TicketStatus::Refunded),
+            other => Err(Error::Corrupt(format!("unknown ticket status '{other}'"))),
+        }
+    }
+}
+
+impl std::fmt::Display for TicketStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A ticket, as the contract shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ticket {
+    /// Numeric id.
+    pub id: i64,
+    /// The ticket's UUID.
+    pub uuid: String,
+    /// Its event.
+    pub event_id: i64,
+    /// The event's title.
+    pub event_title: String,
+    /// Its tier.
+    pub tier_id: i64,
+    /// The tier's name.
+    pub tier_name: String,
+    /// The order that issued it.
+    pub order_id: i64,
+    /// Internal id of the owner.
+    #[serde(skip)]
+    pub owner_id: i64,
+    /// The owner's email.
+    pub owner_email: String,
+    /// Who will attend.
+    pub attendee_name: Option<String>,
+    /// The attendee's email.
+    pub attendee_email: Option<String>,
+    /// The attendee's phone.
+    pub attendee_phone: Option<String>,
+    /// Where the ticket is in its life.
+    pub status: TicketStatus,
+    /// The order's status (a ticket of a `pending_approval` order cannot be used yet).
+    #[serde(skip)]
+    pub order_status: OrderStatus,
+    /// Bumped on every re-issue; codes of older versions are dead.
+    #[serde(skip)]
+    pub secret_version: i64,
+    /// When it was checked in.
+    #[serde(with = "time::serde_ts::option")]
+    pub checked_in_at: Option<Timestamp>,
+    /// The signed text its QR code carries.
+    pub qr_payload: String,
+    /// When it was issued.
+    #[serde(with = "time::serde_ts")]
+    pub created_at: Timestamp,
+}
+
+impl Ticket {
+    /// Whether the ticket is valid but its order still awaits approval.
+    pub fn awaiting_approval(&self) -> bool {
+        self.status == TicketStatus::Valid && self.order_status == OrderStatus::PendingApproval
+    }
+}
+
+/// Signs codes for tickets, loading each event's key once.
+#[derive(Default)]
+pub(crate) struct Signer {
+    keys: HashMap<i64, EventKeys>,
+}
+
+impl Signer {
+    pub(crate) fn payload(
+        &mut self,
+        conn: &Connection,
+        event_id: i64,
+        tier_id: i64,
+        uuid: &str,
+        version: i64,
+    ) -> Result<String> {
+        let keys = match self.keys.entry(event_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let secret: Vec<u8> = conn
+                    .prepare_cached("SELECT signing_key FROM events WHERE id = ?1")?
+                    .query_row([event_id], |r| r.get(0))?;
+                e.insert(EventKeys::from_secret(&secret)?)
+            }
+        };
+        let uuid = Uuid::parse_str(uuid)
+            .map_err(|_| Error::Corrupt(format!("ticket UUID '{uuid}' is malformed")))?;
+        Ok(keys.sign(&TicketCode {
+            event_id,
+            tier_id,
+            uuid,
+            secret_version: version,
+        }))
+    }
+}
+
+pub(crate) const TICKET_SELECT: &str =
+    "SELECT t.id, t.uuid, t.event_id, e.title, t.tier_id, ti.name, t.order_id, t.owner_id, u.email,
+        t.attendee_name, t.attendee_email, t.attendee_phone, t.status, o.status, t.secret_version,
+        t.checked_in_at, t.created_at
+ FROM tickets t
+ JOIN events e ON e.id = t.event_id
+ JOIN tiers ti ON ti.id = t.tier_id
+ JOIN users u ON u.id = t.owner_id
+ JOIN orders o ON o.id = t.order_id";
+
+fn conversion(i: usize, e: Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+}
+
+/// Reads a ticket row (of [`TICKET_SELECT`]) without its code.
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+    let status: String = r.get(12)?;
+    let order_status: String = r.get(13)?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        uuid: r.get(1)?,
+        event_id: r.get(2)?,
+        event_title: r.get(3)?,
+        tier_id: r.get(4)?,
+        tier_name: r.get(5)?,
+        order_id: r.get(6)?,
+        owner_id: r.get(7)?,
+        owner_email: r.get(8)?,
+        attendee_name: r.get(9)?,
+        attendee_email: r.get(10)?,
+        attendee_phone: r.get(11)?,
+        status: TicketStatus::parse(&status).map_err(|e| conversion(12, e))?,
+        order_status: OrderStatus::parse(&order_status).map_err(|e| conversion(13, e))?,
+        secret_version: r.get(14)?,
+        checked_in_at: r.get(15)?,
+        qr_payload: String::new(),
+        created_at: r.get(16)?,
+    })
+}
+
+/// Runs a ticket query and signs each ticket's code.
+pub(crate) fn query(
+    conn: &Connection,
+    where_sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Ticket>> {
+    let mut stmt = conn.prepare_cached(&format!("{TICKET_SELECT} {where_sql}"))?;
+    let rows = stmt.query_map(params, from_row)?;
+    let mut signer = Signer::default();
+    let mut out = Vec::new();
+    for t in rows {
+        let mut t = t?;
+        t.qr_payload = signer.payload(conn, t.event_id, t.tier_id, &t.uuid, t.secret_version)?;
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// Finds a ticket by numeric id or UUID.
+pub fn find_ref(conn: &Connection, reference: &str) -> Result<Ticket> {
+    let r = reference.trim();
+    let found = if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()) {
+        let id: i64 = r
+            .parse()
+            .map_err(|_| Error::invalid("ticket", format!("'{r}' is not a ticket id")))?;
+        query(conn, "WHERE t.id = ?1", &[&id])?
+    } else {
+        let uuid = Uuid::parse_str(r).map_err(|_| {
+            Error::invalid(
+                "ticket",
+                format!("'{reference}' is neither a ticket id nor a UUID"),
+            )
+        })?;
+        query(conn, "WHERE t.uuid = ?1", &[&uuid.hyphenated().to_string()])?
+    };
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found_hint("ticket", r, "`tix ticket list` shows your tickets"))
+}
+
+/// One ticket: its owner, the event's promoter or an admin.
+pub fn show(store: &Store, actor: &Actor, reference: &str) -> Result<Ticket> {
+    store.read(|c| {
+        let ticket = find_ref(c, reference)?;
+        let event = events::get(c, ticket.event_id)?;
+        authorize(
+            actor,
+            Action::SeeTicket {
+                event: &event,
+                owner_id: ticket.owner_id,
+            },
+        )?;
+        Ok(ticket)
+    })
+}
+
+/// Filters for [`list`].
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// Only tickets of this owner (admin, the owner, or a promoter for their events).
+    pub owner: Option<String>,
+    /// Only tickets of this event (its promoter or an admin).
+    pub event_id: Option<i64>,
+    /// Also used, cancelled and refunded tickets.
+    pub include_used: bool,
+}
+
+/// Tickets, newest first. With no owner or event: the actor's own tickets.
+pub fn list(store: &Store, actor: &Actor, filter: &TicketFilter) -> Result<Vec<Ticket>> {
+    store.read(|c| {
+        let me = actor.as_user().ok_or_else(|| {
+            Error::denied("listing tickets needs a signed-in user; pass --as EMAIL or set TIX_USER")
+        })?;
+        let owner = match &filter.owner {
+            Some(email) => Some(users::get(c, email)?),
+            None if filter.event_id.is_none() => Some(me.clone()),
+            None => None,
+        };
+        // Events whose tickets the actor may see beyond their own.
+        let mut only_events_of: Option<i64> = None;
+        if let Some(event_id) = filter.event_id {
+            let event = events::get(c, event_id)?;
+            authorize(actor, Action::SeeEventRecords(&event))?;
+        } else if let Some(o) = &owner
+            && o.id != me.id
+            && me.role != crate::Role::Admin
+        {
+            if me.role == crate::Role::Promoter {
+                only_events_of = Some(me.id);
+            } else {
+                return Err(Error::denied(format!(
+                    "only an admin, a promoter (for their events) or {} themself may list their tickets",
+                    o.email
+                )));
+            }
+        }
+        query(
+            c,
+            "WHERE (?1 IS NULL OR t.owner_id = ?1)
+               AND (?2 IS NULL OR t.event_id = ?2)
+               AND (?3 IS NULL OR e.owner_id = ?3)
+               AND (?4 OR t.status = 'valid')
+             ORDER BY t.id DESC",
+            &[&owner.map(|o| o.id), &filter.event_id, &only_events_of, &filter.include_used],
+        )
+    })
+}
+
+/// New attendee details; `None` keeps a field, an empty string clears it.
+#[derive(Debug, Clone, Default)]
+pub struct AttendeeChange {
+    /// The attendee's name.
+    pub name: Option<String>,
+    /// Their email.
+    pub email: Option<String>,
+    /// Their phone number.
+    pub phone: Option<String>,
+}
+
+fn refuse_unless_valid(ticket: &Ticket, doing: &str) -> Result<()> {
+    let why = match ticket.status {
+        TicketStatus::Valid => return Ok(()),
+        TicketStatus::Used => "it has already been used at the gate",
+        TicketStatus::Cancelled => "it was cancelled",
+        TicketStatus::Refunded => "it was refunded",
+    };
+    Err(Error::rule(format!(
+        "Cannot {doing} ticket {}: {why}",
+        ticket.id
+    )))
+}
+
+fn check_phone(phone: &str) -> Result<String> {
+    let p = phone.trim();
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    if p.chars().count() > 32
+        || digits < 3
+        || !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
+    {
+        return Err(Error::invalid(
+            "phone",
+            format!(
+                "'{phone}' is not a phone number; use digits with + - ( ) . / or spaces, e.g. +49 30 1234567"
+            ),
+        ));
+    }
+    Ok(p.to_string())
+}
+
+/// Names a ticket's attendee (its owner only; not for used, cancelled or refunded tickets).
+pub fn set_attendee(
+    store: &mut Store,
+    actor: &Actor,
+    reference: &str,
+    change: &AttendeeChange,
+) -> Result<Ticket> {
+    if change.name.is_none() && change.email.is_none() && change.phone.is_none() {
+        return Err(Error::Usage(
+            "nothing to change; pass --name, --email or --phone".into(),
+        ));
+    }
+    let clear_or = |v: &Option<String>,
+                    f: &dyn Fn(&str) -> Result<String>|
+     -> Result<Option<Option<String>>> {
+        match v {
+            None => Ok(None),
+            Some(s) if s.trim().is_empty() => Ok(Some(None)),
+            Some(s) => Ok(Some(Some(f(s)?))),
+        }
+    };
+    let name = clear_or(&change.name, &|s| check_text("attendee name", s, 200))?;
+    let email = clear_or(&change.email, &users::normalize_email)?;
+    let phone = clear_or(&change.phone, &check_phone)?;
+    store.write(|tx| {
+        let old = find_ref(tx, reference)?;
+        authorize(actor, Action::HoldTicket { owner_id: old.owner_id })?;
+        refuse_unless_valid(&old, "change the attendee of")?;
+        let new_name = name.clone().unwrap_or(old.attendee_name.clone());
+        let new_email = email.clone().unwrap_or(old.attendee_email.clone());
+        let new_phone = phone.clone().unwrap_or(old.attendee_phone.clone());
+        tx.execute(
+            "UPDATE tickets SET attendee_name = ?2, attendee_email = ?3, attendee_phone = ?4, updated_at = ?5 WHERE id = ?1",
+            params![old.id, new_name, new_email, new_phone, time::now()],
+        )?;
+        audit::record(
+            tx,
+            actor,
+            "ticket.attendee",
+            Subject { object_type: "ticket", object_id: &old.id.to_string(), event_id: Some(old.event_id), ticket_id: Some(old.id) },
+            json!({
+                "old": {"name": old.attendee_name, "email": old.attendee_email, "phone": old.attendee_phone},
+                "new": {"name": new_name, "email": new_email, "phone": new_phone},
+            }),
+        )?;
+        find_ref(tx, &old.id.to_string())
+    })
+}
+
+/// Transfers a valid ticket of a transferable tier to another registered user. The ticket
+/// gets a new code; the old one is dead from then on.
+pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> Result<Ticket> {
+    let to = users::normalize_email(to)?;
+    store.write(|tx| {
+        let old = find_ref(tx, reference)?;
+        authorize(actor, Action::HoldTicket { owner_id: old.owner_id })?;
+        refuse_unless_valid(&old, "transfer")?;
+        if old.awaiting_approval() {
+            return Err(Error::rule(format!(
+                "Cannot transfer ticket {}: its order {} is still awaiting the promoter's approval",
+                old.id, old.order_id
+            )));
+        }
+        let event = events::get(tx, old.event_id)?;
+        if matches!(event.status, EventStatus::Cancelled | EventStatus::Completed) {
+            return Err(Error::rule(format!("Cannot transfer ticket {}: event {} is {}", old.id, event.id, event.status)));
+        }
+        let tier = crate::tiers::get(tx, old.tier_id)?;
+        if !tier.transferable {
+            return Err(Error::rule(format!(
+                "Cannot transfer ticket {}: tickets of tier '{}' are not transferable",
+                old.id, tier.name
+            )));
+        }
+        let recipient = users::find(tx, &to)?.ok_or_else(|| {
+            Error::not_found_hint(
+                "user",
+                &to,
+                "Recipient must create an account first (an admin can add them with `tix user add EMAIL --name NAME`)",
+            )
+        })?;
+        if recipient.id == old.owner_id {
+            return Err(Error::rule(format!("{} already owns ticket {}", recipient.email, old.id)));
+        }
+        tx.execute(
+            "UPDATE tickets SET owner_id = ?2, attendee_name = ?3, attendee_email = ?4, attendee_phone = NULL,
+                    secret_version = secret_version + 1, updated_at = ?5
+             WHERE id = ?1",
+            params![old.id, recipient.id, recipient.name, recipient.email, time::now()],
+        )?;
+        audit::record(
+            tx,
+            actor,
+            "ticket.transfer",
+            Subject { object_type: "ticket", object_id: &old.id.to_string(), event_id: Some(old.event_id), ticket_id: Some(old.id) },
+            json!({
+                "from": old.owner_email,
+                "to": recipient.email,
+                "old_secret_version": old.secret_version,
+                "new_secret_version": old.secret_version + 1,
+            }),
+        )?;
+        find_ref(tx, &old.id.to_string())
+    })
+}
+
+/// What a scanned code turns out to be, before any check-in rule is applied.
+#[derive(Debug, Clone)]
+pub enum CodeCheck {
+    /// Correctly signed and the ticket's current code.
+    Current(Box<Ticket>),
+    /// Correctly signed, but replaced by a newer code (the ticket was transferred).
+    Revoked(Box<Ticket>),
+    /// Correctly signed by its event, but no such ticket exists.
+    UnknownTicket,
+    /// Looks like a tix code but the signature does not match the event's key (or the
+    /// event does not exist).
+    BadSignature,
+    /// Not a tix code at all.
+    Malformed,
+}
+
+/// Checks a scanned code against the event keys and tickets of this database.
+pub fn check_code(conn: &Connection, text: &str) -> Result<CodeCheck> {
+    let unverified = match codes::parse(text) {
+        Ok(u) => u,
+        Err(_) => return Ok(CodeCheck::Malformed),
+    };
+    let key: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT verify_key FROM events WHERE id = ?1")?
+        .query_row([unverified.code.event_id], |r| r.get(0))
+        .optional()?;
+    let Some(key) = key else {
+        return Ok(CodeCheck::BadSignature);
+    };
+    let code = match unverified.verify(&key) {
+        Ok(code) => code,
+        Err(CodeError::BadSignature | CodeError::Malformed) => return Ok(CodeCheck::BadSignature),
+    };
+    let found = query(
+        conn,
+        "WHERE t.uuid = ?1",
+        &[&code.uuid.hyphenated().to_string()],
+    )?;
+    Ok(match found.into_iter().next() {
+        None => CodeCheck::UnknownTicket,
+        Some(t) if t.event_id != code.event_id || t.tier_id != code.tier_id => {
+            CodeCheck::BadSignature
+        }
+        Some(t) if t.secret_version == code.secret_version => CodeCheck::Current(Box::new(t)),
+        Some(t) => CodeCheck::Revoked(Box::new(t)),
+    })
+}
+
+/// The tickets of an event that can be admitted (valid, order completed), for printing
+/// codes in bulk: the event's promoter or an admin.
+pub fn admissible(store: &Store, actor: &Actor, event_id: i64) -> Result<Vec<Ticket>> {
+    store.read(|c| {
+        let event = events::get(c, event_id)?;
+        authorize(actor, Action::SeeEventRecords(&event))?;
+        query(
+            c,
+            "WHERE t.event_id = ?1 AND t.status = 'valid' AND o.status = 'completed' ORDER BY t.id",
+            &[&event_id],
+        )
+    })
+}
