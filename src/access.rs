@@ -153,6 +153,15 @@ pub enum Action<'a> {
     },
     /// See every audit entry of every event.
     SeeAllAudit,
+    /// Check tickets in at an event: its promoter, an admin, or staff assigned to it.
+    CheckIn {
+        /// The event.
+        event: &'a Event,
+        /// Whether the actor is assigned to the event as gate staff.
+        is_staff: bool,
+    },
+    /// Work a gate at all (before the event is known): promoters, staff and admins.
+    WorkGate,
 }
 
 /// Decides whether `actor` may do `action`; the error says who may instead.
@@ -211,6 +220,25 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
         | Action::SellFor(event)
         | Action::ManageOrders(event)
         | Action::SeeEventRecords(event) => owner_only(actor, event, user.is_some(), &who),
+        Action::CheckIn { event, is_staff } => {
+            if actor.owns(event) || (is_staff && user.is_some_and(|u| u.role == Role::Staff)) {
+                Ok(())
+            } else if user.is_none() {
+                Err(need_login("checking tickets in"))
+            } else {
+                Err(Error::denied(format!(
+                    "only the promoter of event {} ({}), gate staff assigned to it or an admin may check tickets in there; {who} may not",
+                    event.id, event.owner_email
+                )))
+            }
+        }
+        Action::WorkGate => match user {
+            Some(u) if matches!(u.role, Role::Promoter | Role::Staff) => Ok(()),
+            Some(_) => Err(Error::denied(format!(
+                "only promoters, gate staff and admins check tickets in; {who} is none of them"
+            ))),
+            None => Err(need_login("checking tickets in")),
+        },
         Action::Buy => match user {
             Some(_) => Ok(()),
             None => Err(need_login("buying tickets")),

@@ -143,7 +143,9 @@ pub struct NewEvent {
 
 /// Checks a short text field: trimmed, not blank, at most `max` characters.
 pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
-    let v = value.trim();
+    // CRLF files (RFC 4180 CSV among them) end lines inside quoted cells with CRLF too.
+    let normalized = value.replace("\r\n", "\n");
+    let v = normalized.trim();
     if v.is_empty() {
         return Err(Error::invalid(field, format!("the {field} is empty")));
     }

@@ -231,13 +231,15 @@ pub fn get(conn: &Connection, id: i64) -> Result<Tier> {
 }
 
 /// Finds an event's tier by name, case-insensitively.
+///
+/// Case is folded with Unicode rules (`Zürich` and `ZÜRICH` are one name), which SQLite's
+/// NOCASE does only for ASCII; an event has at most a few hundred tiers, so they are
+/// compared here.
 pub fn find_by_name(conn: &Connection, event_id: i64, name: &str) -> Result<Option<Tier>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {TIER_COLUMNS} FROM {TIER_FROM} WHERE t.event_id = ?1 AND t.name = ?2"
-        ))?
-        .query_row(params![event_id, name.trim()], from_row)
-        .optional()?)
+    let key = name.trim().to_lowercase();
+    Ok(of_event(conn, event_id, true)?
+        .into_iter()
+        .find(|t| t.name.to_lowercase() == key))
 }
 
 /// The event's tiers in position order, inactive ones only if asked for.

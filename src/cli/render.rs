@@ -192,16 +192,28 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::from(e.exit_code() as u8);
     }
-    let _ = e.print();
+    // One line, as every error of tix: clap's message without its usage block.
+    let text = e.render().to_string();
+    let message = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = message.trim_start_matches("error:").trim();
+    let message = if message.is_empty() {
+        "invalid command line"
+    } else {
+        message
+    };
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{} {message}; see `tix --help` or `tix COMMAND --help`",
+        error_prefix()
+    );
     if std::env::args_os().any(|a| a == "--json") {
-        let text = e.render().to_string();
-        let first = text
-            .lines()
-            .next()
-            .unwrap_or("invalid command line")
-            .trim_start_matches("error:")
-            .trim();
-        json_error("usage", first);
+        json_error("usage", message);
     }
     ExitCode::from(e.exit_code() as u8)
 }

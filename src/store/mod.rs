@@ -19,6 +19,7 @@ pub const APPLICATION_ID: i64 = 0x5449_5831;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_foundation.sql"),
     include_str!("migrations/0002_orders_tickets_audit.sql"),
+    include_str!("migrations/0003_checkin.sql"),
 ];
 
 /// The newest schema version this build knows.

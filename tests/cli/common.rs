@@ -103,8 +103,8 @@ impl Tix {
         t
     }
 
-    /// A database with an admin, a verified promoter (PROMOTER), an unverified promoter
-    /// (OTHER_PROMOTER, verified too when `both_verified`) and a user (BUYER).
+    /// A database with an admin, two verified promoters (PROMOTER and OTHER_PROMOTER)
+    /// and a plain user (BUYER).
     pub fn with_people() -> Tix {
         let t = Tix::new();
         t.admin(&[
@@ -233,4 +233,123 @@ pub fn finish(mut c: Command) -> Out {
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
+}
+
+/// A promoter that no admin has verified yet (may create events, not tiers).
+pub const UNVERIFIED: &str = "uma@example.com";
+/// A gate staff account.
+pub const STAFF: &str = "sam@example.com";
+
+impl Tix {
+    /// Adds UNVERIFIED, a promoter an admin has not verified.
+    pub fn add_unverified_promoter(&self) {
+        self.admin(&[
+            "user",
+            "add",
+            UNVERIFIED,
+            "--name",
+            "Uma Unverified",
+            "--role",
+            "promoter",
+        ])
+        .ok();
+    }
+
+    /// Adds STAFF, a gate staff account.
+    pub fn add_staff_user(&self) {
+        self.admin(&[
+            "user",
+            "add",
+            STAFF,
+            "--name",
+            "Sam Staff",
+            "--role",
+            "staff",
+        ])
+        .ok();
+    }
+
+    /// Creates a tier as PROMOTER and returns its id.
+    pub fn tier_id(&self, event: i64, name: &str, extra: &[&str]) -> i64 {
+        self.tier(event, name, extra)["id"].as_i64().unwrap()
+    }
+
+    /// Publishes an event as its promoter PROMOTER.
+    pub fn publish(&self, event: i64) {
+        self.as_(PROMOTER, &["event", "publish", &event.to_string()])
+            .ok();
+    }
+
+    /// Cancels an event as the admin, confirming with --yes.
+    pub fn cancel(&self, event: i64) {
+        self.admin(&["event", "cancel", &event.to_string(), "--yes"])
+            .ok();
+    }
+
+    /// Sells `n` seats of a tier through the library, since orders do not exist yet.
+    pub fn sell(&self, tier: i64, n: i64) {
+        let mut store = tix::Store::open(self.db(), tix::OpenMode::MustExist).unwrap();
+        tix::tiers::record_sale(&mut store, tier, n).unwrap();
+    }
+
+    /// Every tier of an event, inactive ones too, as the admin sees them.
+    pub fn all_tiers(&self, event: i64) -> Vec<Value> {
+        let out = self
+            .admin(&[
+                "tier",
+                "list",
+                &event.to_string(),
+                "--include-inactive",
+                "--json",
+            ])
+            .ok();
+        out.json().as_array().unwrap().clone()
+    }
+
+    /// The names of every tier of an event (inactive too), in list order.
+    pub fn tier_names(&self, event: i64) -> Vec<String> {
+        self.all_tiers(event)
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// `tier show ID --json` as the public.
+    pub fn show_tier(&self, tier: i64) -> Value {
+        self.run(&["tier", "show", &tier.to_string(), "--json"])
+            .ok()
+            .json()
+    }
+
+    /// Writes a file into the test directory and returns its path as text.
+    pub fn write_file(&self, name: &str, content: impl AsRef<[u8]>) -> String {
+        let path = self.dir().join(name);
+        std::fs::write(&path, content).unwrap();
+        path.display().to_string()
+    }
+}
+
+/// Asserts that a JSON object has exactly these keys.
+#[track_caller]
+pub fn assert_keys(v: &Value, keys: &[&str]) {
+    let mut got: Vec<&str> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not a JSON object: {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    got.sort_unstable();
+    let mut want = keys.to_vec();
+    want.sort_unstable();
+    assert_eq!(got, want, "JSON keys differ in {v:#}");
+}
+
+/// Asserts that a JSON time is RFC 3339 in UTC with a `Z`.
+#[track_caller]
+pub fn assert_utc(v: &Value) {
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("time should be a string: {v}"));
+    assert!(s.ends_with('Z'), "time should end in Z: {s}");
+    chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s} is not RFC 3339: {e}"));
 }

@@ -4,4 +4,9 @@
 
 #[allow(dead_code)] // not every helper is used by every test file
 mod common;
+mod import;
+mod order;
+mod people;
 mod setup;
+mod ticket;
+mod tier;

@@ -185,3 +185,12 @@ fn quiet_prints_only_the_id() {
         .ok();
     assert!(out.stdout.trim().parse::<i64>().is_ok(), "{}", out.stdout);
 }
+
+#[test]
+fn clap_usage_errors_are_one_line_too() {
+    let t = Tix::new();
+    t.run(&["tier", "create", "1"]).code(2).err_has("--name");
+    t.run(&["tier", "update", "1", "--active", "--inactive"])
+        .code(2)
+        .err_has("--inactive");
+}

@@ -1,0 +1,656 @@
+//! Check-in at the gate: deciding on a scanned code at once with a stable reason,
+//! admitting each ticket exactly once, keeping every scan, and counting arrivals.
+//!
+//! The decision itself ([`decide`]) is shared with offline gate files
+//! ([`crate::offline`]), so a gate laptop with no network answers exactly as the main
+//! database would.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::access::{Action, Actor, authorize};
+use crate::error::{Error, Result};
+use crate::events::{self, Event, EventStatus};
+use crate::orders::OrderStatus;
+use crate::store::Store;
+use crate::tickets::{self, CodeCheck, Ticket, TicketStatus};
+use crate::time::{self, Timestamp};
+
+/// Why a ticket was accepted or rejected: stable codes for scripts and scanner apps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Admitted.
+    Ok,
+    /// Not a ticket this database or gate file knows.
+    UnknownTicket,
+    /// A tix-looking code whose signature does not match: forged, altered, or another system's.
+    InvalidSignature,
+    /// A real ticket, for another event.
+    WrongEvent,
+    /// Already admitted once.
+    AlreadyCheckedIn,
+    /// Its order was cancelled.
+    Cancelled,
+    /// Its order was refunded.
+    Refunded,
+    /// A code replaced by a newer one (the ticket was transferred).
+    Revoked,
+    /// Its order still awaits the promoter's approval.
+    NotApproved,
+    /// The event is not open for check-in (draft, cancelled or over).
+    EventNotOpen,
+}
+
+impl Reason {
+    /// The stable code, as in the JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Ok => "ok",
+            Reason::UnknownTicket => "unknown_ticket",
+            Reason::InvalidSignature => "invalid_signature",
+            Reason::WrongEvent => "wrong_event",
+            Reason::AlreadyCheckedIn => "already_checked_in",
+            Reason::Cancelled => "cancelled",
+            Reason::Refunded => "refunded",
+            Reason::Revoked => "revoked",
+            Reason::NotApproved => "not_approved",
+            Reason::EventNotOpen => "event_not_open",
+        }
+    }
+
+    /// Reads a stable code back.
+    pub fn parse(s: &str) -> Option<Reason> {
+        [
+            Reason::Ok,
+            Reason::UnknownTicket,
+            Reason::InvalidSignature,
+            Reason::WrongEvent,
+            Reason::AlreadyCheckedIn,
+            Reason::Cancelled,
+            Reason::Refunded,
+            Reason::Revoked,
+            Reason::NotApproved,
+            Reason::EventNotOpen,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// The answer to one scan, as the gate shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// Accepted (the person may go in).
+    pub valid: bool,
+    /// Why.
+    pub reason: Reason,
+    /// Why, in words for the gate person.
+    pub message: String,
+    /// The ticket's id, where known.
+    pub ticket_id: Option<i64>,
+    /// The ticket's UUID, where known.
+    pub ticket_uuid: Option<String>,
+    /// Who the ticket is for.
+    pub attendee_name: Option<String>,
+    /// The ticket's tier.
+    pub tier_name: Option<String>,
+    /// The event.
+    pub event_title: Option<String>,
+    /// When the ticket was (first) admitted: now if accepted, the first time if already in.
+    #[serde(with = "time::serde_ts::option")]
+    pub checked_in_at: Option<Timestamp>,
+    /// The gate of the first admission, where known (in `message` for JSON readers).
+    #[serde(skip)]
+    pub checked_in_gate: Option<String>,
+    /// Whether this answer came from a gate file with no access to the main database.
+    #[serde(skip)]
+    pub offline: bool,
+    /// Whether this was a dry run that admitted nobody.
+    #[serde(skip)]
+    pub dry_run: bool,
+}
+
+/// What the gate knows about the ticket a code names.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Ticket id (in the main database; gate files keep it too).
+    pub ticket_id: Option<i64>,
+    /// Ticket UUID.
+    pub uuid: String,
+    /// The ticket's event.
+    pub event_id: i64,
+    /// Its title.
+    pub event_title: String,
+    /// Its status.
+    pub event_status: EventStatus,
+    /// The tier's name.
+    pub tier_name: Option<String>,
+    /// The attendee.
+    pub attendee_name: Option<String>,
+    /// The ticket's status.
+    pub status: TicketStatus,
+    /// Whether its order is approved (not awaiting approval).
+    pub approved: bool,
+    /// The ticket's current secret version.
+    pub secret_version: i64,
+    /// First admission, if any.
+    pub checked_in_at: Option<Timestamp>,
+    /// Gate of the first admission.
+    pub checked_in_gate: Option<String>,
+}
+
+impl Candidate {
+    pub(crate) fn from_ticket(
+        t: &Ticket,
+        event: &Event,
+        checked_in_gate: Option<String>,
+    ) -> Candidate {
+        Candidate {
+            ticket_id: Some(t.id),
+            uuid: t.uuid.clone(),
+            event_id: t.event_id,
+            event_title: t.event_title.clone(),
+            event_status: event.status,
+            tier_name: Some(t.tier_name.clone()),
+            attendee_name: t.attendee_name.clone(),
+            status: t.status,
+            approved: t.order_status != OrderStatus::PendingApproval,
+            secret_version: t.secret_version,
+            checked_in_at: t.checked_in_at,
+            checked_in_gate,
+        }
+    }
+}
+
+/// Decides on a ticket: `presented_version` is the secret version the scanned code
+/// carried (`None` for a UUID typed by staff), `gate_event` the event this gate admits to.
+pub fn decide(c: &Candidate, presented_version: Option<i64>, gate_event: Option<i64>) -> Reason {
+    if gate_event.is_some_and(|e| e != c.event_id) {
+        return Reason::WrongEvent;
+    }
+    if c.event_status != EventStatus::Published {
+        return Reason::EventNotOpen;
+    }
+    if presented_version.is_some_and(|v| v < c.secret_version) {
+        return Reason::Revoked;
+    }
+    match c.status {
+        TicketStatus::Cancelled => Reason::Cancelled,
+        TicketStatus::Refunded => Reason::Refunded,
+        TicketStatus::Used => Reason::AlreadyCheckedIn,
+        TicketStatus::Valid if !c.approved => Reason::NotApproved,
+        TicketStatus::Valid => Reason::Ok,
+    }
+}
+
+fn clock(ts: Timestamp) -> String {
+    time::rfc3339(ts)
+}
+
+/// Builds the answer for a decided scan; `now` is the admission time if accepted.
+pub fn verdict(reason: Reason, c: Option<&Candidate>, now: Timestamp, extra: &str) -> Verdict {
+    let first = c.and_then(|c| c.checked_in_at);
+    let message = match reason {
+        Reason::Ok => "Accepted: welcome in".to_string(),
+        Reason::UnknownTicket => {
+            "Unknown ticket: this code is not a ticket for this system".to_string()
+        }
+        Reason::InvalidSignature => {
+            "Invalid signature: the code is forged, damaged or from another system".to_string()
+        }
+        Reason::WrongEvent => format!(
+            "Wrong event: this ticket is for {}",
+            c.map_or("another event".to_string(), |c| format!(
+                "\"{}\" (event {})",
+                c.event_title, c.event_id
+            ))
+        ),
+        Reason::AlreadyCheckedIn => {
+            let gate = c
+                .and_then(|c| c.checked_in_gate.clone())
+                .map_or(String::new(), |g| format!(" at gate {g}"));
+            match first {
+                Some(t) => format!("Already checked in at {}{gate}", clock(t)),
+                None => format!("Already checked in{gate}"),
+            }
+        }
+        Reason::Cancelled => "Cancelled: this ticket's order was cancelled".to_string(),
+        Reason::Refunded => "Refunded: this ticket was refunded".to_string(),
+        Reason::Revoked => {
+            "Revoked: this code was replaced when the ticket was transferred".to_string()
+        }
+        Reason::NotApproved => {
+            "Not approved: the order still awaits the promoter's approval".to_string()
+        }
+        Reason::EventNotOpen => format!(
+            "Event not open: {}",
+            c.map_or("the event is not open".to_string(), |c| format!(
+                "\"{}\" is {}",
+                c.event_title, c.event_status
+            ))
+        ),
+    };
+    Verdict {
+        valid: reason == Reason::Ok,
+        reason,
+        message: format!("{message}{extra}"),
+        ticket_id: c.and_then(|c| c.ticket_id),
+        ticket_uuid: c.map(|c| c.uuid.clone()),
+        attendee_name: c.and_then(|c| c.attendee_name.clone()),
+        tier_name: c.and_then(|c| c.tier_name.clone()),
+        event_title: c.map(|c| c.event_title.clone()),
+        checked_in_at: if reason == Reason::Ok {
+            Some(now)
+        } else {
+            first
+        },
+        checked_in_gate: c.and_then(|c| c.checked_in_gate.clone()),
+        offline: false,
+        dry_run: false,
+    }
+}
+
+/// Whether a scanned text is a ticket UUID typed by staff rather than a QR code.
+pub fn as_typed_uuid(text: &str) -> Option<Uuid> {
+    let t = text.trim();
+    (t.len() == 36 && t.contains('-'))
+        .then(|| Uuid::parse_str(t).ok())
+        .flatten()
+}
+
+/// One scan to decide.
+#[derive(Debug, Clone)]
+pub struct Scan<'a> {
+    /// The scanned text, or a ticket UUID typed by staff.
+    pub code: &'a str,
+    /// The event this gate admits to (`--event`).
+    pub event_id: Option<i64>,
+    /// The gate's name.
+    pub gate: Option<&'a str>,
+    /// The device scanning (host name).
+    pub device: &'a str,
+    /// Check without admitting.
+    pub dry_run: bool,
+}
+
+/// A row of the scan log.
+pub(crate) struct ScanRecord<'a> {
+    pub scan_uuid: String,
+    pub event_id: Option<i64>,
+    pub ticket_id: Option<i64>,
+    pub ticket_uuid: Option<&'a str>,
+    pub secret_version: Option<i64>,
+    pub scanned_at: Timestamp,
+    pub gate: Option<&'a str>,
+    pub device: &'a str,
+    pub actor_email: Option<&'a str>,
+    pub reason: Reason,
+    pub offline: bool,
+    pub dry_run: bool,
+    pub merged_at: Option<Timestamp>,
+}
+
+/// Appends to a scan log (the main database's or a gate file's: same table shape).
+/// Returns false if a scan with this id is already there.
+pub(crate) fn log_scan(conn: &Connection, r: &ScanRecord<'_>) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO scans (scan_uuid, event_id, ticket_id, ticket_uuid, secret_version, scanned_at,
+                 gate, device, actor_email, result, reason, offline, dry_run, merged_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?
+        .execute(params![
+            r.scan_uuid,
+            r.event_id,
+            r.ticket_id,
+            r.ticket_uuid,
+            r.secret_version,
+            r.scanned_at,
+            r.gate,
+            r.device,
+            r.actor_email,
+            if r.reason == Reason::Ok { "accepted" } else { "rejected" },
+            r.reason.as_str(),
+            r.offline,
+            r.dry_run,
+            r.merged_at,
+        ])?;
+    Ok(n > 0)
+}
+
+fn is_staff(conn: &Connection, actor: &Actor, event_id: i64) -> Result<bool> {
+    let Some(user) = actor.as_user() else {
+        return Ok(false);
+    };
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM event_staff WHERE event_id = ?1 AND user_id = ?2")?
+        .query_row(params![event_id, user.id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// May the actor check in at this event?
+pub(crate) fn authorize_gate(conn: &Connection, actor: &Actor, event: &Event) -> Result<()> {
+    let staff = is_staff(conn, actor, event.id)?;
+    authorize(
+        actor,
+        Action::CheckIn {
+            event,
+            is_staff: staff,
+        },
+    )
+}
+
+/// Decides on one scanned code against the main database and, if it is accepted and
+/// this is no dry run, admits the ticket — all in one `BEGIN IMMEDIATE` transaction, so
+/// several processes scanning one ticket at once admit it exactly once. Every scan is
+/// logged. Refusals are answers (`valid: false`), not errors; errors are for permission
+/// and I/O.
+pub fn validate(store: &mut Store, actor: &Actor, scan: &Scan<'_>) -> Result<Verdict> {
+    authorize(actor, Action::WorkGate)?;
+    store.write(|tx| validate_in(tx, actor, scan))
+}
+
+pub(crate) fn validate_in(tx: &Connection, actor: &Actor, scan: &Scan<'_>) -> Result<Verdict> {
+    let gate_event = match scan.event_id {
+        Some(id) => {
+            let e = events::get(tx, id)?;
+            authorize_gate(tx, actor, &e)?;
+            Some(e)
+        }
+        None => None,
+    };
+    let now = time::now();
+    // Resolve the code to a ticket, or to a refusal that needs no ticket.
+    let (ticket, presented_version, early): (Option<Ticket>, Option<i64>, Option<Reason>) =
+        match as_typed_uuid(scan.code) {
+            Some(uuid) => {
+                let t = tickets::query(tx, "WHERE t.uuid = ?1", &[&uuid.hyphenated().to_string()])?
+                    .into_iter()
+                    .next();
+                let early = t.is_none().then_some(Reason::UnknownTicket);
+                (t, None, early)
+            }
+            None => match tickets::check_code(tx, scan.code)? {
+                CodeCheck::Current(t) => {
+                    let v = t.secret_version;
+                    (Some(*t), Some(v), None)
+                }
+                CodeCheck::Revoked(t) => {
+                    let v = crate::codes::parse(scan.code)
+                        .map(|u| u.code.secret_version)
+                        .ok();
+                    (Some(*t), v, None)
+                }
+                CodeCheck::UnknownTicket | CodeCheck::Malformed => {
+                    (None, None, Some(Reason::UnknownTicket))
+                }
+                CodeCheck::BadSignature => (None, None, Some(Reason::InvalidSignature)),
+            },
+        };
+    let ticket_event = match &ticket {
+        Some(t) => Some(events::get(tx, t.event_id)?),
+        None => None,
+    };
+    // Permission: the gate's event if given, else the ticket's; with neither, any gate worker.
+    if gate_event.is_none()
+        && let Some(e) = &ticket_event
+    {
+        authorize_gate(tx, actor, e)?;
+    }
+    let gate_of_first: Option<String> = match &ticket {
+        Some(t) => tx
+            .prepare_cached("SELECT checked_in_gate FROM tickets WHERE id = ?1")?
+            .query_row([t.id], |r| r.get(0))?,
+        None => None,
+    };
+    let candidate = match (&ticket, &ticket_event) {
+        (Some(t), Some(e)) => Some(Candidate::from_ticket(t, e, gate_of_first)),
+        _ => None,
+    };
+    let reason = match (early, &candidate) {
+        (Some(r), _) => r,
+        (None, Some(c)) => decide(c, presented_version, scan.event_id),
+        (None, None) => Reason::UnknownTicket,
+    };
+    if reason == Reason::Ok
+        && !scan.dry_run
+        && let Some(t) = &ticket
+    {
+        let admitted = tx
+            .prepare_cached(
+                "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?2
+                 WHERE id = ?1 AND status = 'valid'",
+            )?
+            .execute(params![t.id, now, scan.gate])?;
+        if admitted != 1 {
+            return Err(Error::Corrupt(format!(
+                "ticket {} changed during check-in",
+                t.id
+            )));
+        }
+    }
+    let event_id = scan.event_id.or(ticket.as_ref().map(|t| t.event_id));
+    log_scan(
+        tx,
+        &ScanRecord {
+            scan_uuid: Uuid::new_v4().hyphenated().to_string(),
+            event_id,
+            ticket_id: ticket.as_ref().map(|t| t.id),
+            ticket_uuid: ticket.as_ref().map(|t| t.uuid.as_str()),
+            secret_version: presented_version,
+            scanned_at: now,
+            gate: scan.gate,
+            device: scan.device,
+            actor_email: actor.as_user().map(|u| u.email.as_str()),
+            reason,
+            offline: false,
+            dry_run: scan.dry_run,
+            merged_at: None,
+        },
+    )?;
+    let extra = if scan.dry_run && reason == Reason::Ok {
+        " (dry run: not admitted)"
+    } else {
+        ""
+    };
+    let mut v = verdict(reason, candidate.as_ref(), now, extra);
+    v.dry_run = scan.dry_run;
+    if scan.dry_run && reason == Reason::Ok {
+        v.checked_in_at = None;
+    }
+    Ok(v)
+}
+
+/// Admitted versus sold for one tier.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierStats {
+    /// The tier.
+    pub tier_id: i64,
+    /// Its name.
+    pub tier_name: String,
+    /// Tickets sold (valid or used).
+    pub sold: i64,
+    /// Tickets checked in.
+    pub checked_in: i64,
+    /// Share checked in, in percent with one decimal.
+    pub percent: f64,
+}
+
+/// Arrivals in one 15-minute slot.
+#[derive(Debug, Clone, Serialize)]
+pub struct Slot {
+    /// Start of the slot.
+    #[serde(with = "time::serde_ts")]
+    pub from: Timestamp,
+    /// End of the slot.
+    #[serde(with = "time::serde_ts")]
+    pub to: Timestamp,
+    /// Tickets first admitted in it.
+    pub arrivals: i64,
+}
+
+/// Check-in figures of an event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// The event.
+    pub event_id: i64,
+    /// Its title.
+    pub event_title: String,
+    /// Tickets sold (valid or used) in all tiers.
+    pub sold: i64,
+    /// Tickets checked in.
+    pub checked_in: i64,
+    /// Share checked in.
+    pub percent: f64,
+    /// Scans refused.
+    pub rejected_scans: i64,
+    /// Per tier, by position.
+    pub tiers: Vec<TierStats>,
+    /// Arrivals per 15 minutes, from the first to the last admission.
+    pub arrivals: Vec<Slot>,
+}
+
+fn percent(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        0.0
+    } else {
+        (part as f64 * 1000.0 / whole as f64).round() / 10.0
+    }
+}
+
+/// Slot width of the arrivals histogram.
+pub const SLOT_SECONDS: i64 = 15 * 60;
+
+/// Checked in versus sold, per tier and in total, with arrivals per 15 minutes: the
+/// event's promoter, its staff or an admin.
+pub fn stats(store: &Store, actor: &Actor, event_id: i64) -> Result<Stats> {
+    store.read(|c| {
+        let event = events::get(c, event_id)?;
+        authorize_gate(c, actor, &event)?;
+        let mut stmt = c.prepare(
+            "SELECT ti.id, ti.name,
+                    (SELECT count(*) FROM tickets t WHERE t.tier_id = ti.id AND t.status IN ('valid', 'used')),
+                    (SELECT count(*) FROM tickets t WHERE t.tier_id = ti.id AND t.status = 'used')
+             FROM tiers ti WHERE ti.event_id = ?1 ORDER BY ti.position, ti.id",
+        )?;
+        let tiers = stmt
+            .query_map([event_id], |r| {
+                let (sold, used): (i64, i64) = (r.get(2)?, r.get(3)?);
+                Ok(TierStats { tier_id: r.get(0)?, tier_name: r.get(1)?, sold, checked_in: used, percent: percent(used, sold) })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let sold = tiers.iter().map(|t| t.sold).sum();
+        let checked_in = tiers.iter().map(|t| t.checked_in).sum();
+        let mut stmt = c.prepare(
+            "SELECT (checked_in_at / ?2) * ?2 AS slot, count(*) FROM tickets
+             WHERE event_id = ?1 AND checked_in_at IS NOT NULL GROUP BY slot ORDER BY slot",
+        )?;
+        let counted = stmt
+            .query_map(params![event_id, SLOT_SECONDS], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut arrivals = Vec::new();
+        if let (Some(first), Some(last)) = (counted.first(), counted.last()) {
+            let mut slot = first.0;
+            let mut it = counted.iter().peekable();
+            while slot <= last.0 {
+                let n = match it.peek() {
+                    Some((s, n)) if *s == slot => {
+                        let n = *n;
+                        it.next();
+                        n
+                    }
+                    _ => 0,
+                };
+                arrivals.push(Slot { from: slot, to: slot + SLOT_SECONDS, arrivals: n });
+                slot += SLOT_SECONDS;
+            }
+        }
+        let rejected_scans: i64 = c.query_row(
+            "SELECT count(*) FROM scans WHERE event_id = ?1 AND result = 'rejected' AND dry_run = 0",
+            [event_id],
+            |r| r.get(0),
+        )?;
+        Ok(Stats {
+            event_id,
+            event_title: event.title,
+            sold,
+            checked_in,
+            percent: percent(checked_in, sold),
+            rejected_scans,
+            tiers,
+            arrivals,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate() -> Candidate {
+        Candidate {
+            ticket_id: Some(1),
+            uuid: "u".into(),
+            event_id: 7,
+            event_title: "Fest".into(),
+            event_status: EventStatus::Published,
+            tier_name: Some("GA".into()),
+            attendee_name: None,
+            status: TicketStatus::Valid,
+            approved: true,
+            secret_version: 2,
+            checked_in_at: None,
+            checked_in_gate: None,
+        }
+    }
+
+    #[test]
+    fn decisions() {
+        let c = candidate();
+        assert_eq!(decide(&c, Some(2), Some(7)), Reason::Ok);
+        assert_eq!(decide(&c, None, None), Reason::Ok);
+        assert_eq!(decide(&c, Some(1), Some(7)), Reason::Revoked);
+        assert_eq!(decide(&c, Some(2), Some(8)), Reason::WrongEvent);
+        let used = Candidate {
+            status: TicketStatus::Used,
+            ..candidate()
+        };
+        assert_eq!(decide(&used, Some(2), None), Reason::AlreadyCheckedIn);
+        let pending = Candidate {
+            approved: false,
+            ..candidate()
+        };
+        assert_eq!(decide(&pending, Some(2), None), Reason::NotApproved);
+        let draft = Candidate {
+            event_status: EventStatus::Draft,
+            ..candidate()
+        };
+        assert_eq!(decide(&draft, Some(2), None), Reason::EventNotOpen);
+        let refunded = Candidate {
+            status: TicketStatus::Refunded,
+            ..candidate()
+        };
+        assert_eq!(decide(&refunded, Some(2), None), Reason::Refunded);
+    }
+
+    #[test]
+    fn reasons_round_trip() {
+        for r in [
+            "ok",
+            "unknown_ticket",
+            "invalid_signature",
+            "wrong_event",
+            "already_checked_in",
+            "cancelled",
+            "refunded",
+            "revoked",
+            "not_approved",
+            "event_not_open",
+        ] {
+            assert_eq!(Reason::parse(r).unwrap().as_str(), r);
+        }
+    }
+}
