@@ -343,6 +343,16 @@ pub(crate) fn authorize_gate(conn: &Connection, actor: &Actor, event: &Event) ->
     )
 }
 
+/// Checks, before a scan loop starts, that the actor may work a gate (of `event_id`,
+/// if given), so a wrong `--as` fails at once rather than at the first ticket.
+pub fn check_gate_access(store: &Store, actor: &Actor, event_id: Option<i64>) -> Result<()> {
+    authorize(actor, Action::WorkGate)?;
+    match event_id {
+        Some(id) => store.read(|c| authorize_gate(c, actor, &events::get(c, id)?)),
+        None => Ok(()),
+    }
+}
+
 /// Decides on one scanned code against the main database and, if it is accepted and
 /// this is no dry run, admits the ticket — all in one `BEGIN IMMEDIATE` transaction, so
 /// several processes scanning one ticket at once admit it exactly once. Every scan is

@@ -20,6 +20,8 @@ pub enum ErrorKind {
     PermissionDenied,
     /// Well-formed, but breaks a business rule (exit 5).
     RuleViolation,
+    /// A ticket was rejected at check-in (exit 6). The verdict itself is the output.
+    Rejected,
 }
 
 impl ErrorKind {
@@ -31,6 +33,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "not_found",
             ErrorKind::PermissionDenied => "permission_denied",
             ErrorKind::RuleViolation => "rule_violation",
+            ErrorKind::Rejected => "rejected",
         }
     }
 
@@ -42,6 +45,7 @@ impl ErrorKind {
             ErrorKind::NotFound => 3,
             ErrorKind::PermissionDenied => 4,
             ErrorKind::RuleViolation => 5,
+            ErrorKind::Rejected => 6,
         }
     }
 }
@@ -116,6 +120,13 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Check-in refused `count` scans; each verdict has already been shown.
+    #[error("{count} scan(s) rejected")]
+    Rejected {
+        /// How many scans were rejected.
+        count: u64,
+    },
+
     /// A problem with one row of an imported file; the kind is that of the inner error.
     #[error("{row}: {source}")]
     InRow {
@@ -150,6 +161,7 @@ impl Error {
             Error::Denied(_) => ErrorKind::PermissionDenied,
             Error::Rule(_) => ErrorKind::RuleViolation,
             Error::InRow { source, .. } => source.kind(),
+            Error::Rejected { .. } => ErrorKind::Rejected,
             Error::NoDatabase(_)
             | Error::NewerDatabase { .. }
             | Error::NotADatabase { .. }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod import;
 pub mod money;
+pub mod offline;
 pub mod orders;
 pub mod qr;
 pub mod store;

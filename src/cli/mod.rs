@@ -5,6 +5,7 @@
 //! JSON. This is the only part of the crate that reads the environment or prints.
 
 pub mod audit;
+pub mod checkin;
 pub mod event;
 pub mod order;
 pub mod render;
@@ -82,6 +83,14 @@ pub enum Command {
     /// The audit log of every change
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Check a ticket in at the gate: exit 0 if accepted, 6 if rejected
+    Validate(checkin::ValidateArgs),
+    /// Check-in at the gate: a scanner loop, and arrival figures
+    #[command(subcommand)]
+    Checkin(checkin::CheckinCmd),
+    /// Offline gate files: export for a gate laptop, merge its scans back
+    #[command(subcommand)]
+    Scanner(checkin::ScannerCmd),
 }
 
 /// What every command needs besides its own arguments: global flags and environment.
@@ -187,5 +196,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Order(cmd) => order::run(&ctx, cmd),
         Command::Ticket(cmd) => ticket::run(&ctx, cmd),
         Command::Audit(cmd) => audit::run(&ctx, cmd),
+        Command::Validate(args) => checkin::validate(&ctx, args),
+        Command::Checkin(cmd) => checkin::run(&ctx, cmd),
+        Command::Scanner(cmd) => checkin::scanner(&ctx, cmd),
     }
 }

@@ -170,6 +170,13 @@ fn json_error(code: &str, message: &str) {
 /// Reports a failed command: `error: …` on stderr, and with `--json` the error object
 /// on stdout.
 pub fn report_error(err: &anyhow::Error, json: bool) {
+    if err
+        .downcast_ref::<Error>()
+        .is_some_and(|e| e.kind() == crate::ErrorKind::Rejected)
+    {
+        // The verdicts on stdout already said why; exit code 6 says the rest.
+        return;
+    }
     let (code, message) = match err.downcast_ref::<Error>() {
         Some(e) => (e.kind().code(), e.to_string()),
         None => ("internal", format!("{err:#}")),

@@ -149,6 +149,12 @@ impl Store {
         let app_id: i64 = self
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))?;
+        if app_id == crate::offline::GATE_APPLICATION_ID {
+            return Err(Error::NotADatabase {
+                path: self.path.clone(),
+                detail: "it is a gate file for offline check-in, on which only `tix validate` and `tix checkin scan` work".into(),
+            });
+        }
         if app_id != 0 && app_id != APPLICATION_ID {
             return Err(Error::NotADatabase {
                 path: self.path.clone(),
