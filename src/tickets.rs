@@ -194,16 +194,24 @@ pub(crate) fn query(
     where_sql: &str,
     params: &[&dyn rusqlite::ToSql],
 ) -> Result<Vec<Ticket>> {
-    let mut stmt = conn.prepare_cached(&format!("{TICKET_SELECT} {where_sql}"))?;
-    let rows = stmt.query_map(params, from_row)?;
+    let mut out = query_unsigned(conn, where_sql, params)?;
     let mut signer = Signer::default();
-    let mut out = Vec::new();
-    for t in rows {
-        let mut t = t?;
+    for t in &mut out {
         t.qr_payload = signer.payload(conn, t.event_id, t.tier_id, &t.uuid, t.secret_version)?;
-        out.push(t);
     }
     Ok(out)
+}
+
+/// Runs a ticket query without signing codes (`qr_payload` left empty): for the gate,
+/// which reads a code and never needs to write one.
+pub(crate) fn query_unsigned(
+    conn: &Connection,
+    where_sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<Ticket>> {
+    let mut stmt = conn.prepare_cached(&format!("{TICKET_SELECT} {where_sql}"))?;
+    let rows = stmt.query_map(params, from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Finds a ticket by numeric id or UUID.
@@ -462,7 +470,8 @@ pub enum CodeCheck {
     Malformed,
 }
 
-/// Checks a scanned code against the event keys and tickets of this database.
+/// Checks a scanned code against the event keys and tickets of this database. The
+/// tickets it returns carry no `qr_payload` (the gate only reads codes).
 pub fn check_code(conn: &Connection, text: &str) -> Result<CodeCheck> {
     let unverified = match codes::parse(text) {
         Ok(u) => u,
@@ -479,7 +488,7 @@ pub fn check_code(conn: &Connection, text: &str) -> Result<CodeCheck> {
         Ok(code) => code,
         Err(CodeError::BadSignature | CodeError::Malformed) => return Ok(CodeCheck::BadSignature),
     };
-    let found = query(
+    let found = query_unsigned(
         conn,
         "WHERE t.uuid = ?1",
         &[&code.uuid.hyphenated().to_string()],
