@@ -240,6 +240,10 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
             None => Err(need_login("checking tickets in")),
         },
         Action::Buy => match user {
+            Some(u) if u.role == Role::Staff => Err(Error::denied(format!(
+                "gate staff accounts only check tickets in; {} cannot buy tickets (use a personal account)",
+                u.email
+            ))),
             Some(_) => Ok(()),
             None => Err(need_login("buying tickets")),
         },

@@ -377,9 +377,13 @@ pub(crate) fn validate_in(tx: &Connection, actor: &Actor, scan: &Scan<'_>) -> Re
     let (ticket, presented_version, early): (Option<Ticket>, Option<i64>, Option<Reason>) =
         match as_typed_uuid(scan.code) {
             Some(uuid) => {
-                let t = tickets::query_unsigned(tx, "WHERE t.uuid = ?1", &[&uuid.hyphenated().to_string()])?
-                    .into_iter()
-                    .next();
+                let t = tickets::query_unsigned(
+                    tx,
+                    "WHERE t.uuid = ?1",
+                    &[&uuid.hyphenated().to_string()],
+                )?
+                .into_iter()
+                .next();
                 let early = t.is_none().then_some(Reason::UnknownTicket);
                 (t, None, early)
             }

@@ -121,10 +121,12 @@ pub enum Error {
     },
 
     /// Check-in refused `count` scans; each verdict has already been shown.
-    #[error("{count} scan(s) rejected")]
+    #[error("{}", rejected_message(*.count, .reason))]
     Rejected {
         /// How many scans were rejected.
         count: u64,
+        /// The reason code, for a single validation.
+        reason: Option<&'static str>,
     },
 
     /// A problem with one row of an imported file; the kind is that of the inner error.
@@ -143,6 +145,14 @@ pub enum Error {
     /// Data in the database breaks an invariant tix relies on.
     #[error("corrupt data in the database: {0}")]
     Corrupt(String),
+}
+
+fn rejected_message(count: u64, reason: &Option<&'static str>) -> String {
+    match reason {
+        Some(r) => format!("ticket rejected: {r}"),
+        None if count == 1 => "1 scan was rejected".to_string(),
+        None => format!("{count} scans were rejected"),
+    }
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {

@@ -423,11 +423,9 @@ pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> 
             )));
         }
         let recipient = users::find(tx, &to)?.ok_or_else(|| {
-            Error::not_found_hint(
-                "user",
-                &to,
-                "Recipient must create an account first (an admin can add them with `tix user add EMAIL --name NAME`)",
-            )
+            Error::rule(format!(
+                "Recipient must create an account first: {to} has none (an admin can add it with `tix user add {to} --name NAME`)"
+            ))
         })?;
         if recipient.id == old.owner_id {
             return Err(Error::rule(format!("{} already owns ticket {}", recipient.email, old.id)));

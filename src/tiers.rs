@@ -18,6 +18,8 @@ pub const MAX_QUANTITY: i64 = 10_000_000;
 pub const MAX_NAME: usize = 200;
 /// The most characters a tier description may have.
 pub const MAX_DESCRIPTION: usize = 2_000;
+/// The highest position a tier may be given.
+pub const MAX_POSITION: i64 = 1_000_000;
 /// The per-order maximum a new tier gets when none is given (capped by its quantity).
 pub const DEFAULT_MAX_PURCHASE: i64 = 10;
 
@@ -314,8 +316,7 @@ fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tier> {
     };
     let max_purchase = match (f.max_purchase, base) {
         (Some(v), _) => per_order("max_purchase", v)?,
-        // A smaller quantity caps the per-order maximum it carried from before.
-        (None, Some(b)) => b.max_purchase.min(quantity),
+        (None, Some(b)) => b.max_purchase,
         (None, None) => quantity.min(DEFAULT_MAX_PURCHASE.max(min_purchase)),
     };
     let time_field = |field: &str, given: &Option<String>, old: Option<Timestamp>| match given {
@@ -326,10 +327,10 @@ fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tier> {
     let sale_start = time_field("sale_start", &f.sale_start, base.and_then(|b| b.sale_start))?;
     let sale_end = time_field("sale_end", &f.sale_end, base.and_then(|b| b.sale_end))?;
     let position = match f.position {
-        Some(p) if p < 0 => {
+        Some(p) if !(0..=MAX_POSITION).contains(&p) => {
             return Err(Error::invalid(
                 "position",
-                format!("{p} is negative; positions start at 0"),
+                format!("{p} is out of range; positions go from 0 to {MAX_POSITION}"),
             ));
         }
         Some(p) => p,
@@ -342,8 +343,13 @@ fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tier> {
         )));
     }
     if max_purchase > quantity {
+        let hint = if f.max_purchase.is_none() && f.quantity.is_some() {
+            format!("; give a max_purchase of {quantity} or less together with the new quantity")
+        } else {
+            String::new()
+        };
         return Err(Error::rule(format!(
-            "max_purchase ({max_purchase}) is more than quantity ({quantity}); an order cannot be larger than the tier"
+            "max_purchase ({max_purchase}) is more than quantity ({quantity}); an order cannot be larger than the tier{hint}"
         )));
     }
     if let (Some(start), Some(end)) = (sale_start, sale_end)

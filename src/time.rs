@@ -45,6 +45,18 @@ impl Zone {
         if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
             return Ok(dt.timestamp());
         }
+        // An explicit offset without seconds: 2026-07-15T18:30+02:00, 2026-07-15 18:30Z.
+        let zulu = s.strip_suffix(['Z', 'z']).map(|b| format!("{b}+00:00"));
+        let with_offset = zulu.as_deref().unwrap_or(s);
+        for f in [
+            "%Y-%m-%dT%H:%M%:z",
+            "%Y-%m-%d %H:%M%:z",
+            "%Y-%m-%d %H:%M:%S%:z",
+        ] {
+            if let Ok(dt) = DateTime::parse_from_str(with_offset, f) {
+                return Ok(dt.timestamp());
+            }
+        }
         let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
             .iter()
             .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
@@ -159,6 +171,15 @@ mod tests {
             .parse_time("x", "2026-07-15T10:00:00+02:00")
             .unwrap();
         assert_eq!(rfc3339(t), "2026-07-15T08:00:00Z");
+    }
+
+    #[test]
+    fn reads_offsets_without_seconds() {
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        let t = berlin.parse_time("x", "2026-07-15T10:00+02:00").unwrap();
+        assert_eq!(rfc3339(t), "2026-07-15T08:00:00Z");
+        let t = berlin.parse_time("x", "2026-07-15 10:00Z").unwrap();
+        assert_eq!(rfc3339(t), "2026-07-15T10:00:00Z");
     }
 
     #[test]

@@ -138,7 +138,11 @@ pub fn validate(ctx: &Ctx, args: ValidateArgs) -> anyhow::Result<()> {
     if verdict.valid {
         Ok(())
     } else {
-        Err(Error::Rejected { count: 1 }.into())
+        Err(Error::Rejected {
+            count: 1,
+            reason: Some(verdict.reason.as_str()),
+        }
+        .into())
     }
 }
 
@@ -204,7 +208,7 @@ fn scan_loop(
     }
     let device = device();
     let style = Style {
-        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        color: super::render::color_allowed(),
     };
     let tty = std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
@@ -266,7 +270,11 @@ fn scan_loop(
         ),
     );
     if rejected > 0 {
-        Err(Error::Rejected { count: rejected }.into())
+        Err(Error::Rejected {
+            count: rejected,
+            reason: None,
+        }
+        .into())
     } else {
         Ok(())
     }

@@ -93,7 +93,7 @@ pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
                 ends_at: a.ends_at,
                 venue: a.venue,
                 timezone: a.timezone,
-                currency: a.currency,
+                currency: a.currency.filter(|c| !c.trim().is_empty()),
             };
             emit(ctx, &events::create(&mut store, &actor, &new)?)
         }

@@ -47,7 +47,13 @@ pub struct Cli {
     pub yes: bool,
 
     /// Never prompt; fail instead when an answer would be needed
-    #[arg(long, env = "TIX_NO_INPUT", global = true)]
+    #[arg(
+        long,
+        env = "TIX_NO_INPUT",
+        global = true,
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub no_input: bool,
 
     /// Print nothing but the essential result (ids)
@@ -144,9 +150,10 @@ impl Ctx {
         Ok(Store::open(&path, mode)?)
     }
 
-    /// Opens an existing store and resolves the acting user.
+    /// Opens the store (creating it on first use, as the contract says) and resolves
+    /// the acting user.
     pub fn session(&self) -> anyhow::Result<(Store, Actor)> {
-        let store = self.open(false)?;
+        let store = self.open(true)?;
         let actor = users::actor(&store, self.as_user.as_deref())?;
         Ok((store, actor))
     }

@@ -20,7 +20,7 @@ pub struct Style {
 impl Style {
     fn detect() -> Style {
         Style {
-            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            color: color_allowed(),
         }
     }
 
@@ -154,8 +154,13 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Colour only when stdout is a terminal and `NO_COLOR` is unset or empty (no-color.org).
+pub fn color_allowed() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn error_prefix() -> &'static str {
-    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+    if color_allowed() && std::io::stderr().is_terminal() {
         "\x1b[1;31merror:\x1b[0m"
     } else {
         "error:"
@@ -170,11 +175,12 @@ fn json_error(code: &str, message: &str) {
 /// Reports a failed command: `error: …` on stderr, and with `--json` the error object
 /// on stdout.
 pub fn report_error(err: &anyhow::Error, json: bool) {
-    if err
-        .downcast_ref::<Error>()
-        .is_some_and(|e| e.kind() == crate::ErrorKind::Rejected)
+    if let Some(e) = err.downcast_ref::<Error>()
+        && e.kind() == crate::ErrorKind::Rejected
     {
-        // The verdicts on stdout already said why; exit code 6 says the rest.
+        // The verdict on stdout (JSON included) is the answer; stderr gets the one line
+        // every failing command prints, and no second JSON document.
+        let _ = writeln!(std::io::stderr().lock(), "{} {e}", error_prefix());
         return;
     }
     let (code, message) = match err.downcast_ref::<Error>() {

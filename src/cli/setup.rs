@@ -21,6 +21,10 @@ pub struct InitArgs {
 
 /// `tix init`.
 pub fn init(ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
+    // Check what can be checked before a database file comes to exist.
+    if let Some(email) = &args.admin {
+        users::normalize_email(email)?;
+    }
     let mut store = ctx.open(true)?;
     let admin = args.admin.as_deref().map(|e| (e, args.name.as_deref()));
     let report = users::init(&mut store, admin)?;

@@ -190,6 +190,12 @@ impl Tix {
 
     /// A `tix` command against this database with a clean environment.
     pub fn cmd(&self) -> Command {
+        self.cmd_at(&self.db)
+    }
+
+    /// A `tix` command against another database file (a gate file, say), with the same
+    /// clean environment as [`Tix::cmd`].
+    pub fn cmd_at(&self, db: &Path) -> Command {
         let mut c = Command::cargo_bin("tix").unwrap();
         for var in [
             "TIX_DB",
@@ -197,11 +203,12 @@ impl Tix {
             "TIX_NO_INPUT",
             "TIX_CURRENCY",
             "NO_COLOR",
+            "TIX_DEVICE",
         ] {
             c.env_remove(var);
         }
         c.env("XDG_DATA_HOME", self.dir.path().join("xdg"));
-        c.arg("--db").arg(&self.db);
+        c.arg("--db").arg(db);
         c
     }
 

@@ -512,7 +512,16 @@ fn import_rules_for_sold_tiers_and_event_status_apply() {
         .code(5)
         .err_has("row 1");
     assert_eq!(t.all_tiers(ev)[0]["price"], "1.00", "row 1 was undone");
-    import_text(&t, ev, "ok.csv", "name,price,quantity\nB,2.00,4\n").ok();
+    import_text(&t, ev, "max.csv", "name,price,quantity\nB,2.00,4\n")
+        .code(5)
+        .err_has("max_purchase");
+    import_text(
+        &t,
+        ev,
+        "ok.csv",
+        "name,price,quantity,max_purchase\nB,2.00,4,4\n",
+    )
+    .ok();
 
     t.cancel(ev);
     import_text(&t, ev, "late.csv", "name,price,quantity\nLate,1,5\n")

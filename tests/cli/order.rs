@@ -512,3 +512,21 @@ fn concurrent_buyers_never_oversell() {
         .json();
     assert_eq!(tickets.as_array().unwrap().len(), 10);
 }
+
+#[test]
+fn gate_staff_cannot_buy() {
+    let (t, _, tier) = on_sale();
+    t.admin(&[
+        "user",
+        "add",
+        "gate@example.com",
+        "--name",
+        "Gate",
+        "--role",
+        "staff",
+    ])
+    .ok();
+    buy(&t, "gate@example.com", tier, 1)
+        .code(4)
+        .err_has("staff");
+}

@@ -23,10 +23,31 @@ fn init_creates_database_and_admin_and_is_safe_twice() {
 }
 
 #[test]
-fn commands_other_than_init_need_an_existing_database() {
+fn the_database_is_created_on_first_use() {
     let t = Tix::empty();
-    t.run(&["event", "list"]).code(1).err_has("tix init");
-    assert!(!t.db().exists(), "a read must not create the database");
+    let out = t.run(&["event", "list", "--json"]).ok();
+    assert_eq!(out.json(), serde_json::json!([]));
+    assert!(t.db().exists());
+}
+
+#[test]
+fn a_bad_admin_email_leaves_no_database_behind() {
+    let t = Tix::empty();
+    t.run(&["init", "--admin", "not-an-email"])
+        .code(2)
+        .err_has("email");
+    assert!(!t.db().exists());
+}
+
+#[test]
+fn tix_no_input_accepts_1_and_0() {
+    let t = Tix::new();
+    let mut c = t.cmd();
+    c.env("TIX_NO_INPUT", "1").args(["event", "list"]);
+    finish(c).ok();
+    let mut c = t.cmd();
+    c.env("TIX_NO_INPUT", "0").args(["event", "list"]);
+    finish(c).ok();
 }
 
 #[test]
@@ -193,4 +214,14 @@ fn clap_usage_errors_are_one_line_too() {
     t.run(&["tier", "update", "1", "--active", "--inactive"])
         .code(2)
         .err_has("--inactive");
+}
+
+#[test]
+fn a_deleted_tiers_id_is_never_reused() {
+    let (t, event) = Tix::with_event();
+    let first = t.tier(event, "A", &[])["id"].as_i64().unwrap();
+    t.as_(PROMOTER, &["-y", "tier", "delete", &first.to_string()])
+        .ok();
+    let second = t.tier(event, "B", &[])["id"].as_i64().unwrap();
+    assert!(second > first, "{second} reuses {first}");
 }

@@ -250,7 +250,7 @@ fn transfer_needs_an_account() {
             "stranger@example.com",
         ],
     )
-    .code(3)
+    .code(5)
     .err_has("Recipient must create an account first");
     let still = ticket(
         &t.as_(

@@ -1071,9 +1071,24 @@ fn update_checks_the_same_rules_as_create_and_keeps_the_tier_on_failure() {
         out.err_has(field);
         assert_eq!(t.show_tier(id), before, "{args:?} must change nothing");
     }
-    // Lowering the quantity below the per-order maximum lowers the maximum with it.
-    let v = update(&t, PROMOTER, id, &["--quantity", "3"]).ok().json();
-    assert_eq!(v["max_purchase"], 3);
+    // Lowering the quantity below the per-order maximum is refused, saying what to pass:
+    // only the given fields change.
+    update(&t, PROMOTER, id, &["--quantity", "3"])
+        .code(5)
+        .err_has("max_purchase of 3");
+    assert_eq!(t.show_tier(id), before);
+    let v = update(
+        &t,
+        PROMOTER,
+        id,
+        &["--quantity", "3", "--max-purchase", "3"],
+    )
+    .ok()
+    .json();
+    assert_eq!(
+        (v["quantity"].as_i64(), v["max_purchase"].as_i64()),
+        (Some(3), Some(3))
+    );
 }
 
 #[test]

@@ -40,8 +40,10 @@ CREATE TABLE event_staff (
 
 CREATE INDEX event_staff_by_user ON event_staff (user_id);
 
+-- AUTOINCREMENT: a deleted tier's id is never given to a new tier, so audit entries
+-- and scripts that name it never point at the wrong one.
 CREATE TABLE tiers (
-    id                 INTEGER PRIMARY KEY,
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id           INTEGER NOT NULL REFERENCES events (id),
     name               TEXT    NOT NULL COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 200),
     description        TEXT,
