@@ -666,12 +666,18 @@ pub fn availability_at(tier: &Tier, event: &Event, now: Timestamp) -> Availabili
     let is_sold_out = available == 0;
     let before_start = tier.sale_start.is_some_and(|s| now < s);
     let after_end = tier.sale_end.is_some_and(|e| now >= e);
-    let is_on_sale =
-        event.status == EventStatus::Published && tier.is_active && !before_start && !after_end;
+    // An event that has ended sells nothing, even before anyone marks it completed.
+    let over = event.status == EventStatus::Completed || event.ends_at.is_some_and(|e| now >= e);
+    let is_on_sale = event.status == EventStatus::Published
+        && !over
+        && tier.is_active
+        && !before_start
+        && !after_end;
     let can_purchase = is_on_sale && available >= tier.min_purchase.max(1);
     let message = match event.status {
         EventStatus::Cancelled => "Not on sale: the event was cancelled".to_string(),
         EventStatus::Completed => "Not on sale: the event is over".to_string(),
+        _ if over => "Not on sale: the event is over".to_string(),
         EventStatus::Draft => "Not on sale: the event is not published yet".to_string(),
         EventStatus::Published if !tier.is_active => {
             "Not on sale: this tier is not offered at the moment".to_string()

@@ -530,3 +530,36 @@ fn gate_staff_cannot_buy() {
         .code(4)
         .err_has("staff");
 }
+
+#[test]
+fn nothing_is_sold_once_the_event_has_ended() {
+    let t = Tix::with_people();
+    let ev = t
+        .as_(
+            PROMOTER,
+            &[
+                "event",
+                "create",
+                "--title",
+                "Past",
+                "--starts-at",
+                "2020-01-01 18:00",
+                "--ends-at",
+                "2020-01-01 23:00",
+                "--json",
+            ],
+        )
+        .ok()
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let tier = t.tier(ev, "GA", &[])["id"].as_i64().unwrap();
+    t.as_(PROMOTER, &["event", "publish", &ev.to_string()]).ok();
+    let a = t
+        .run(&["tier", "availability", &tier.to_string(), "--json"])
+        .ok()
+        .json();
+    assert_eq!(a["is_on_sale"], false);
+    assert_eq!(a["message"], "Not on sale: the event is over");
+    buy(&t, BUYER, tier, 1).code(5).err_has("over");
+}
