@@ -252,6 +252,14 @@ pub fn verdict(reason: Reason, c: Option<&Candidate>, now: Timestamp, extra: &st
     }
 }
 
+/// The refusal a scanner loop shows for a ticket of an event the person at the gate may
+/// not admit to (the permission error says which).
+pub fn not_this_gate(denied: &Error) -> Verdict {
+    let mut v = verdict(Reason::WrongEvent, None, time::now(), "");
+    v.message = format!("Wrong event: not admitted at this gate ({denied})");
+    v
+}
+
 /// Whether a scanned text is a ticket UUID typed by staff rather than a QR code.
 pub fn as_typed_uuid(text: &str) -> Option<Uuid> {
     let t = text.trim();

@@ -361,19 +361,22 @@ impl GateFile {
                                         |r| Ok((r.get(0)?, r.get(1)?)),
                                     )
                                     .optional()?;
-                                let approval = tier.as_ref().is_none_or(|t| t.1);
+                                // The file cannot know whether an order of an approval tier
+                                // was approved since; the contract accepts every correctly
+                                // signed code, and merge reports `admitted_unapproved`.
+                                let approval = tier.as_ref().is_some_and(|t| t.1);
                                 tx.execute(
                                     "INSERT INTO gate_tickets (uuid, tier_id, secret_version, status, approved, sold_after_export)
-                                     VALUES (?1, ?2, ?3, 'valid', ?4, 1)",
-                                    params![uuid, code.tier_id, code.secret_version, !approval],
+                                     VALUES (?1, ?2, ?3, 'valid', 1, 1)",
+                                    params![uuid, code.tier_id, code.secret_version],
                                 )?;
                                 let c = load(&uuid)?.map(|(c, _)| c);
                                 let r = match &c {
                                     Some(c) => checkin::decide(c, Some(code.secret_version), None),
                                     None => Reason::UnknownTicket,
                                 };
-                                extra = if r == Reason::NotApproved {
-                                    " (sold after this file was made, on a tier that needs approval: check it online)"
+                                extra = if approval {
+                                    " (sold after this file was made, on a tier that needs approval: approval not checked offline)"
                                 } else {
                                     " (sold after this file was made)"
                                 };

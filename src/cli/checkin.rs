@@ -230,13 +230,25 @@ fn scan_loop(
         if code.is_empty() {
             continue;
         }
-        let v = gate.validate(&Scan {
+        let scanned = gate.validate(&Scan {
             code,
             event_id: event,
             gate: gate_name.as_deref(),
             device: &device,
             dry_run,
-        })?;
+        });
+        let v = match scanned {
+            Ok(v) => v,
+            // A ticket of an event this person may not admit to: at a busy gate that is
+            // a refusal like any other, not a reason to stop the queue.
+            Err(e) if e.kind() == crate::ErrorKind::PermissionDenied => checkin::not_this_gate(&e),
+            Err(e) => {
+                if ctx.json {
+                    writeln!(out, "\n]")?;
+                }
+                return Err(e.into());
+            }
+        };
         if v.valid {
             admitted += 1;
         } else {

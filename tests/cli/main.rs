@@ -2,6 +2,7 @@
 //! temporary database and checks exit code, stdout and stderr together.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod checkin;
 #[allow(dead_code)] // not every helper is used by every test file
 mod common;
 mod import;
