@@ -91,9 +91,7 @@ const EVENT_COLUMNS: &str = "e.id, e.title, e.status, e.starts_at, e.ends_at, e.
 const EVENT_FROM: &str = "events e JOIN users u ON u.id = e.owner_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
-    let corrupt = |i: usize, e: Error| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    };
+    let corrupt = crate::store::bad_column;
     let status: String = r.get(2)?;
     let tz: String = r.get(6)?;
     let cur: String = r.get(7)?;

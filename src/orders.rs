@@ -139,9 +139,7 @@ const ORDER_SELECT: &str =
  FROM orders o JOIN users u ON u.id = o.buyer_id JOIN tiers ti ON ti.id = o.tier_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
-    let conversion = |i: usize, e: Error| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    };
+    let conversion = crate::store::bad_column;
     let status: String = r.get(7)?;
     let currency: String = r.get(10)?;
     Ok(Order {
@@ -285,10 +283,25 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewOrder) -> Result<Order>
                                   status, secret_version, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'valid', 1, ?8, ?8)",
         )?;
+        // Random bytes for the UUIDs come from the OS in batches, not one call per ticket.
+        let mut random = vec![0u8; 16 * (new.quantity.min(4096) as usize)];
         let mut uuid_buf = Uuid::encode_buffer();
-        for _ in 0..new.quantity {
-            let uuid = Uuid::new_v4().hyphenated().encode_lower(&mut uuid_buf).to_string();
-            insert.execute(params![uuid, order_id, event.id, tier.id, buyer.id, buyer.name, buyer.email, now])?;
+        let mut issued = 0;
+        while issued < new.quantity {
+            let batch = (new.quantity - issued).min(4096) as usize;
+            getrandom::fill(&mut random[..16 * batch]).map_err(|e| Error::Io {
+                action: "read random bytes from",
+                path: "the operating system".into(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            for bytes in random[..16 * batch].chunks_exact(16) {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(bytes);
+                let uuid = uuid::Builder::from_random_bytes(b).into_uuid();
+                let text: &str = uuid.hyphenated().encode_lower(&mut uuid_buf);
+                insert.execute(params![text, order_id, event.id, tier.id, buyer.id, buyer.name, buyer.email, now])?;
+            }
+            issued += batch as i64;
         }
         audit::record(
             tx,

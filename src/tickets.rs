@@ -113,39 +113,56 @@ impl Ticket {
     }
 }
 
-/// Signs codes for tickets, loading each event's key once.
-#[derive(Default)]
-pub(crate) struct Signer {
-    keys: HashMap<i64, EventKeys>,
-}
+/// How many tickets make signing their codes worth spreading over all cores.
+const PARALLEL_SIGNING_FROM: usize = 2_048;
 
-impl Signer {
-    pub(crate) fn payload(
-        &mut self,
-        conn: &Connection,
-        event_id: i64,
-        tier_id: i64,
-        uuid: &str,
-        version: i64,
-    ) -> Result<String> {
-        let keys = match self.keys.entry(event_id) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let secret: Vec<u8> = conn
-                    .prepare_cached("SELECT signing_key FROM events WHERE id = ?1")?
-                    .query_row([event_id], |r| r.get(0))?;
-                e.insert(EventKeys::from_secret(&secret)?)
-            }
-        };
-        let uuid = Uuid::parse_str(uuid)
-            .map_err(|_| Error::Corrupt(format!("ticket UUID '{uuid}' is malformed")))?;
-        Ok(keys.sign(&TicketCode {
-            event_id,
-            tier_id,
-            uuid,
-            secret_version: version,
-        }))
+/// Fills in the signed code of every ticket: each event's key is loaded and expanded
+/// once, and large batches (a 100,000-ticket order) are signed on all cores.
+fn sign_all(conn: &Connection, tickets: &mut [Ticket]) -> Result<()> {
+    let mut keys: HashMap<i64, EventKeys> = HashMap::new();
+    for t in tickets.iter() {
+        if let std::collections::hash_map::Entry::Vacant(e) = keys.entry(t.event_id) {
+            let secret: Vec<u8> = conn
+                .prepare_cached("SELECT signing_key FROM events WHERE id = ?1")?
+                .query_row([t.event_id], |r| r.get(0))?;
+            e.insert(EventKeys::from_secret(&secret)?);
+        }
     }
+    let sign = |chunk: &mut [Ticket]| -> Result<()> {
+        for t in chunk {
+            let uuid = Uuid::parse_str(&t.uuid)
+                .map_err(|_| Error::Corrupt(format!("ticket UUID '{}' is malformed", t.uuid)))?;
+            let key = keys.get(&t.event_id).ok_or_else(|| {
+                Error::Corrupt(format!("no signing key for event {}", t.event_id))
+            })?;
+            t.qr_payload = key.sign(&TicketCode {
+                event_id: t.event_id,
+                tier_id: t.tier_id,
+                uuid,
+                secret_version: t.secret_version,
+            });
+        }
+        Ok(())
+    };
+    let threads = if tickets.len() >= PARALLEL_SIGNING_FROM {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    };
+    if threads <= 1 {
+        return sign(tickets);
+    }
+    let chunk = tickets.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = tickets
+            .chunks_mut(chunk)
+            .map(|c| s.spawn(|| sign(c)))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::Corrupt("a signing thread panicked".into())))
+        })
+    })
 }
 
 pub(crate) const TICKET_SELECT: &str =
@@ -158,9 +175,7 @@ pub(crate) const TICKET_SELECT: &str =
  JOIN users u ON u.id = t.owner_id
  JOIN orders o ON o.id = t.order_id";
 
-fn conversion(i: usize, e: Error) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-}
+use crate::store::bad_column as conversion;
 
 /// Reads a ticket row (of [`TICKET_SELECT`]) without its code.
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
@@ -195,10 +210,7 @@ pub(crate) fn query(
     params: &[&dyn rusqlite::ToSql],
 ) -> Result<Vec<Ticket>> {
     let mut out = query_unsigned(conn, where_sql, params)?;
-    let mut signer = Signer::default();
-    for t in &mut out {
-        t.qr_payload = signer.payload(conn, t.event_id, t.tier_id, &t.uuid, t.secret_version)?;
-    }
+    sign_all(conn, &mut out)?;
     Ok(out)
 }
 

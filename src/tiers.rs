@@ -190,17 +190,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Tier> {
     let cur: String = r.get(5)?;
     let tz: String = r.get(18)?;
     Ok(Tier {
-        zone: Zone::parse(&tz).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(18, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        zone: Zone::parse(&tz).map_err(|e| crate::store::bad_column(18, e))?,
         id: r.get(0)?,
         event_id: r.get(1)?,
         name: r.get(2)?,
         description: r.get(3)?,
         price_minor: r.get(4)?,
-        currency: Currency::parse(&cur).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        currency: Currency::parse(&cur).map_err(|e| crate::store::bad_column(5, e))?,
         quantity: r.get(6)?,
         sold: r.get(7)?,
         min_purchase: r.get(8)?,

@@ -218,6 +218,12 @@ impl Store {
     }
 }
 
+/// Wraps a stored value tix cannot read back (an unknown status, time zone or currency)
+/// as the row-mapping error of column `index`.
+pub(crate) fn bad_column(index: usize, e: Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+}
+
 /// Turns an error from opening or first reading a file into one that says what the file is.
 fn open_error(path: &Path, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
