@@ -115,30 +115,67 @@ impl Render for DemoReport {
         let p = &self.promoter.email;
         let vip = self.tiers.last().map_or(0, |t| t.id);
         let d = &self.draft_event;
-        let next = [
-            format!("tix {db}event list"),
-            format!("tix {db}tier list {}", f.id),
-            format!("tix {db}tier availability {vip}"),
-            format!(
-                "tix {db}--as {p} tier create {} --name \"Late Night Pass\" --price 35 --quantity 300 --max-purchase 6",
-                f.id
+        let ga = self.tiers.get(1).map_or(0, |t| t.id);
+        let fan = &self.buyer.email;
+        let sections: [(&str, Vec<String>); 3] = [
+            (
+                "Look around (public)",
+                vec![
+                    format!("tix {db}event list"),
+                    format!("tix {db}tier list {}", f.id),
+                    format!("tix {db}tier availability {vip}"),
+                ],
             ),
-            format!("tix {db}--as {p} tier update {vip} --quantity 120"),
-            format!(
-                "tix {db}--as {p} tier list {} --include-inactive --json",
-                f.id
+            (
+                "Set up as the promoter",
+                vec![
+                    format!(
+                        "tix {db}--as {p} tier create {} --name \"Late Night Pass\" --price 35 --quantity 300 --max-purchase 6",
+                        f.id
+                    ),
+                    format!(
+                        "tix {db}--as {p} tier update {vip} --description \"Lounge and fast lane\""
+                    ),
+                    format!(
+                        "tix {db}--as {p} tier import {} examples/festival-tiers.csv --dry-run",
+                        d.id
+                    ),
+                    format!("tix {db}--as {p} event publish {}", d.id),
+                ],
             ),
-            format!(
-                "tix {db}--as {p} tier import {} examples/festival-tiers.csv --dry-run",
-                d.id
+            (
+                "Sell and check in",
+                vec![
+                    format!("tix {db}--as {fan} order create --tier {ga} --quantity 2"),
+                    format!("tix {db}--as {fan} ticket show 1 --qr-terminal"),
+                    format!(
+                        "tix {db}--as {p} validate \"$(tix {db}--as {fan} -q ticket show 1)\" --gate North"
+                    ),
+                    format!("tix {db}--as {p} checkin stats {}", f.id),
+                    format!(
+                        "tix {db}--as {p} scanner export {} --out gate.tixgate",
+                        f.id
+                    ),
+                ],
             ),
-            format!("tix {db}--as {p} event publish {}", d.id),
         ];
+        let next = sections
+            .iter()
+            .map(|(title, cmds)| {
+                format!(
+                    "  {title}:\n{}",
+                    cmds.iter()
+                        .map(|c| format!("    {c}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
+            })
+            .collect::<Vec<_>>();
         format!(
             "{head}\n\nDatabase: {}\n\nPeople:\n{people}\n\n\
              Event {} \"{}\" ({}, {}, starts {} / {}){tiers}\n\n\
              Event {} \"{}\" is still a draft.\n\n\
-             Try next (from a checkout, `cargo run --release --` stands for `tix`):\n  {}",
+             Try next (from a checkout, `cargo run --release --` stands for `tix`):\n{}",
             self.database,
             f.id,
             f.title,
@@ -148,7 +185,7 @@ impl Render for DemoReport {
             rfc3339(f.starts_at),
             d.id,
             d.title,
-            next.join("\n  "),
+            next.join("\n\n"),
         )
     }
 
