@@ -173,7 +173,9 @@ pub fn decide(c: &Candidate, presented_version: Option<i64>, gate_event: Option<
     if c.event_status != EventStatus::Published {
         return Reason::EventNotOpen;
     }
-    if presented_version.is_some_and(|v| v < c.secret_version) {
+    // A typed UUID never changes, so once a ticket has been transferred it cannot tell
+    // the old holder from the new one: only the current QR code gets in.
+    if presented_version.map_or(c.secret_version > 1, |v| v < c.secret_version) {
         return Reason::Revoked;
     }
     match c.status {
@@ -258,6 +260,18 @@ pub fn not_this_gate(denied: &Error) -> Verdict {
     let mut v = verdict(Reason::WrongEvent, None, time::now(), "");
     v.message = format!("Wrong event: not admitted at this gate ({denied})");
     v
+}
+
+/// What follows a verdict's message: a note on dry runs, on typed UUIDs of transferred
+/// tickets, or `other` (offline notes).
+pub(crate) fn suffix(reason: Reason, typed: bool, dry_run: bool, other: &str) -> String {
+    match reason {
+        Reason::Revoked if typed => {
+            " (typed UUID of a transferred ticket: scan its current QR code)".to_string()
+        }
+        Reason::Ok if dry_run => format!("{other} (dry run: not admitted)"),
+        _ => other.to_string(),
+    }
 }
 
 /// Whether a scanned text is a ticket UUID typed by staff rather than a QR code.
@@ -437,6 +451,12 @@ pub(crate) fn validate_in(tx: &Connection, actor: &Actor, scan: &Scan<'_>) -> Re
         (None, Some(c)) => decide(c, presented_version, scan.event_id),
         (None, None) => Reason::UnknownTicket,
     };
+    // A ticket of another event says which event it is for only to someone who may work
+    // that event's gate too; to anyone else it is just "wrong event".
+    let (ticket, candidate) = match (&ticket_event, reason) {
+        (Some(e), Reason::WrongEvent) if authorize_gate(tx, actor, e).is_err() => (None, None),
+        _ => (ticket, candidate),
+    };
     if reason == Reason::Ok
         && !scan.dry_run
         && let Some(t) = &ticket
@@ -473,12 +493,8 @@ pub(crate) fn validate_in(tx: &Connection, actor: &Actor, scan: &Scan<'_>) -> Re
             merged_at: None,
         },
     )?;
-    let extra = if scan.dry_run && reason == Reason::Ok {
-        " (dry run: not admitted)"
-    } else {
-        ""
-    };
-    let mut v = verdict(reason, candidate.as_ref(), now, extra);
+    let extra = suffix(reason, presented_version.is_none(), scan.dry_run, "");
+    let mut v = verdict(reason, candidate.as_ref(), now, &extra);
     v.dry_run = scan.dry_run;
     if scan.dry_run && reason == Reason::Ok {
         v.checked_in_at = None;
@@ -545,6 +561,8 @@ fn percent(part: i64, whole: i64) -> f64 {
 
 /// Slot width of the arrivals histogram.
 pub const SLOT_SECONDS: i64 = 15 * 60;
+/// The longest span of arrivals shown with empty slots filled in: three days.
+const MAX_FILLED_SPAN: i64 = 3 * 24 * 3600;
 
 /// Checked in versus sold, per tier and in total, with arrivals per 15 minutes: the
 /// event's promoter, its staff or an admin.
@@ -574,7 +592,18 @@ pub fn stats(store: &Store, actor: &Actor, event_id: i64) -> Result<Stats> {
             .query_map(params![event_id, SLOT_SECONDS], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut arrivals = Vec::new();
-        if let (Some(first), Some(last)) = (counted.first(), counted.last()) {
+        // Empty slots fill the gaps of a normal event day; over a longer span (a wrong
+        // clock somewhere) only slots with arrivals are listed.
+        let span_ok = match (counted.first(), counted.last()) {
+            (Some(f), Some(l)) => l.0.saturating_sub(f.0) <= MAX_FILLED_SPAN,
+            _ => false,
+        };
+        if !span_ok {
+            arrivals = counted
+                .iter()
+                .map(|&(from, n)| Slot { from, to: from.saturating_add(SLOT_SECONDS), arrivals: n })
+                .collect();
+        } else if let (Some(first), Some(last)) = (counted.first(), counted.last()) {
             let mut slot = first.0;
             let mut it = counted.iter().peekable();
             while slot <= last.0 {
@@ -633,7 +662,16 @@ mod tests {
     fn decisions() {
         let c = candidate();
         assert_eq!(decide(&c, Some(2), Some(7)), Reason::Ok);
-        assert_eq!(decide(&c, None, None), Reason::Ok);
+        assert_eq!(
+            decide(&c, None, None),
+            Reason::Revoked,
+            "typed UUID after a transfer"
+        );
+        let once = Candidate {
+            secret_version: 1,
+            ..candidate()
+        };
+        assert_eq!(decide(&once, None, None), Reason::Ok);
         assert_eq!(decide(&c, Some(1), Some(7)), Reason::Revoked);
         assert_eq!(decide(&c, Some(2), Some(8)), Reason::WrongEvent);
         let used = Candidate {

@@ -120,14 +120,18 @@ impl Currency {
             return Err(too_large());
         }
         let mut minor: i64 = 0;
-        for b in whole.bytes().chain(frac.bytes()) {
-            minor = minor * 10 + i64::from(b - b'0');
-        }
-        for _ in frac.len()..self.exponent as usize {
-            minor *= 10;
-        }
-        if minor > MAX_AMOUNT_MINOR {
-            return Err(too_large());
+        let scale = (frac.len()..self.exponent as usize).map(|_| 0u8);
+        for digit in whole
+            .bytes()
+            .chain(frac.bytes())
+            .map(|b| b - b'0')
+            .chain(scale)
+        {
+            minor = minor
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i64::from(digit)))
+                .filter(|m| *m <= MAX_AMOUNT_MINOR)
+                .ok_or_else(too_large)?;
         }
         Ok(minor)
     }
@@ -200,6 +204,9 @@ mod tests {
         assert!(eur().parse_amount("99999999999999999999").is_err());
         assert!(eur().parse_amount("1000000001").is_err());
         assert_eq!(eur().parse_amount("1000000000").unwrap(), MAX_AMOUNT_MINOR);
+        let clf = Currency::parse("CLF").unwrap();
+        assert!(clf.parse_amount("999999999999999").is_err());
+        assert!(clf.parse_amount("999999999999999.9999").is_err());
     }
 
     #[test]

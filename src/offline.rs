@@ -228,6 +228,7 @@ pub struct GateFile {
     pub event_title: String,
     event_status: EventStatus,
     verify_key: Vec<u8>,
+    exported_at: Timestamp,
     path: PathBuf,
 }
 
@@ -251,11 +252,11 @@ impl GateFile {
             });
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
-        let (event_id, event_title, status, verify_key): (i64, String, String, Vec<u8>) = conn
+        let (event_id, event_title, status, verify_key, exported_at): (i64, String, String, Vec<u8>, i64) = conn
             .query_row(
-                "SELECT event_id, event_title, event_status, verify_key FROM gate WHERE id = 1",
+                "SELECT event_id, event_title, event_status, verify_key, exported_at FROM gate WHERE id = 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )?;
         let event_status = match status.as_str() {
             "published" => EventStatus::Published,
@@ -269,6 +270,7 @@ impl GateFile {
             event_title,
             event_status,
             verify_key,
+            exported_at,
             path: path.to_path_buf(),
         })
     }
@@ -365,16 +367,31 @@ impl GateFile {
                                 // was approved since; the contract accepts every correctly
                                 // signed code, and merge reports `admitted_unapproved`.
                                 let approval = tier.as_ref().is_some_and(|t| t.1);
-                                tx.execute(
-                                    "INSERT INTO gate_tickets (uuid, tier_id, secret_version, status, approved, sold_after_export)
-                                     VALUES (?1, ?2, ?3, 'valid', 1, 1)",
-                                    params![uuid, code.tier_id, code.secret_version],
-                                )?;
-                                let c = load(&uuid)?.map(|(c, _)| c);
-                                let r = match &c {
-                                    Some(c) => checkin::decide(c, Some(code.secret_version), None),
-                                    None => Reason::UnknownTicket,
+                                // Remembered by the file (so a second scan is refused), but
+                                // not on a dry run, which changes nothing.
+                                if !scan.dry_run {
+                                    tx.execute(
+                                        "INSERT INTO gate_tickets (uuid, tier_id, secret_version, status, approved, sold_after_export)
+                                         VALUES (?1, ?2, ?3, 'valid', 1, 1)",
+                                        params![uuid, code.tier_id, code.secret_version],
+                                    )?;
+                                }
+                                let c = Candidate {
+                                    ticket_id: None,
+                                    uuid: uuid.clone(),
+                                    event_id,
+                                    event_title: event_title.clone(),
+                                    event_status,
+                                    tier_name: tier.as_ref().map(|t| t.0.clone()),
+                                    attendee_name: None,
+                                    status: TicketStatus::Valid,
+                                    approved: true,
+                                    secret_version: code.secret_version,
+                                    checked_in_at: None,
+                                    checked_in_gate: None,
                                 };
+                                let r = checkin::decide(&c, Some(code.secret_version), None);
+                                let c = Some(c);
                                 extra = if approval {
                                     " (sold after this file was made, on a tier that needs approval: approval not checked offline)"
                                 } else {
@@ -425,12 +442,9 @@ impl GateFile {
             },
         )?;
         tx.commit()?;
-        let extra = if scan.dry_run && reason == Reason::Ok {
-            " (dry run: not admitted)"
-        } else {
-            extra
-        };
-        let mut v = checkin::verdict(reason, candidate.as_ref(), now, extra);
+        let typed = checkin::as_typed_uuid(scan.code).is_some();
+        let extra = checkin::suffix(reason, typed, scan.dry_run, extra);
+        let mut v = checkin::verdict(reason, candidate.as_ref(), now, &extra);
         v.offline = true;
         v.dry_run = scan.dry_run;
         if scan.dry_run && reason == Reason::Ok {
@@ -534,6 +548,7 @@ pub fn merge(
     let mut scans = Vec::new();
     for path in files {
         let gate = GateFile::open(path)?;
+        let now = time::now();
         if gate.event_id != event_id {
             return Err(Error::rule(format!(
                 "{} is a gate file for event {} \"{}\", not event {event_id}",
@@ -553,7 +568,11 @@ pub fn merge(
                 scan_uuid: r.get(0)?,
                 ticket_uuid: r.get(1)?,
                 secret_version: r.get(2)?,
-                scanned_at: r.get(3)?,
+                // A gate laptop's clock can be wrong (or the file tampered with): keep
+                // times between the export and now, so they order and count sanely.
+                scanned_at: r
+                    .get::<_, i64>(3)?
+                    .clamp(gate.exported_at, now.max(gate.exported_at)),
                 gate: r.get(4)?,
                 device: r.get(5)?,
                 reason: r.get(6)?,
@@ -657,6 +676,9 @@ pub fn merge(
                     Some(id),
                     format!("admitted offline {offline_at}, but its order still awaits approval online"),
                 ));
+                // Its seats stay held by the pending order, which the promoter can still
+                // approve or cancel; marking it used would block both.
+                continue;
             }
             match (status.as_str(), first_at) {
                 ("used", Some(first)) => {
@@ -686,18 +708,21 @@ pub fn merge(
                 }
             }
         }
-        crate::audit::record(
-            tx,
-            actor,
-            "scanner.merge",
-            crate::audit::Subject { object_type: "event", object_id: &event_id.to_string(), event_id: Some(event_id), ticket_id: None },
-            serde_json::json!({
-                "files": report.files,
-                "scans_merged": report.scans_merged,
-                "admitted": report.admitted,
-                "conflicts": report.conflicts.len(),
-            }),
-        )?;
+        // A merge that brought nothing new changes nothing, not even the audit log.
+        if report.scans_merged > 0 {
+            crate::audit::record(
+                tx,
+                actor,
+                "scanner.merge",
+                crate::audit::Subject { object_type: "event", object_id: &event_id.to_string(), event_id: Some(event_id), ticket_id: None },
+                serde_json::json!({
+                    "files": report.files,
+                    "scans_merged": report.scans_merged,
+                    "admitted": report.admitted,
+                    "conflicts": report.conflicts.len(),
+                }),
+            )?;
+        }
         Ok(report)
     })
 }

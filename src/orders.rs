@@ -206,6 +206,15 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewOrder) -> Result<Order>
     store.write(|tx| {
         let tier = tiers::get(tx, new.tier_id)?;
         let event = events::get(tx, tier.event_id)?;
+        // Selling for someone else is checked before the buyer is looked up, so the
+        // answer never tells a plain user which accounts exist.
+        let for_someone_else = new
+            .buyer
+            .as_deref()
+            .is_some_and(|b| b.trim().to_lowercase() != me.email);
+        if for_someone_else || new.comp {
+            authorize(actor, Action::SellFor(&event))?;
+        }
         let buyer: User = match &new.buyer {
             Some(email) => users::find(tx, email)?.ok_or_else(|| {
                 Error::not_found_hint(
@@ -216,10 +225,6 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewOrder) -> Result<Order>
             })?,
             None => me.clone(),
         };
-        let box_office = buyer.id != me.id || new.comp;
-        if box_office {
-            authorize(actor, Action::SellFor(&event))?;
-        }
         let manages = authorize(actor, Action::ManageOrders(&event)).is_ok();
         if event.status != EventStatus::Published {
             return Err(Error::rule(format!(
@@ -349,16 +354,35 @@ pub fn list(store: &Store, actor: &Actor, event_id: Option<i64>) -> Result<Vec<O
             .into_iter()
             .map(|mut o| {
                 o.tickets = tickets::query(c, "WHERE t.order_id = ?1 ORDER BY t.id", &[&o.id])?;
+                redact_others(c, actor, &mut o)?;
                 Ok(o)
             })
             .collect()
     })
 }
 
+/// A buyer who gave tickets of their order away sees those tickets without their current
+/// code or attendee: the code belongs to the new holder alone. The event's promoter and
+/// admins see everything.
+fn redact_others(conn: &Connection, actor: &Actor, order: &mut Order) -> Result<()> {
+    let event = events::get(conn, order.event_id)?;
+    if authorize(actor, Action::SeeEventRecords(&event)).is_ok() {
+        return Ok(());
+    }
+    let me = actor.as_user().map(|u| u.id);
+    for t in order.tickets.iter_mut().filter(|t| Some(t.owner_id) != me) {
+        t.qr_payload = String::new();
+        t.attendee_name = None;
+        t.attendee_email = None;
+        t.attendee_phone = None;
+    }
+    Ok(())
+}
+
 /// One order: its buyer, the event's promoter or an admin.
 pub fn show(store: &Store, actor: &Actor, id: i64) -> Result<Order> {
     store.read(|c| {
-        let order = get(c, id)?;
+        let mut order = get(c, id)?;
         let event = events::get(c, order.event_id)?;
         authorize(
             actor,
@@ -367,6 +391,7 @@ pub fn show(store: &Store, actor: &Actor, id: i64) -> Result<Order> {
                 buyer_id: order.buyer_id,
             },
         )?;
+        redact_others(c, actor, &mut order)?;
         Ok(order)
     })
 }

@@ -282,6 +282,16 @@ pub fn list(store: &Store, actor: &Actor, filter: &TicketFilter) -> Result<Vec<T
         let me = actor.as_user().ok_or_else(|| {
             Error::denied("listing tickets needs a signed-in user; pass --as EMAIL or set TIX_USER")
         })?;
+        // Only admins and promoters may name someone else; say so before looking them up.
+        if let Some(email) = &filter.owner
+            && email.trim().to_lowercase() != me.email
+            && !matches!(me.role, crate::Role::Admin | crate::Role::Promoter)
+        {
+            return Err(Error::denied(format!(
+                "only an admin, a promoter (for their events) or {} themself may list their tickets",
+                email.trim()
+            )));
+        }
         let owner = match &filter.owner {
             Some(email) => Some(users::get(c, email)?),
             None if filter.event_id.is_none() => Some(me.clone()),

@@ -163,6 +163,16 @@ impl Store {
                 ),
             });
         }
+        if app_id == 0 && version > 0 {
+            // tix stamps its application id in the same transaction as its first
+            // migration, so a versioned file without it belongs to someone else.
+            return Err(Error::NotADatabase {
+                path: self.path.clone(),
+                detail: format!(
+                    "it is a SQLite database that tix did not create (schema version {version}, no tix application id)"
+                ),
+            });
+        }
         if version == 0 {
             let tables: i64 =
                 self.conn

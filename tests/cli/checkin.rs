@@ -1463,3 +1463,187 @@ fn a_ticket_of_a_tier_created_after_the_export_is_accepted_offline() {
     let v = offline_ok(&t, &gate, "gate-laptop-1", &[&tk.qr_payload]);
     assert!(v.message.contains("sold after"), "{}", v.message);
 }
+
+// ---------------------------------------------------------------------------------------
+// Found in review: each pins a hole that was open
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_typed_uuid_no_longer_gets_in_after_a_transfer() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    add_user(&t, "rita@example.com", "user");
+    t.as_(
+        BUYER,
+        &["ticket", "transfer", &tk.uuid, "--to", "rita@example.com"],
+    )
+    .ok();
+    // The old holder still knows the UUID; it is refused online, with a hint.
+    let v = refused(&t, &["--event", &event.to_string(), &tk.uuid], "revoked");
+    assert!(v.message.contains("current QR code"), "{}", v.message);
+    // A gate file made after the transfer refuses the UUID too. (One made before it
+    // cannot know; merging reports such an admission as admitted_after_transfer.)
+    let after = export(&t, event, "after.db");
+    offline_refused(&t, &after, &[&tk.uuid], "revoked");
+    // The new holder's QR code is the way in.
+    let current = show(&t, &tk.uuid).qr_payload;
+    admit(&t, PROMOTER, &["--event", &event.to_string(), &current]);
+}
+
+#[test]
+fn the_original_buyer_does_not_see_the_code_of_a_ticket_given_away() {
+    let (t, _, tier) = big_sale();
+    let o = buy_tickets(&t, tier, 2);
+    add_user(&t, "rita@example.com", "user");
+    t.as_(
+        BUYER,
+        &[
+            "ticket",
+            "transfer",
+            &o.tickets[0].uuid,
+            "--to",
+            "rita@example.com",
+        ],
+    )
+    .ok();
+    let j = t
+        .as_(BUYER, &["order", "show", &o.id.to_string(), "--json"])
+        .ok()
+        .json();
+    let tickets = j["tickets"].as_array().unwrap();
+    assert_eq!(tickets[0]["qr_payload"], "", "given away: no code");
+    assert_eq!(tickets[0]["attendee_name"], Value::Null);
+    assert_ne!(tickets[1]["qr_payload"], "", "still theirs: code shown");
+    let list = t.as_(BUYER, &["order", "list", "--json"]).ok().json();
+    assert_eq!(list[0]["tickets"][0]["qr_payload"], "");
+    // The promoter sees everything.
+    let j = t
+        .as_(PROMOTER, &["order", "show", &o.id.to_string(), "--json"])
+        .ok()
+        .json();
+    assert_ne!(j["tickets"][0]["qr_payload"], "");
+}
+
+#[test]
+fn wrong_event_tells_nothing_about_a_ticket_one_may_not_see() {
+    let (t, _, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let theirs = t.event(OTHER_PROMOTER, "Olga's Night");
+    t.as_(
+        OTHER_PROMOTER,
+        &[
+            "tier",
+            "create",
+            &theirs.to_string(),
+            "--name",
+            "Door",
+            "--price",
+            "5",
+            "--quantity",
+            "9",
+        ],
+    )
+    .ok();
+    t.as_(OTHER_PROMOTER, &["event", "publish", &theirs.to_string()])
+        .ok();
+    let out = validate(
+        &t,
+        OTHER_PROMOTER,
+        &["--event", &theirs.to_string(), &tk.qr_payload],
+    )
+    .code(6);
+    let v = verdict(&out);
+    assert_eq!(v.reason, "wrong_event");
+    assert_eq!(
+        (
+            v.ticket_id,
+            v.attendee_name.as_deref(),
+            v.event_title.as_deref()
+        ),
+        (None, None, None)
+    );
+    assert!(!out.stdout.contains("Summer Festival"), "{}", out.stdout);
+}
+
+#[test]
+fn an_offline_dry_run_changes_nothing_in_the_gate_file() {
+    let (t, event, tier) = big_sale();
+    let gate = export(&t, event, "gate.db");
+    let late = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let v = verdict(&offline(&t, &gate, "g", &["--dry-run", &late.qr_payload]).code(0));
+    assert!(
+        v.message.contains("sold after") && v.message.contains("dry run"),
+        "{}",
+        v.message
+    );
+    let c = rusqlite::Connection::open(&gate).unwrap();
+    let known: i64 = c
+        .query_row(
+            "SELECT count(*) FROM gate_tickets WHERE uuid = ?1",
+            [&late.uuid],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(known, 0, "a dry run must not remember the ticket");
+    drop(c);
+    let v = offline_ok(&t, &gate, "g", &[&late.qr_payload]);
+    assert!(v.message.contains("sold after"), "{}", v.message);
+}
+
+#[test]
+fn merging_twice_adds_no_audit_entry_and_bad_clocks_are_clamped() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let gate = export(&t, event, "gate.db");
+    offline_ok(&t, &gate, "g", &[&tk.qr_payload]);
+    // A laptop whose clock is centuries ahead.
+    rusqlite::Connection::open(&gate)
+        .unwrap()
+        .execute("UPDATE scans SET scanned_at = 9223372036854775000", [])
+        .unwrap();
+    let ev = event.to_string();
+    let g = gate.to_str().unwrap();
+    t.as_(PROMOTER, &["scanner", "merge", &ev, g]).ok();
+    let audits = |t: &Tix| {
+        t.as_(PROMOTER, &["audit", "list", "--event", &ev, "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let n = audits(&t);
+    t.as_(PROMOTER, &["scanner", "merge", &ev, g]).ok();
+    assert_eq!(audits(&t), n, "a no-op merge changes nothing");
+    let at = epoch(show(&t, &tk.uuid).checked_in_at.as_deref().unwrap());
+    assert!(
+        at <= chrono::Utc::now().timestamp(),
+        "clamped to now, got {at}"
+    );
+    let stats = t
+        .as_(PROMOTER, &["checkin", "stats", &ev, "--json"])
+        .ok()
+        .json();
+    assert_eq!(stats["checked_in"], 1);
+}
+
+#[test]
+fn an_unapproved_offline_admission_is_reported_and_the_order_can_still_be_cancelled() {
+    let (t, event, _) = big_sale();
+    let vip = t.tier_id(event, "VIP", &["--requires-approval"]);
+    let gate = export(&t, event, "gate.db");
+    let o = buy_tickets(&t, vip, 1);
+    let v = offline_ok(&t, &gate, "g", &[&o.tickets[0].qr_payload]);
+    assert!(v.message.contains("approval"), "{}", v.message);
+    let ev = event.to_string();
+    let report = t
+        .as_(
+            PROMOTER,
+            &["scanner", "merge", &ev, gate.to_str().unwrap(), "--json"],
+        )
+        .ok()
+        .json();
+    assert_eq!(report["conflicts"][0]["kind"], "admitted_unapproved");
+    t.as_(PROMOTER, &["-y", "order", "cancel", &o.id.to_string()])
+        .ok();
+}

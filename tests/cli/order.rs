@@ -563,3 +563,43 @@ fn nothing_is_sold_once_the_event_has_ended() {
     assert_eq!(a["message"], "Not on sale: the event is over");
     buy(&t, BUYER, tier, 1).code(5).err_has("over");
 }
+
+#[test]
+fn a_plain_user_learns_nothing_about_other_accounts() {
+    let (t, _, tier) = on_sale();
+    let tier = tier.to_string();
+    // Whether or not the account exists, the answer is "not allowed".
+    for who in ["nobody@example.com", ADMIN] {
+        t.as_(
+            BUYER,
+            &[
+                "order",
+                "create",
+                "--tier",
+                &tier,
+                "--quantity",
+                "1",
+                "--buyer",
+                who,
+            ],
+        )
+        .code(4);
+        t.as_(BUYER, &["ticket", "list", "--owner", who]).code(4);
+    }
+    // Naming oneself is fine.
+    t.as_(
+        BUYER,
+        &[
+            "order",
+            "create",
+            "--tier",
+            &tier,
+            "--quantity",
+            "1",
+            "--buyer",
+            BUYER,
+        ],
+    )
+    .ok();
+    t.as_(BUYER, &["ticket", "list", "--owner", BUYER]).ok();
+}

@@ -225,3 +225,16 @@ fn a_deleted_tiers_id_is_never_reused() {
     let second = t.tier(event, "B", &[])["id"].as_i64().unwrap();
     assert!(second > first, "{second} reuses {first}");
 }
+
+#[test]
+fn a_versioned_sqlite_file_of_another_program_is_refused_untouched() {
+    let t = Tix::empty();
+    {
+        let c = rusqlite::Connection::open(t.db()).unwrap();
+        c.execute_batch("CREATE TABLE notes (x TEXT); PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let before = std::fs::read(t.db()).unwrap();
+    t.run(&["event", "list"]).code(1).err_has("did not create");
+    assert_eq!(std::fs::read(t.db()).unwrap(), before);
+}
