@@ -15,7 +15,7 @@ use crate::events::{self, Event, EventStatus};
 use crate::orders::OrderStatus;
 use crate::store::Store;
 use crate::tickets::{self, CodeCheck, Ticket, TicketStatus};
-use crate::time::{self, Timestamp};
+use crate::time::{self, Timestamp, Zone};
 
 /// Why a ticket was accepted or rejected: stable codes for scripts and scanner apps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,6 +139,8 @@ pub struct Candidate {
     pub checked_in_at: Option<Timestamp>,
     /// Gate of the first admission.
     pub checked_in_gate: Option<String>,
+    /// The event's time zone, for times shown at the gate.
+    pub zone: Zone,
 }
 
 impl Candidate {
@@ -160,6 +162,7 @@ impl Candidate {
             secret_version: t.secret_version,
             checked_in_at: t.checked_in_at,
             checked_in_gate,
+            zone: event.timezone,
         }
     }
 }
@@ -187,10 +190,6 @@ pub fn decide(c: &Candidate, presented_version: Option<i64>, gate_event: Option<
     }
 }
 
-fn clock(ts: Timestamp) -> String {
-    time::rfc3339(ts)
-}
-
 /// Builds the answer for a decided scan; `now` is the admission time if accepted.
 pub fn verdict(reason: Reason, c: Option<&Candidate>, now: Timestamp, extra: &str) -> Verdict {
     let first = c.and_then(|c| c.checked_in_at);
@@ -214,7 +213,10 @@ pub fn verdict(reason: Reason, c: Option<&Candidate>, now: Timestamp, extra: &st
                 .and_then(|c| c.checked_in_gate.clone())
                 .map_or(String::new(), |g| format!(" at gate {g}"));
             match first {
-                Some(t) => format!("Already checked in at {}{gate}", clock(t)),
+                Some(t) => format!(
+                    "Already checked in at {}{gate}",
+                    c.map_or(Zone::UTC, |c| c.zone).human_seconds(t)
+                ),
                 None => format!("Already checked in{gate}"),
             }
         }
@@ -655,6 +657,7 @@ mod tests {
             secret_version: 2,
             checked_in_at: None,
             checked_in_gate: None,
+            zone: Zone::UTC,
         }
     }
 

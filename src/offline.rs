@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::events::{self, EventStatus};
 use crate::store::Store;
 use crate::tickets::TicketStatus;
-use crate::time::{self, Timestamp};
+use crate::time::{self, Timestamp, Zone};
 
 /// `PRAGMA application_id` of a gate file: the bytes `TIXG`.
 pub const GATE_APPLICATION_ID: i64 = 0x5449_5847;
@@ -33,6 +33,7 @@ CREATE TABLE gate (
     event_id       INTEGER NOT NULL,
     event_title    TEXT    NOT NULL,
     event_status   TEXT    NOT NULL,
+    timezone       TEXT    NOT NULL,
     verify_key     BLOB    NOT NULL CHECK (length(verify_key) = 32),
     exported_at    INTEGER NOT NULL,
     file_id        TEXT    NOT NULL
@@ -145,9 +146,17 @@ pub fn export(
         tx.pragma_update(None, "user_version", GATE_VERSION)?;
         let now = time::now();
         tx.execute(
-            "INSERT INTO gate (id, event_id, event_title, event_status, verify_key, exported_at, file_id)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
-            params![event.id, event.title, event.status.as_str(), key, now, Uuid::new_v4().to_string()],
+            "INSERT INTO gate (id, event_id, event_title, event_status, timezone, verify_key, exported_at, file_id)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                event.id,
+                event.title,
+                event.status.as_str(),
+                event.timezone.name(),
+                key,
+                now,
+                Uuid::new_v4().to_string()
+            ],
         )?;
         {
             let mut tiers = main.prepare("SELECT id, name, requires_approval FROM tiers WHERE event_id = ?1")?;
@@ -229,6 +238,7 @@ pub struct GateFile {
     event_status: EventStatus,
     verify_key: Vec<u8>,
     exported_at: Timestamp,
+    zone: Zone,
     path: PathBuf,
 }
 
@@ -252,12 +262,22 @@ impl GateFile {
             });
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
-        let (event_id, event_title, status, verify_key, exported_at): (i64, String, String, Vec<u8>, i64) = conn
-            .query_row(
-                "SELECT event_id, event_title, event_status, verify_key, exported_at FROM gate WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )?;
+        let (event_id, event_title, status, verify_key, exported_at) = conn.query_row(
+            "SELECT event_id, event_title, event_status, verify_key, exported_at FROM gate WHERE id = 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            },
+        )?;
+        let tz: String =
+            conn.query_row("SELECT timezone FROM gate WHERE id = 1", [], |r| r.get(0))?;
+        let zone = Zone::parse(&tz).unwrap_or(Zone::UTC);
         let event_status = match status.as_str() {
             "published" => EventStatus::Published,
             "draft" => EventStatus::Draft,
@@ -271,6 +291,7 @@ impl GateFile {
             event_status,
             verify_key,
             exported_at,
+            zone,
             path: path.to_path_buf(),
         })
     }
@@ -292,6 +313,7 @@ impl GateFile {
                 self.event_id, self.event_title
             )));
         }
+        let zone = self.zone;
         let (event_id, event_title, event_status, key) = (
             self.event_id,
             self.event_title.clone(),
@@ -325,6 +347,7 @@ impl GateFile {
                             secret_version: r.get(2)?,
                             checked_in_at: r.get(6)?,
                             checked_in_gate: r.get(7)?,
+                            zone,
                         },
                         r.get::<_, i64>(1)?,
                     ))
@@ -389,6 +412,7 @@ impl GateFile {
                                     secret_version: code.secret_version,
                                     checked_in_at: None,
                                     checked_in_gate: None,
+                                    zone,
                                 };
                                 let r = checkin::decide(&c, Some(code.secret_version), None);
                                 let c = Some(c);

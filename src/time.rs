@@ -88,6 +88,14 @@ impl Zone {
         }
     }
 
+    /// Local text with seconds, for the gate: `18:40:10 CET, 25 Nov 2026`.
+    pub fn human_seconds(&self, ts: Timestamp) -> String {
+        match self.0.timestamp_opt(ts, 0) {
+            LocalResult::Single(t) => t.format("%H:%M:%S %Z, %-d %b %Y").to_string(),
+            _ => rfc3339(ts),
+        }
+    }
+
     /// Short local text for people, with the zone's abbreviation: `1 Jul 2027 10:00 CEST`.
     pub fn human(&self, ts: Timestamp) -> String {
         match self.0.timestamp_opt(ts, 0) {

@@ -262,7 +262,11 @@ fn a_second_scan_says_when_and_where_it_was_first_admitted() {
     let at = first.checked_in_at.unwrap();
     for gate in ["North-3", "South-1"] {
         let v = refused(&t, &[&tk.qr_payload, "--gate", gate], "already_checked_in");
-        assert!(v.message.contains(&at), "{} lacks {at}", v.message);
+        // In the event's own time zone, as the person at the gate reads clocks.
+        let local = tix::Zone::parse("Europe/Berlin")
+            .unwrap()
+            .human_seconds(epoch(&at));
+        assert!(v.message.contains(&local), "{} lacks {local}", v.message);
         assert!(v.message.contains("North-3"), "{}", v.message);
         assert_eq!(v.checked_in_at.as_deref(), Some(at.as_str()));
         assert_eq!(v.ticket_id, Some(tk.id));
@@ -1037,7 +1041,10 @@ fn a_gate_file_holds_no_secrets_and_admits_offline() {
     let gate = export(&t, event, "gate1.db");
     let v = offline_refused(&t, &gate, &[&early.uuid], "already_checked_in");
     let early_at = early_in.checked_in_at.unwrap();
-    assert!(v.message.contains(&early_at), "{}", v.message);
+    let local = tix::Zone::parse("Europe/Berlin")
+        .unwrap()
+        .human_seconds(epoch(&early_at));
+    assert!(v.message.contains(&local), "{} lacks {local}", v.message);
     assert!(v.message.contains("Box-Office"), "{}", v.message);
 
     // No private key, no emails, no phone numbers; the public key is there.
@@ -1092,7 +1099,14 @@ fn a_gate_file_holds_no_secrets_and_admits_offline() {
     assert_eq!(v.event_title.as_deref(), Some("Summer Festival"));
     let again = offline_refused(&t, &gate, &[&o.tickets[0].qr_payload], "already_checked_in");
     let first = v.checked_in_at.unwrap();
-    assert!(again.message.contains(&first), "{}", again.message);
+    let local = tix::Zone::parse("Europe/Berlin")
+        .unwrap()
+        .human_seconds(epoch(&first));
+    assert!(
+        again.message.contains(&local),
+        "{} lacks {local}",
+        again.message
+    );
     assert!(again.message.contains("North"), "{}", again.message);
     // A typed UUID.
     offline_ok(&t, &gate, "gate-laptop-1", &[&o.tickets[1].uuid]);
