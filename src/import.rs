@@ -476,6 +476,30 @@ mod tests {
         assert_eq!(rows[0].fields.price.as_deref(), Some("5"));
     }
 
+    proptest::proptest! {
+        /// Whatever bytes a file holds, parsing answers rows or an error; it never panics,
+        /// and every row it returns has a name.
+        #[test]
+        fn parsing_any_bytes_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            for format in [Format::Csv, Format::Json] {
+                if let Ok(rows) = parse(&bytes, format) {
+                    proptest::prop_assert!(rows.iter().all(|r| r.fields.name.is_some()));
+                }
+            }
+        }
+
+        /// CSV-shaped text with the real header and random cells.
+        #[test]
+        fn csv_rows_with_random_cells_never_panic(cells in proptest::collection::vec("[A-Za-z0-9 .,\"\r\n:-]{0,12}", 0..24)) {
+            let mut text = String::from("name,price,quantity,min_purchase,sale_start,requires_approval\n");
+            for chunk in cells.chunks(6) {
+                text.push_str(&chunk.join(","));
+                text.push('\n');
+            }
+            let _ = parse(text.as_bytes(), Format::Csv);
+        }
+    }
+
     #[test]
     fn detects_format() {
         assert_eq!(Format::detect("x.JSON", b""), Format::Json);

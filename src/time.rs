@@ -221,6 +221,20 @@ mod tests {
         assert_eq!(berlin.human(t), "1 Jul 2027 10:00 CEST");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parsing_any_text_never_panics(s in "\\PC{0,40}") {
+            let _ = Zone::parse("Europe/Berlin").unwrap().parse_time("t", &s);
+        }
+
+        #[test]
+        fn local_times_round_trip(secs in 0i64..4_102_444_800) {
+            // Every instant, written as RFC 3339, reads back as itself.
+            let z = Zone::parse("America/New_York").unwrap();
+            proptest::prop_assert_eq!(z.parse_time("t", &rfc3339(secs)).unwrap(), secs);
+        }
+    }
+
     #[test]
     fn zones() {
         assert!(Zone::parse("Mars/Olympus").is_err());
