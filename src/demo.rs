@@ -1,7 +1,7 @@
 //! `tix demo`: a small, realistic data set to try tix on.
 
 use chrono::{Duration, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::access::Role;
@@ -61,87 +61,110 @@ pub fn run(store: &mut Store) -> Result<DemoReport> {
                     rusqlite::params![promoter.id, title],
                     |r| r.get(0),
                 )
-                .ok();
+                .optional()?;
             id.map(|id| events::get(tx, id)).transpose()
         };
-        if let (Some(festival), Some(draft_event)) = (existing(FESTIVAL_TITLE)?, existing(DRAFT_TITLE)?) {
-            let tiers = tiers_of(tx, festival.id)?;
-            let draft_tiers = tiers_of(tx, draft_event.id)?;
-            return Ok(DemoReport {
-                database: database.clone(),
-                already_present: true,
-                admin,
-                promoter,
-                buyer,
-                festival,
-                tiers,
-                draft_event,
-                draft_tiers,
-            });
-        }
-
-        let zone = Zone::parse("Europe/Berlin")?;
-        let now = Utc::now();
-        let day = |offset: i64, hm: &str| {
-            format!("{} {hm}", (now + Duration::days(offset)).format("%Y-%m-%d"))
-        };
-        let make_event = |title: &str, venue: &str, start: String, end: String| -> Result<Event> {
-            events::insert(
-                tx,
-                &promoter,
-                title,
-                zone.parse_time("starts_at", &start)?,
-                Some(zone.parse_time("ends_at", &end)?),
-                Some(venue),
-                zone,
-                Currency::EUR,
-                &EventKeys::generate()?,
-            )
-        };
-        let festival = make_event(FESTIVAL_TITLE, "Tempelhof Field, Berlin", day(120, "14:00"), day(122, "23:00"))?;
-        tx.execute("UPDATE events SET status = 'published' WHERE id = ?1", [festival.id])?;
-        let festival = events::get(tx, festival.id)?;
-        let tier = |name: &str, price: &str, quantity: i64| TierFields {
-            name: Some(name.into()),
-            price: Some(price.into()),
-            quantity: Some(quantity),
-            ..TierFields::default()
-        };
-        let tiers = vec![
-            tiers::create_in(tx, &festival, &TierFields {
-                description: Some("The first 500 tickets, for the fastest fans.".into()),
-                sale_start: Some(day(-60, "10:00")),
-                sale_end: Some(day(-7, "10:00")),
-                ..tier("Early Bird", "49.00", 500)
-            })?,
-            tiers::create_in(tx, &festival, &TierFields {
-                description: Some("Three days on all stages.".into()),
-                sale_start: Some(day(-7, "10:00")),
-                sale_end: Some(day(120, "12:00")),
-                ..tier("General Admission", "89.50", 5000)
-            })?,
-            tiers::create_in(tx, &festival, &TierFields {
-                description: Some("Lounge, fast lane and a festival shirt. Orders are approved by the promoter.".into()),
-                max_purchase: Some(4),
-                requires_approval: Some(true),
-                transferable: Some(false),
-                ..tier("VIP Access", "199.99", 100)
-            })?,
-        ];
-        let draft_event = make_event(DRAFT_TITLE, "Halle 7, Leipzig", day(45, "22:00"), day(46, "06:00"))?;
-        let draft_tiers = vec![tiers::create_in(tx, &draft_event, &tier("Night Ticket", "25", 800))?];
+        let (already_present, festival, draft_event) =
+            match (existing(FESTIVAL_TITLE)?, existing(DRAFT_TITLE)?) {
+                (Some(festival), Some(draft)) => (true, festival, draft),
+                _ => {
+                    let (festival, draft) = create_events(tx, &promoter)?;
+                    (false, festival, draft)
+                }
+            };
         Ok(DemoReport {
             database: database.clone(),
-            already_present: false,
+            already_present,
+            tiers: tiers_of(tx, festival.id)?,
+            draft_tiers: tiers_of(tx, draft_event.id)?,
             admin,
             promoter,
             buyer,
             festival,
-            tiers,
             draft_event,
-            draft_tiers,
         })
     })
+}
+
+/// Makes the published festival with its three tiers and the draft event with one.
+fn create_events(tx: &Connection, promoter: &User) -> Result<(Event, Event)> {
+    let zone = Zone::parse("Europe/Berlin")?;
+    let now = Utc::now();
+    let day = |offset: i64, hm: &str| {
+        format!("{} {hm}", (now + Duration::days(offset)).format("%Y-%m-%d"))
+    };
+    let make_event = |title: &str, venue: &str, start: String, end: String| -> Result<Event> {
+        events::insert(
+            tx,
+            promoter,
+            title,
+            zone.parse_time("starts_at", &start)?,
+            Some(zone.parse_time("ends_at", &end)?),
+            Some(venue),
+            zone,
+            Currency::EUR,
+            &EventKeys::generate()?,
+        )
+    };
+    let festival = make_event(
+        FESTIVAL_TITLE,
+        "Tempelhof Field, Berlin",
+        day(120, "14:00"),
+        day(122, "23:00"),
+    )?;
+    tx.execute(
+        "UPDATE events SET status = 'published' WHERE id = ?1",
+        [festival.id],
+    )?;
+    let festival = events::get(tx, festival.id)?;
+    let tier = |name: &str, price: &str, quantity: i64| TierFields {
+        name: Some(name.into()),
+        price: Some(price.into()),
+        quantity: Some(quantity),
+        ..TierFields::default()
+    };
+    tiers::create_in(
+        tx,
+        &festival,
+        &TierFields {
+            description: Some("The first 500 tickets, for the fastest fans.".into()),
+            sale_start: Some(day(-60, "10:00")),
+            sale_end: Some(day(-7, "10:00")),
+            ..tier("Early Bird", "49.00", 500)
+        },
+    )?;
+    tiers::create_in(
+        tx,
+        &festival,
+        &TierFields {
+            description: Some("Three days on all stages.".into()),
+            sale_start: Some(day(-7, "10:00")),
+            sale_end: Some(day(120, "12:00")),
+            ..tier("General Admission", "89.50", 5000)
+        },
+    )?;
+    tiers::create_in(
+        tx,
+        &festival,
+        &TierFields {
+            description: Some(
+                "Lounge, fast lane and a festival shirt. Orders are approved by the promoter."
+                    .into(),
+            ),
+            max_purchase: Some(4),
+            requires_approval: Some(true),
+            transferable: Some(false),
+            ..tier("VIP Access", "199.99", 100)
+        },
+    )?;
+    let draft_event = make_event(
+        DRAFT_TITLE,
+        "Halle 7, Leipzig",
+        day(45, "22:00"),
+        day(46, "06:00"),
+    )?;
+    tiers::create_in(tx, &draft_event, &tier("Night Ticket", "25", 800))?;
+    Ok((festival, draft_event))
 }
 
 fn ensure_user(conn: &Connection, email: &str, name: &str, role: Role) -> Result<User> {
