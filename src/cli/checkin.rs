@@ -170,6 +170,44 @@ fn verdict_line(v: &Verdict, style: &Style) -> String {
     format!("{head}  {}", parts.join(" | "))
 }
 
+/// What a busy gate sees for one scan on a terminal: a wide coloured bar with the verdict
+/// and who it is, the reason in words under it with the running count, and a bell on a
+/// refusal so staff hear it without looking.
+fn gate_banner(v: &Verdict, style: &Style, admitted: u64, rejected: u64) -> String {
+    const WIDTH: usize = 64;
+    let word = if v.valid {
+        "  >>  ACCEPTED  <<"
+    } else {
+        "  XX  REJECTED  XX"
+    };
+    let who = [v.attendee_name.as_deref(), v.tier_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("  |  ");
+    let mut bar = format!("{word}    {who}");
+    let len = bar.chars().count();
+    if len < WIDTH {
+        bar.push_str(&" ".repeat(WIDTH - len));
+    }
+    let bar = if style.color {
+        let colour = if v.valid {
+            "\x1b[1;97;42m"
+        } else {
+            "\x1b[1;97;41m"
+        };
+        format!("{colour}{bar}\x1b[0m")
+    } else {
+        bar
+    };
+    let bell = if v.valid { "" } else { "\x07" };
+    let offline = if v.offline { "  (offline)" } else { "" };
+    format!(
+        "\n{bell}{bar}\n  {}{offline}\n  admitted {admitted}  |  refused {rejected}\n",
+        v.message
+    )
+}
+
 impl Render for Verdict {
     fn human(&self, style: &Style) -> String {
         verdict_line(self, style)
@@ -260,13 +298,11 @@ fn scan_loop(
         } else if ctx.quiet {
             writeln!(out, "{}", v.reason.as_str())?;
         } else {
-            let bell = if tty && !v.valid { "\x07" } else { "" };
-            let count = if tty {
-                format!("   [in {admitted} | refused {rejected}]")
+            if tty {
+                write!(out, "{}", gate_banner(&v, &style, admitted, rejected))?;
             } else {
-                String::new()
-            };
-            writeln!(out, "{bell}{}{count}", verdict_line(&v, &style))?;
+                writeln!(out, "{}", verdict_line(&v, &style))?;
+            }
         }
         out.flush()?;
     }
