@@ -278,6 +278,27 @@ pub struct TicketFilter {
 
 /// Tickets, newest first. With no owner or event: the actor's own tickets.
 pub fn list(store: &Store, actor: &Actor, filter: &TicketFilter) -> Result<Vec<Ticket>> {
+    let mut out = Vec::new();
+    for_each(store, actor, filter, true, |t| {
+        out.push(t);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// How many tickets are read and signed at a time when streaming a list.
+const STREAM_BATCH: usize = 4_096;
+
+/// Hands each ticket of [`list`] to `f` as it is read, a batch at a time, so a list of
+/// any length is written out with flat memory. With `codes` false, `qr_payload` is left
+/// empty and no signature is computed (a list of UUIDs needs none).
+pub fn for_each(
+    store: &Store,
+    actor: &Actor,
+    filter: &TicketFilter,
+    codes: bool,
+    mut f: impl FnMut(Ticket) -> Result<()>,
+) -> Result<()> {
     store.read(|c| {
         let me = actor.as_user().ok_or_else(|| {
             Error::denied("listing tickets needs a signed-in user; pass --as EMAIL or set TIX_USER")
@@ -315,15 +336,34 @@ pub fn list(store: &Store, actor: &Actor, filter: &TicketFilter) -> Result<Vec<T
                 )));
             }
         }
-        query(
-            c,
-            "WHERE (?1 IS NULL OR t.owner_id = ?1)
+        let mut stmt = c.prepare_cached(&format!(
+            "{TICKET_SELECT}
+             WHERE (?1 IS NULL OR t.owner_id = ?1)
                AND (?2 IS NULL OR t.event_id = ?2)
                AND (?3 IS NULL OR e.owner_id = ?3)
                AND (?4 OR t.status = 'valid')
-             ORDER BY t.id DESC",
-            &[&owner.map(|o| o.id), &filter.event_id, &only_events_of, &filter.include_used],
-        )
+             ORDER BY t.id DESC"
+        ))?;
+        let mut rows = stmt.query(rusqlite::params![
+            owner.map(|o| o.id),
+            filter.event_id,
+            only_events_of,
+            filter.include_used
+        ])?;
+        let mut batch = Vec::with_capacity(STREAM_BATCH);
+        let mut flush = |batch: &mut Vec<Ticket>| -> Result<()> {
+            if codes {
+                sign_all(c, batch)?;
+            }
+            batch.drain(..).try_for_each(&mut f)
+        };
+        while let Some(row) = rows.next()? {
+            batch.push(from_row(row)?);
+            if batch.len() == STREAM_BATCH {
+                flush(&mut batch)?;
+            }
+        }
+        flush(&mut batch)
     })
 }
 

@@ -251,9 +251,11 @@ fn scan_loop(
     let tty = std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
     let (mut admitted, mut rejected) = (0u64, 0u64);
-    if ctx.json {
-        write!(out, "[")?;
-    }
+    let mut json = if ctx.json {
+        Some(super::render::JsonArray::start(std::io::stdout().lock())?)
+    } else {
+        None
+    };
     if tty && !ctx.json {
         writeln!(out, "Ready: scan tickets (Ctrl-D to finish).")?;
     }
@@ -281,8 +283,8 @@ fn scan_loop(
             // a refusal like any other, not a reason to stop the queue.
             Err(e) if e.kind() == crate::ErrorKind::PermissionDenied => checkin::not_this_gate(&e),
             Err(e) => {
-                if ctx.json {
-                    writeln!(out, "\n]")?;
+                if let Some(array) = json {
+                    array.finish()?;
                 }
                 return Err(e.into());
             }
@@ -292,9 +294,8 @@ fn scan_loop(
         } else {
             rejected += 1;
         }
-        if ctx.json {
-            let sep = if admitted + rejected > 1 { "," } else { "" };
-            write!(out, "{sep}\n  {}", serde_json::to_string(&v)?)?;
+        if let Some(array) = &mut json {
+            array.push(&v)?;
         } else if ctx.quiet {
             writeln!(out, "{}", v.reason.as_str())?;
         } else {
@@ -306,8 +307,8 @@ fn scan_loop(
         }
         out.flush()?;
     }
-    if ctx.json {
-        writeln!(out, "\n]")?;
+    if let Some(array) = json {
+        array.finish()?;
     }
     out.flush()?;
     super::render::note(

@@ -135,6 +135,38 @@ pub fn emit<T: Render + ?Sized>(ctx: &Ctx, value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A JSON array written one element at a time: `--json` output of lists and loops that
+/// must not wait for (or hold) all of their elements, yet stay one JSON document.
+pub struct JsonArray<W: Write> {
+    out: W,
+    count: usize,
+}
+
+impl<W: Write> JsonArray<W> {
+    /// Starts the array.
+    pub fn start(mut out: W) -> std::io::Result<JsonArray<W>> {
+        write!(out, "[")?;
+        Ok(JsonArray { out, count: 0 })
+    }
+
+    /// Writes one element and flushes, so a reader sees it at once.
+    pub fn push(&mut self, value: &impl Serialize) -> std::io::Result<()> {
+        let sep = if self.count == 0 { "" } else { "," };
+        let json = serde_json::to_string(value).map_err(std::io::Error::other)?;
+        write!(self.out, "{sep}\n  {json}")?;
+        self.out.flush()?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Closes the array.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        let end = if self.count == 0 { "]" } else { "\n]" };
+        writeln!(self.out, "{end}")?;
+        self.out.flush()
+    }
+}
+
 /// Prints a note for people on stderr (never in `--json` or `--quiet` mode).
 pub fn note(ctx: &Ctx, text: &str) {
     if !ctx.json && !ctx.quiet {

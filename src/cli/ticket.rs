@@ -8,7 +8,7 @@ use comfy_table::{Cell, Color};
 use serde::Serialize;
 
 use super::Ctx;
-use super::render::{ListRow, Render, Style, emit, fields, note};
+use super::render::{JsonArray, ListRow, Render, Style, emit, fields, note};
 use crate::qr;
 use crate::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
 use crate::time::rfc3339;
@@ -93,7 +93,11 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 event_id: event,
                 include_used,
             };
-            emit(ctx, &tickets::list(&store, &actor, &filter)?)
+            if ctx.json || ctx.quiet {
+                stream_list(ctx, &store, &actor, &filter)
+            } else {
+                emit(ctx, &tickets::list(&store, &actor, &filter)?)
+            }
         }
         TicketCmd::Show {
             ticket,
@@ -177,6 +181,37 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
             emit(ctx, &tickets::transfer(&mut store, &actor, &ticket, &to)?)
         }
     }
+}
+
+/// Writes a ticket list as it is read (JSON array or one UUID a line): flat memory for
+/// an event of any size. Tables need every row for their widths, so they are not streamed.
+fn stream_list(
+    ctx: &Ctx,
+    store: &crate::Store,
+    actor: &crate::Actor,
+    filter: &TicketFilter,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let stdout_error = |source| crate::Error::Io {
+        action: "write",
+        path: "standard output".into(),
+        source,
+    };
+    let out = std::io::stdout().lock();
+    if ctx.json {
+        let mut array = JsonArray::start(out)?;
+        tickets::for_each(store, actor, filter, true, |t| {
+            array.push(&t).map_err(stdout_error)
+        })?;
+        array.finish()?;
+    } else {
+        let mut out = std::io::BufWriter::new(out);
+        tickets::for_each(store, actor, filter, false, |t| {
+            writeln!(out, "{}", t.uuid).map_err(stdout_error)
+        })?;
+        out.flush()?;
+    }
+    Ok(())
 }
 
 fn progress(ctx: &Ctx, len: u64) -> Option<indicatif::ProgressBar> {

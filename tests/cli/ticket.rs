@@ -523,3 +523,73 @@ fn every_change_is_in_the_audit_log() {
     t.as_(BUYER, &["audit", "list"]).code(4);
     t.admin(&["audit", "list"]).ok();
 }
+
+#[test]
+fn long_lists_stream_across_batches_in_order_and_survive_a_closed_pipe() {
+    let (t, event, tier) = on_sale_with(&["--max-purchase", "10"]);
+    let ev = event.to_string();
+    // More tickets than one streaming batch (4,096), as comps beyond the per-order limit.
+    t.as_(
+        PROMOTER,
+        &["tier", "update", &tier.to_string(), "--quantity", "5000"],
+    )
+    .ok();
+    t.as_(
+        PROMOTER,
+        &[
+            "-q",
+            "order",
+            "create",
+            "--tier",
+            &tier.to_string(),
+            "--quantity",
+            "4500",
+            "--buyer",
+            BUYER,
+            "--comp",
+        ],
+    )
+    .ok();
+    let list = t
+        .as_(PROMOTER, &["ticket", "list", "--event", &ev, "--json"])
+        .ok()
+        .json();
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 4500);
+    assert!(
+        ids.windows(2).all(|w| w[0] > w[1]),
+        "newest first across batches"
+    );
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["qr_payload"].as_str().is_some_and(|p| !p.is_empty()))
+    );
+    let quiet = t
+        .as_(PROMOTER, &["-q", "ticket", "list", "--event", &ev])
+        .ok();
+    assert_eq!(quiet.stdout.lines().count(), 4500);
+    // `tix ticket list | head -1` closes the pipe early: no error, exit 0.
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tix"));
+    c.env_remove("TIX_USER").env_remove("TIX_DB");
+    c.arg("--db")
+        .arg(t.db())
+        .args(["--as", PROMOTER, "--json", "ticket", "list", "--event", &ev]);
+    c.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
