@@ -5,7 +5,6 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::access::{Action, Actor, authorize};
 use crate::audit::{self, Subject};
@@ -283,31 +282,7 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewOrder) -> Result<Order>
             now
         ])?;
         let order_id = tx.last_insert_rowid();
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
-                                  status, secret_version, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'valid', 1, ?8, ?8)",
-        )?;
-        // Random bytes for the UUIDs come from the OS in batches, not one call per ticket.
-        let mut random = vec![0u8; 16 * (new.quantity.min(4096) as usize)];
-        let mut uuid_buf = Uuid::encode_buffer();
-        let mut issued = 0;
-        while issued < new.quantity {
-            let batch = (new.quantity - issued).min(4096) as usize;
-            getrandom::fill(&mut random[..16 * batch]).map_err(|e| Error::Io {
-                action: "read random bytes from",
-                path: "the operating system".into(),
-                source: std::io::Error::other(e.to_string()),
-            })?;
-            for bytes in random[..16 * batch].chunks_exact(16) {
-                let mut b = [0u8; 16];
-                b.copy_from_slice(bytes);
-                let uuid = uuid::Builder::from_random_bytes(b).into_uuid();
-                let text: &str = uuid.hyphenated().encode_lower(&mut uuid_buf);
-                insert.execute(params![text, order_id, event.id, tier.id, buyer.id, buyer.name, buyer.email, now])?;
-            }
-            issued += batch as i64;
-        }
+        let tickets = tickets::issue(tx, order_id, &event, &tier, &buyer, new.quantity, status, now)?;
         audit::record(
             tx,
             actor,
@@ -323,7 +298,21 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewOrder) -> Result<Order>
                 "currency": event.currency.code(),
             }),
         )?;
-        get(tx, order_id)
+        Ok(Order {
+            id: order_id,
+            event_id: event.id,
+            tier_id: tier.id,
+            tier_name: tier.name.clone(),
+            buyer_id: buyer.id,
+            buyer_email: buyer.email.clone(),
+            quantity: new.quantity,
+            status,
+            is_comp: new.comp,
+            total_minor: total,
+            currency: event.currency,
+            created_at: now,
+            tickets,
+        })
     })
 }
 

@@ -111,6 +111,14 @@ fn a_user_buys_tickets_for_themself() {
     assert!(!o.is_comp);
     assert_eq!(o.tickets.len(), 2);
     assert_ne!(o.tickets[0].uuid, o.tickets[1].uuid);
+    // Version 7 UUIDs that sort in issue order (so big orders append to the index).
+    for tk in &o.tickets {
+        assert_eq!(
+            uuid::Uuid::parse_str(&tk.uuid).unwrap().get_version_num(),
+            7
+        );
+    }
+    assert!(o.tickets[0].uuid < o.tickets[1].uuid);
     assert_ne!(o.tickets[0].qr_payload, o.tickets[1].qr_payload);
     for tk in &o.tickets {
         assert!(uuid::Uuid::parse_str(&tk.uuid).is_ok());
