@@ -34,6 +34,11 @@ fn mark_used(t: &Tix, id: i64) {
     .unwrap();
 }
 
+/// `tix --as WHO ticket transfer TICKET --to TO`.
+fn transfer(t: &Tix, who: &str, ticket: &str, to: &str) -> Out {
+    t.as_(who, &["ticket", "transfer", ticket, "--to", to])
+}
+
 fn add_user(t: &Tix, email: &str) {
     t.admin(&["user", "add", email, "--name", "Rita Recipient"])
         .ok();
@@ -240,15 +245,11 @@ fn transfer_moves_ownership_and_kills_the_old_code() {
 fn transfer_needs_an_account() {
     let (t, _, tier) = on_sale();
     let o = order(&buy(&t, BUYER, tier, 1).ok());
-    t.as_(
+    transfer(
+        &t,
         BUYER,
-        &[
-            "ticket",
-            "transfer",
-            &o.tickets[0].id.to_string(),
-            "--to",
-            "stranger@example.com",
-        ],
+        &o.tickets[0].id.to_string(),
+        "stranger@example.com",
     )
     .code(5)
     .err_has("Recipient must create an account first");
@@ -271,61 +272,24 @@ fn transfer_refused_for_used_non_transferable_and_pending_tickets() {
     add_user(&t, "rita@example.com");
     let o = order(&buy(&t, BUYER, tier, 1).ok());
     mark_used(&t, o.tickets[0].id);
-    t.as_(
-        BUYER,
-        &[
-            "ticket",
-            "transfer",
-            &o.tickets[0].id.to_string(),
-            "--to",
-            "rita@example.com",
-        ],
-    )
-    .code(5)
-    .err_has("used");
+    transfer(&t, BUYER, &o.tickets[0].id.to_string(), "rita@example.com")
+        .code(5)
+        .err_has("used");
     let fixed = t.tier(event, "Fixed", &["--no-transfer"])["id"]
         .as_i64()
         .unwrap();
     let o = order(&buy(&t, BUYER, fixed, 1).ok());
-    t.as_(
-        BUYER,
-        &[
-            "ticket",
-            "transfer",
-            &o.tickets[0].id.to_string(),
-            "--to",
-            "rita@example.com",
-        ],
-    )
-    .code(5)
-    .err_has("not transferable");
+    transfer(&t, BUYER, &o.tickets[0].id.to_string(), "rita@example.com")
+        .code(5)
+        .err_has("not transferable");
     let vip = t.tier(event, "VIP", &["--requires-approval"])["id"]
         .as_i64()
         .unwrap();
     let o = order(&buy(&t, BUYER, vip, 1).ok());
-    t.as_(
-        BUYER,
-        &[
-            "ticket",
-            "transfer",
-            &o.tickets[0].id.to_string(),
-            "--to",
-            "rita@example.com",
-        ],
-    )
-    .code(5)
-    .err_has("approval");
-    t.as_(
-        BUYER,
-        &[
-            "ticket",
-            "transfer",
-            &o.tickets[0].id.to_string(),
-            "--to",
-            BUYER,
-        ],
-    )
-    .code(5);
+    transfer(&t, BUYER, &o.tickets[0].id.to_string(), "rita@example.com")
+        .code(5)
+        .err_has("approval");
+    transfer(&t, BUYER, &o.tickets[0].id.to_string(), BUYER).code(5);
 }
 
 #[test]
