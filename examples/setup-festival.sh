@@ -25,10 +25,13 @@ fi
 
 export TIX_USER=$promoter
 title="Harbour Lights Festival 2027"
-event=$("$tix" --json event list | python3 -c "import json,sys; print(next((e['id'] for e in json.load(sys.stdin) if e['title']=='$title'), ''))" 2>/dev/null || true)
-if [ -z "$event" ]; then
+# The event's id is kept next to the database, so a second run updates the same event.
+id_file="$TIX_DB.festival-id"
+event=$(cat "$id_file" 2>/dev/null || true)
+if [ -z "$event" ] || ! "$tix" -q event show "$event" >/dev/null 2>&1; then
     event=$("$tix" -q event create --title "$title" --starts-at "2027-07-16 12:00" \
         --ends-at "2027-07-18 23:00" --venue "Harbour Park" --timezone Europe/Berlin --currency EUR)
+    echo "$event" > "$id_file"
 fi
 "$tix" tier import "$event" "$tiers_file"
 "$tix" event publish "$event" >/dev/null

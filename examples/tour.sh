@@ -49,10 +49,13 @@ run tix audit list --event 1
 
 run tix event staff add 1 gate1@example.com
 export TIX_USER=gate1@example.com
-run tix validate "$(tix --as cem@example.com -q ticket show 1)" --event 1 --gate North
-expect_fail tix validate "$(tix --as cem@example.com -q ticket show 1)" --event 1 --gate South
-run tix --as bea@example.com ticket show 2 --qr ticket2.png
-run tix validate --image ticket2.png --event 1 --gate North
+# A ticket UUID typed by staff (when a code will not scan), then the same ticket again.
+run tix validate "$(tix --as bea@example.com -q ticket show 2)" --event 1 --gate North
+expect_fail tix validate "$(tix --as bea@example.com -q ticket show 2)" --event 1 --gate South
+# Ticket 1 changed hands: its UUID no longer gets in, only Cem's current QR code does.
+expect_fail tix validate "$(tix --as cem@example.com -q ticket show 1)" --event 1
+run tix --as cem@example.com ticket show 1 --qr ticket1.png
+run tix validate --image ticket1.png --event 1 --gate North
 run tix checkin stats 1
 
 export TIX_USER=pat@example.com

@@ -5,6 +5,7 @@
 mod checkin;
 #[allow(dead_code)] // not every helper is used by every test file
 mod common;
+mod examples;
 mod import;
 mod order;
 mod people;
