@@ -144,11 +144,7 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    pub(crate) fn from_ticket(
-        t: &Ticket,
-        event: &Event,
-        checked_in_gate: Option<String>,
-    ) -> Candidate {
+    pub(crate) fn from_ticket(t: &Ticket, event: &Event) -> Candidate {
         Candidate {
             ticket_id: Some(t.id),
             uuid: t.uuid.clone(),
@@ -161,7 +157,7 @@ impl Candidate {
             approved: t.order_status != OrderStatus::PendingApproval,
             secret_version: t.secret_version,
             checked_in_at: t.checked_in_at,
-            checked_in_gate,
+            checked_in_gate: t.checked_in_gate.clone(),
             zone: event.timezone,
         }
     }
@@ -438,14 +434,8 @@ pub(crate) fn validate_in(tx: &Connection, actor: &Actor, scan: &Scan<'_>) -> Re
     {
         authorize_gate(tx, actor, e)?;
     }
-    let gate_of_first: Option<String> = match &ticket {
-        Some(t) => tx
-            .prepare_cached("SELECT checked_in_gate FROM tickets WHERE id = ?1")?
-            .query_row([t.id], |r| r.get(0))?,
-        None => None,
-    };
     let candidate = match (&ticket, &ticket_event) {
-        (Some(t), Some(e)) => Some(Candidate::from_ticket(t, e, gate_of_first)),
+        (Some(t), Some(e)) => Some(Candidate::from_ticket(t, e)),
         _ => None,
     };
     let reason = match (early, &candidate) {

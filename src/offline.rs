@@ -262,8 +262,8 @@ impl GateFile {
             });
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
-        let (event_id, event_title, status, verify_key, exported_at) = conn.query_row(
-            "SELECT event_id, event_title, event_status, verify_key, exported_at FROM gate WHERE id = 1",
+        let (event_id, event_title, status, verify_key, exported_at, tz) = conn.query_row(
+            "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone FROM gate WHERE id = 1",
             [],
             |r| {
                 Ok((
@@ -272,11 +272,10 @@ impl GateFile {
                     r.get::<_, String>(2)?,
                     r.get::<_, Vec<u8>>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?,
                 ))
             },
         )?;
-        let tz: String =
-            conn.query_row("SELECT timezone FROM gate WHERE id = 1", [], |r| r.get(0))?;
         let zone = Zone::parse(&tz).unwrap_or(Zone::UTC);
         let event_status = match status.as_str() {
             "published" => EventStatus::Published,
