@@ -100,7 +100,8 @@ fn bench_checkin(c: &mut Criterion) {
         b.iter(|| {
             let scan = Scan {
                 code: &code,
-                event_id: None,
+                manual: false,
+                event_id: Some(order.event_id),
                 gate: Some("A"),
                 device: "bench",
                 dry_run: true,

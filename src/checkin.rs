@@ -252,23 +252,48 @@ pub fn verdict(reason: Reason, c: Option<&Candidate>, now: Timestamp, extra: &st
     }
 }
 
-/// The refusal a scanner loop shows for a ticket of an event the person at the gate may
-/// not admit to (the permission error says which).
-pub fn not_this_gate(denied: &Error) -> Verdict {
-    let mut v = verdict(Reason::WrongEvent, None, time::now(), "");
-    v.message = format!("Wrong event: not admitted at this gate ({denied})");
-    v
-}
-
 /// What follows a verdict's message: a note on dry runs, on typed UUIDs of transferred
-/// tickets, or `other` (offline notes).
-pub(crate) fn suffix(reason: Reason, typed: bool, dry_run: bool, other: &str) -> String {
+/// tickets, on manual admissions, or `other` (offline notes).
+pub(crate) fn suffix(reason: Reason, method: Method, dry_run: bool, other: &str) -> String {
     match reason {
-        Reason::Revoked if typed => {
-            " (typed UUID of a transferred ticket: scan its current QR code)".to_string()
+        Reason::Revoked if method == Method::Typed => {
+            " (typed UUID of a transferred ticket: scan its current QR code, or look the holder up and admit them manually)".to_string()
         }
         Reason::Ok if dry_run => format!("{other} (dry run: not admitted)"),
+        Reason::Ok if method == Method::Manual => {
+            format!("{other} (manual admission by ticket id, logged as such)")
+        }
         _ => other.to_string(),
+    }
+}
+
+/// How a ticket was named at the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// A scanned QR code (signed: the strongest evidence).
+    Code,
+    /// A ticket UUID typed by staff (what the code says in text, under the QR).
+    Typed,
+    /// Staff admitted the ticket by its id after finding the holder on the door list.
+    Manual,
+}
+
+impl Method {
+    /// The stable name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Code => "code",
+            Method::Typed => "typed",
+            Method::Manual => "manual",
+        }
+    }
+
+    /// Reads a stored name back.
+    pub fn parse(s: &str) -> Option<Method> {
+        [Method::Code, Method::Typed, Method::Manual]
+            .into_iter()
+            .find(|m| m.as_str() == s)
     }
 }
 
@@ -280,11 +305,25 @@ pub fn as_typed_uuid(text: &str) -> Option<Uuid> {
         .flatten()
 }
 
+/// The longest gate or device name.
+pub const MAX_GATE_NAME: usize = 100;
+
+/// Checks a gate or device name: one line of printable text, at most
+/// [`MAX_GATE_NAME`] characters (it is shown on other people's screens).
+pub fn check_gate_name(field: &str, name: &str) -> Result<String> {
+    events::check_line(field, name, MAX_GATE_NAME)
+}
+
 /// One scan to decide.
 #[derive(Debug, Clone)]
 pub struct Scan<'a> {
-    /// The scanned text, or a ticket UUID typed by staff.
+    /// The scanned text, or a ticket UUID typed by staff; with `manual`, the ticket's id
+    /// or UUID from the door list.
     pub code: &'a str,
+    /// Staff admit this ticket by id after checking who the person is (`--manual`): the
+    /// code's version is not asked for, so the rightful holder of a transferred ticket
+    /// whose code will not scan can get in.
+    pub manual: bool,
     /// The event this gate admits to (`--event`).
     pub event_id: Option<i64>,
     /// The gate's name.
@@ -293,6 +332,19 @@ pub struct Scan<'a> {
     pub device: &'a str,
     /// Check without admitting.
     pub dry_run: bool,
+}
+
+impl Scan<'_> {
+    /// How this scan names its ticket.
+    pub fn method(&self) -> Method {
+        if self.manual {
+            Method::Manual
+        } else if as_typed_uuid(self.code).is_some() {
+            Method::Typed
+        } else {
+            Method::Code
+        }
+    }
 }
 
 /// A row of the scan log.
@@ -310,6 +362,9 @@ pub(crate) struct ScanRecord<'a> {
     pub offline: bool,
     pub dry_run: bool,
     pub merged_at: Option<Timestamp>,
+    pub method: Method,
+    pub code: Option<&'a str>,
+    pub conflict: Option<&'a str>,
 }
 
 /// Appends to a scan log (the main database's or a gate file's: same table shape).
@@ -318,8 +373,8 @@ pub(crate) fn log_scan(conn: &Connection, r: &ScanRecord<'_>) -> Result<bool> {
     let n = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO scans (scan_uuid, event_id, ticket_id, ticket_uuid, secret_version, scanned_at,
-                 gate, device, actor_email, result, reason, offline, dry_run, merged_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 gate, device, actor_email, result, reason, offline, dry_run, merged_at, method, code, conflict)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?
         .execute(params![
             r.scan_uuid,
@@ -336,6 +391,9 @@ pub(crate) fn log_scan(conn: &Connection, r: &ScanRecord<'_>) -> Result<bool> {
             r.offline,
             r.dry_run,
             r.merged_at,
+            r.method.as_str(),
+            r.code,
+            r.conflict,
         ])?;
     Ok(n > 0)
 }
@@ -363,51 +421,90 @@ pub(crate) fn authorize_gate(conn: &Connection, actor: &Actor, event: &Event) ->
     )
 }
 
-/// Checks, before a scan loop starts, that the actor may work a gate (of `event_id`,
-/// if given), so a wrong `--as` fails at once rather than at the first ticket.
-pub fn check_gate_access(store: &Store, actor: &Actor, event_id: Option<i64>) -> Result<()> {
+/// Checks, before a scan loop starts, that the actor may work this event's gate, so a
+/// wrong `--as` fails at once rather than at the first ticket.
+pub fn check_gate_access(store: &Store, actor: &Actor, event_id: i64) -> Result<()> {
     authorize(actor, Action::WorkGate)?;
-    match event_id {
-        Some(id) => store.read(|c| authorize_gate(c, actor, &events::get(c, id)?)),
-        None => Ok(()),
-    }
+    store.read(|c| authorize_gate(c, actor, &events::get(c, event_id)?))
+}
+
+/// A gate on the main database admits to one event, always named: with no event, a
+/// promoter of two events would admit either's tickets at either's gate.
+pub fn require_event(event_id: Option<i64>) -> Result<i64> {
+    event_id.ok_or_else(|| {
+        Error::Usage(
+            "on the main database a gate admits to one event: name it with --event ID (a gate file knows its own event)".into(),
+        )
+    })
 }
 
 /// Decides on one scanned code against the main database and, if it is accepted and
 /// this is no dry run, admits the ticket — all in one `BEGIN IMMEDIATE` transaction, so
 /// several processes scanning one ticket at once admit it exactly once. Every scan is
-/// logged. Refusals are answers (`valid: false`), not errors; errors are for permission
-/// and I/O.
+/// logged. Refusals are answers (`valid: false`), not errors; errors are for permission,
+/// a missing event and I/O. A ticket of any other event is `wrong_event`.
 pub fn validate(store: &mut Store, actor: &Actor, scan: &Scan<'_>) -> Result<Verdict> {
     authorize(actor, Action::WorkGate)?;
-    store.write(|tx| validate_in(tx, actor, scan))
+    let event_id = require_event(scan.event_id)?;
+    store.write(|tx| validate_in(tx, actor, event_id, scan))
 }
 
-pub(crate) fn validate_in(tx: &Connection, actor: &Actor, scan: &Scan<'_>) -> Result<Verdict> {
-    let gate_event = match scan.event_id {
-        Some(id) => {
-            let e = events::get(tx, id)?;
-            authorize_gate(tx, actor, &e)?;
-            Some(e)
-        }
-        None => None,
+/// Finds a ticket by numeric id or UUID for a manual admission (no code signed).
+fn find_unsigned(tx: &Connection, reference: &str) -> Result<Option<Ticket>> {
+    let r = reference.trim();
+    let found = if !r.is_empty() && r.len() <= 18 && r.bytes().all(|b| b.is_ascii_digit()) {
+        let id: i64 = r
+            .parse()
+            .map_err(|_| Error::invalid("ticket", "not a ticket id"))?;
+        tickets::query_unsigned(tx, "WHERE t.id = ?1", &[&id])?
+    } else {
+        let uuid = Uuid::parse_str(r).map_err(|_| {
+            Error::invalid(
+                "ticket",
+                "give the ticket's id or UUID, as `checkin lookup` lists it",
+            )
+        })?;
+        tickets::query_unsigned(tx, "WHERE t.uuid = ?1", &[&uuid.hyphenated().to_string()])?
     };
+    Ok(found.into_iter().next())
+}
+
+pub(crate) fn validate_in(
+    tx: &Connection,
+    actor: &Actor,
+    event_id: i64,
+    scan: &Scan<'_>,
+) -> Result<Verdict> {
+    let gate_event = events::get(tx, event_id)?;
+    authorize_gate(tx, actor, &gate_event)?;
     let now = time::now();
+    let method = scan.method();
     // Resolve the code to a ticket, or to a refusal that needs no ticket.
     let (ticket, presented_version, early): (Option<Ticket>, Option<i64>, Option<Reason>) =
-        match as_typed_uuid(scan.code) {
-            Some(uuid) => {
-                let t = tickets::query_unsigned(
-                    tx,
-                    "WHERE t.uuid = ?1",
-                    &[&uuid.hyphenated().to_string()],
-                )?
-                .into_iter()
-                .next();
+        match method {
+            Method::Manual => match find_unsigned(tx, scan.code)? {
+                // Staff vouch for the person: the current version is taken as presented.
+                Some(t) => {
+                    let v = t.secret_version;
+                    (Some(t), Some(v), None)
+                }
+                None => (None, None, Some(Reason::UnknownTicket)),
+            },
+            Method::Typed => {
+                let t = as_typed_uuid(scan.code)
+                    .map(|u| {
+                        tickets::query_unsigned(
+                            tx,
+                            "WHERE t.uuid = ?1",
+                            &[&u.hyphenated().to_string()],
+                        )
+                    })
+                    .transpose()?
+                    .and_then(|v| v.into_iter().next());
                 let early = t.is_none().then_some(Reason::UnknownTicket);
                 (t, None, early)
             }
-            None => match tickets::check_code(tx, scan.code)? {
+            Method::Code => match tickets::check_code(tx, scan.code)? {
                 CodeCheck::Current(t) => {
                     let v = t.secret_version;
                     (Some(*t), Some(v), None)
@@ -425,22 +522,17 @@ pub(crate) fn validate_in(tx: &Connection, actor: &Actor, scan: &Scan<'_>) -> Re
             },
         };
     let ticket_event = match &ticket {
+        Some(t) if t.event_id == gate_event.id => Some(gate_event.clone()),
         Some(t) => Some(events::get(tx, t.event_id)?),
         None => None,
     };
-    // Permission: the gate's event if given, else the ticket's; with neither, any gate worker.
-    if gate_event.is_none()
-        && let Some(e) = &ticket_event
-    {
-        authorize_gate(tx, actor, e)?;
-    }
     let candidate = match (&ticket, &ticket_event) {
         (Some(t), Some(e)) => Some(Candidate::from_ticket(t, e)),
         _ => None,
     };
     let reason = match (early, &candidate) {
         (Some(r), _) => r,
-        (None, Some(c)) => decide(c, presented_version, scan.event_id),
+        (None, Some(c)) => decide(c, presented_version, Some(event_id)),
         (None, None) => Reason::UnknownTicket,
     };
     // A ticket of another event says which event it is for only to someone who may work
@@ -466,12 +558,11 @@ pub(crate) fn validate_in(tx: &Connection, actor: &Actor, scan: &Scan<'_>) -> Re
             )));
         }
     }
-    let event_id = scan.event_id.or(ticket.as_ref().map(|t| t.event_id));
     log_scan(
         tx,
         &ScanRecord {
             scan_uuid: Uuid::new_v4().hyphenated().to_string(),
-            event_id,
+            event_id: Some(event_id),
             ticket_id: ticket.as_ref().map(|t| t.id),
             ticket_uuid: ticket.as_ref().map(|t| t.uuid.as_str()),
             secret_version: presented_version,
@@ -483,15 +574,118 @@ pub(crate) fn validate_in(tx: &Connection, actor: &Actor, scan: &Scan<'_>) -> Re
             offline: false,
             dry_run: scan.dry_run,
             merged_at: None,
+            method,
+            code: None,
+            conflict: None,
         },
     )?;
-    let extra = suffix(reason, presented_version.is_none(), scan.dry_run, "");
+    let extra = suffix(reason, method, scan.dry_run, "");
     let mut v = verdict(reason, candidate.as_ref(), now, &extra);
     v.dry_run = scan.dry_run;
     if scan.dry_run && reason == Reason::Ok {
         v.checked_in_at = None;
     }
     Ok(v)
+}
+
+/// One line of the door list: a ticket staff found by name, e-mail or id.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoorEntry {
+    /// The ticket's id (absent for a ticket a gate file only saw scanned).
+    pub ticket_id: Option<i64>,
+    /// Its UUID.
+    pub ticket_uuid: String,
+    /// Its tier.
+    pub tier_name: Option<String>,
+    /// Who attends.
+    pub attendee_name: Option<String>,
+    /// Who holds the ticket.
+    pub holder_name: Option<String>,
+    /// The holder's e-mail (the main database only: gate files keep no addresses).
+    pub holder_email: Option<String>,
+    /// The ticket's status.
+    pub status: TicketStatus,
+    /// When it was first admitted.
+    #[serde(with = "time::serde_ts::option")]
+    pub checked_in_at: Option<Timestamp>,
+    /// What a manual admission would answer now (`ok` or a refusal reason).
+    pub admit: Reason,
+}
+
+/// The most entries a door-list search returns.
+pub const LOOKUP_LIMIT: usize = 50;
+
+/// What staff typed to find a ticket, checked: at least two characters, no control
+/// characters.
+pub(crate) fn lookup_text(text: &str) -> Result<String> {
+    let t = text.trim();
+    if t.chars().count() < 2 {
+        return Err(Error::invalid(
+            "search",
+            "type at least two characters of a name or e-mail, or a ticket id or UUID",
+        ));
+    }
+    events::check_text("search", t, 200)
+}
+
+/// `%` and `_` in a search are letters, not wildcards.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Finds tickets of an event by attendee or holder name, e-mail, ticket id or UUID (or
+/// its first characters), for staff whose scanner cannot read a code: the event's
+/// promoter, its staff or an admin.
+pub fn lookup(store: &Store, actor: &Actor, event_id: i64, text: &str) -> Result<Vec<DoorEntry>> {
+    authorize(actor, Action::WorkGate)?;
+    let text = lookup_text(text)?;
+    store.read(|c| {
+        let event = events::get(c, event_id)?;
+        authorize_gate(c, actor, &event)?;
+        let id: i64 = if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 18 {
+            text.parse().unwrap_or(-1)
+        } else {
+            -1
+        };
+        let like = like_pattern(&text.to_lowercase());
+        let uuid_prefix = format!("{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let found = tickets::query_unsigned(
+            c,
+            &format!(
+                "WHERE t.event_id = ?1 AND (t.id = ?2 OR (length(?4) > 9 AND t.uuid LIKE ?4)
+                   OR lower(t.attendee_name) LIKE ?3 ESCAPE '\\' OR lower(u.name) LIKE ?3 ESCAPE '\\'
+                   OR lower(u.email) LIKE ?3 ESCAPE '\\' OR lower(t.attendee_email) LIKE ?3 ESCAPE '\\')
+                 ORDER BY t.id LIMIT {LOOKUP_LIMIT}"
+            ),
+            &[&event_id, &id, &like, &uuid_prefix],
+        )?;
+        Ok(found
+            .iter()
+            .map(|t| {
+                let cand = Candidate::from_ticket(t, &event);
+                DoorEntry {
+                    ticket_id: Some(t.id),
+                    ticket_uuid: t.uuid.clone(),
+                    tier_name: Some(t.tier_name.clone()),
+                    attendee_name: t.attendee_name.clone(),
+                    holder_name: Some(t.owner_name.clone()),
+                    holder_email: Some(t.owner_email.clone()),
+                    status: t.status,
+                    checked_in_at: t.checked_in_at,
+                    admit: decide(&cand, Some(cand.secret_version), Some(event_id)),
+                }
+            })
+            .collect())
+    })
 }
 
 /// Admitted versus sold for one tier.

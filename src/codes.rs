@@ -20,6 +20,9 @@ use crate::error::{Error, Result};
 /// The first byte of every payload of this format.
 pub const FORMAT_V1: u8 = 0x01;
 const SIGNATURE_LEN: usize = 64;
+/// The longest text a ticket code can be (ids of up to 2^63 and version too): longer
+/// scanned text is not a code, and is not kept as evidence.
+pub const MAX_CODE_LEN: usize = 200;
 
 /// An event's Ed25519 key pair.
 pub struct EventKeys {

@@ -22,6 +22,9 @@ pub enum ErrorKind {
     RuleViolation,
     /// A ticket was rejected at check-in (exit 6). The verdict itself is the output.
     Rejected,
+    /// Another process held the database's write lock too long (exit 1, like other
+    /// internal failures, but with its own JSON code: retrying is the answer).
+    Busy,
 }
 
 impl ErrorKind {
@@ -34,13 +37,14 @@ impl ErrorKind {
             ErrorKind::PermissionDenied => "permission_denied",
             ErrorKind::RuleViolation => "rule_violation",
             ErrorKind::Rejected => "rejected",
+            ErrorKind::Busy => "busy",
         }
     }
 
     /// The process exit code of the command-line contract.
     pub fn exit_code(self) -> i32 {
         match self {
-            ErrorKind::Internal => 1,
+            ErrorKind::Internal | ErrorKind::Busy => 1,
             ErrorKind::Usage => 2,
             ErrorKind::NotFound => 3,
             ErrorKind::PermissionDenied => 4,
@@ -86,7 +90,7 @@ pub enum Error {
     Rule(String),
 
     /// No database exists at the given path and the command does not create one.
-    #[error("no tix database at {}; run `tix init` (or `tix demo`) to create one, or point --db/TIX_DB at an existing one", .0.display())]
+    #[error("no tix database at {}; check the path for a typo, or run `tix init` (or `tix demo`) to create one there", .0.display())]
     NoDatabase(PathBuf),
 
     /// The database was written by a newer tix and is left untouched.
@@ -138,6 +142,42 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// Another process kept the database's write lock for the whole busy timeout.
+    #[error("the database {} is busy: another tix process held its write lock for {waited_secs} s; nothing was changed, so try again", .path.display())]
+    Busy {
+        /// The database file.
+        path: PathBuf,
+        /// How long this process waited.
+        waited_secs: u64,
+    },
+
+    /// The database can be read but not written.
+    #[error("the database {} is read-only (file permissions, or a read-only disk): {detail}; nothing was changed — make the file writable or copy it somewhere writable", .path.display())]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+        /// Why a write was needed.
+        detail: String,
+    },
+
+    /// The disk holding the database is full.
+    #[error("the disk holding {} is full; nothing was changed — free some space and try again", .path.display())]
+    DiskFull {
+        /// The database file.
+        path: PathBuf,
+    },
+
+    /// Some of the files a command writes were written, then one failed.
+    #[error("{source}; only {written} of {total} files were written")]
+    Incomplete {
+        /// Files completely written (and synced) before the failure.
+        written: usize,
+        /// Files the command meant to write.
+        total: usize,
+        /// The failure.
+        source: Box<Error>,
+    },
+
     /// The database reported an error (disk full, locked for too long, corruption, …).
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
@@ -172,12 +212,31 @@ impl Error {
             Error::Rule(_) => ErrorKind::RuleViolation,
             Error::InRow { source, .. } => source.kind(),
             Error::Rejected { .. } => ErrorKind::Rejected,
-            Error::NoDatabase(_)
-            | Error::NewerDatabase { .. }
+            Error::NoDatabase(_) => ErrorKind::NotFound,
+            Error::Busy { .. } => ErrorKind::Busy,
+            Error::Incomplete { source, .. } => match source.kind() {
+                ErrorKind::Busy => ErrorKind::Busy,
+                _ => ErrorKind::Internal,
+            },
+            Error::NewerDatabase { .. }
+            | Error::ReadOnly { .. }
+            | Error::DiskFull { .. }
             | Error::NotADatabase { .. }
             | Error::Io { .. }
             | Error::Database(_)
             | Error::Corrupt(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// Whether this is the database being busy (locked by another process).
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Error::Busy { .. } => true,
+            Error::Database(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            _ => false,
         }
     }
 

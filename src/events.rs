@@ -38,7 +38,7 @@ impl EventStatus {
         }
     }
 
-    fn parse(s: &str) -> Result<EventStatus> {
+    pub(crate) fn parse(s: &str) -> Result<EventStatus> {
         match s {
             "draft" => Ok(EventStatus::Draft),
             "published" => Ok(EventStatus::Published),
@@ -139,7 +139,21 @@ pub struct NewEvent {
     pub currency: Option<String>,
 }
 
-/// Checks a short text field: trimmed, not blank, at most `max` characters.
+/// Checks a one-line text (a name, a title, a gate): like [`check_text`], and no line
+/// breaks or tabs either.
+pub(crate) fn check_line(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = check_text(field, value, max)?;
+    if v.contains(['\n', '\t']) {
+        return Err(Error::invalid(
+            field,
+            format!("the {field} must be one line, without line breaks or tabs"),
+        ));
+    }
+    Ok(v)
+}
+
+/// Checks a short text field: trimmed, not blank, at most `max` characters, no control
+/// characters but line breaks and tabs (which are shown as they are).
 pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
     // CRLF files (RFC 4180 CSV among them) end lines inside quoted cells with CRLF too.
     let normalized = value.replace("\r\n", "\n");
@@ -276,10 +290,14 @@ pub fn list(store: &Store, actor: &Actor) -> Result<Vec<Event>> {
     })
 }
 
-/// One event. Anyone who knows its id may see it, drafts too: drafts are unlisted for
-/// the public, not secret (their tiers and availability are public as well).
-pub fn show(store: &Store, id: i64) -> Result<Event> {
-    store.read(|c| get(c, id))
+/// One event: published, cancelled and completed ones for anyone; a draft only for its
+/// promoter and admins.
+pub fn show(store: &Store, actor: &Actor, id: i64) -> Result<Event> {
+    store.read(|c| {
+        let event = get(c, id)?;
+        authorize(actor, Action::SeeEvent(&event))?;
+        Ok(event)
+    })
 }
 
 fn record(
@@ -366,7 +384,7 @@ pub fn cancel(
             ))),
         }
     };
-    let event = show(store, id)?;
+    let event = store.read(|c| get(c, id))?;
     if !check(&event)? {
         return Ok(event);
     }

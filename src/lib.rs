@@ -14,6 +14,8 @@ pub mod codes;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod files;
+pub mod gate;
 pub mod import;
 pub mod money;
 pub mod offline;

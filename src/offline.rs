@@ -2,90 +2,46 @@
 //! no network and no main database, and merging its scans back afterwards.
 //!
 //! A gate file is a small SQLite database (`PRAGMA application_id` = `TIXG`) holding the
-//! event, its public key and, per ticket, the UUID, secret version, status, tier and
-//! attendee name — never a private key, an email or a phone number. Holding the file is
-//! the authority to admit with it. Design notes: `docs/offline.md`.
+//! event, its public key and, per ticket, the UUID, secret version, status, tier,
+//! attendee and holder names and salted hashes of their e-mail addresses — never a
+//! private key, an e-mail address or a phone number. Holding the file is the authority
+//! to admit with it; but at merge the file is evidence, not authority: every admission
+//! is checked again against the main database. Design notes: `docs/offline.md`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::access::Actor;
-use crate::checkin::{self, Candidate, Reason, Scan, ScanRecord, Verdict};
+use crate::checkin::{self, Candidate, DoorEntry, Method, Reason, Scan, ScanRecord, Verdict};
 use crate::codes;
 use crate::error::{Error, Result};
 use crate::events::{self, EventStatus};
-use crate::store::Store;
+use crate::files;
+use crate::store::{self, GATE_APPLICATION_ID, Store};
 use crate::tickets::TicketStatus;
 use crate::time::{self, Timestamp, Zone};
 
-/// `PRAGMA application_id` of a gate file: the bytes `TIXG`.
-pub const GATE_APPLICATION_ID: i64 = 0x5449_5847;
-/// Schema version of gate files this build writes and reads.
-pub const GATE_VERSION: i64 = 1;
+/// Whether `path` is a gate file. Reads the file's header as bytes, so a gate file left
+/// with a hot journal by a crash is still recognised (and recovered when opened).
+pub fn is_gate_file(path: &Path) -> bool {
+    path.is_file() && store::application_id(path) == Some(GATE_APPLICATION_ID)
+}
 
-const GATE_SCHEMA: &str = "
-CREATE TABLE gate (
-    id             INTEGER PRIMARY KEY CHECK (id = 1),
-    event_id       INTEGER NOT NULL,
-    event_title    TEXT    NOT NULL,
-    event_status   TEXT    NOT NULL,
-    timezone       TEXT    NOT NULL,
-    verify_key     BLOB    NOT NULL CHECK (length(verify_key) = 32),
-    exported_at    INTEGER NOT NULL,
-    file_id        TEXT    NOT NULL
-) STRICT;
-CREATE TABLE gate_tiers (
-    id                 INTEGER PRIMARY KEY,
-    name               TEXT    NOT NULL,
-    requires_approval  INTEGER NOT NULL
-) STRICT;
-CREATE TABLE gate_tickets (
-    uuid               TEXT    PRIMARY KEY,
-    ticket_id          INTEGER,
-    tier_id            INTEGER NOT NULL,
-    secret_version     INTEGER NOT NULL,
-    status             TEXT    NOT NULL,
-    approved           INTEGER NOT NULL,
-    attendee_name      TEXT,
-    checked_in_at      INTEGER,
-    checked_in_gate    TEXT,
-    sold_after_export  INTEGER NOT NULL DEFAULT 0
-) STRICT, WITHOUT ROWID;
-CREATE TABLE scans (
-    id              INTEGER PRIMARY KEY,
-    scan_uuid       TEXT    NOT NULL UNIQUE,
-    event_id        INTEGER,
-    ticket_id       INTEGER,
-    ticket_uuid     TEXT,
-    secret_version  INTEGER,
-    scanned_at      INTEGER NOT NULL,
-    gate            TEXT,
-    device          TEXT    NOT NULL,
-    actor_email     TEXT,
-    result          TEXT    NOT NULL,
-    reason          TEXT    NOT NULL,
-    offline         INTEGER NOT NULL DEFAULT 1,
-    dry_run         INTEGER NOT NULL DEFAULT 0,
-    merged_at       INTEGER
-) STRICT;
-";
-
-/// Whether `path` is a gate file (read without changing it; a missing file is not).
-pub fn is_gate_file(path: &Path) -> Result<bool> {
-    if !path.is_file() {
-        return Ok(false);
-    }
-    let conn = match Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) {
-        Ok(c) => c,
-        Err(_) => return Ok(false),
-    };
-    let id: std::result::Result<i64, _> =
-        conn.pragma_query_value(None, "application_id", |r| r.get(0));
-    Ok(matches!(id, Ok(GATE_APPLICATION_ID)))
+/// A salted SHA-256 of a lower-cased, trimmed e-mail address: a gate file can tell
+/// whether an address the person at the door gives is the ticket's, without holding a
+/// list of addresses.
+fn email_hash(salt: &[u8], email: &str) -> Vec<u8> {
+    Sha256::new()
+        .chain_update(salt)
+        .chain_update(email.trim().to_lowercase().as_bytes())
+        .finalize()
+        .to_vec()
 }
 
 /// What `scanner export` wrote.
@@ -107,9 +63,9 @@ pub struct ExportReport {
 }
 
 /// Writes a gate file for one event: the event's promoter, its staff or an admin. The
-/// file is written next to `out` and renamed into place, so a half-written file never
-/// exists; an existing file is replaced only with `overwrite` (its unmerged scans would
-/// be lost).
+/// file is written beside `out`, synced and renamed into place, so a half-written file
+/// never exists; an existing file is replaced only with `overwrite` (its unmerged scans
+/// would be lost), and the open database itself never.
 pub fn export(
     store: &Store,
     actor: &Actor,
@@ -117,37 +73,37 @@ pub fn export(
     out: &Path,
     overwrite: bool,
 ) -> Result<ExportReport> {
-    if out.exists() && !overwrite {
-        return Err(Error::rule(format!(
-            "{} already exists; merge its scans first (`tix scanner merge {event_id} FILE`), then pass --force to replace it",
-            out.display()
-        )));
-    }
-    let tmp = temp_path(out);
+    files::check_output(out, &store.protected_paths(), overwrite)?;
+    let tmp = files::temp_path(out);
     let _ = std::fs::remove_file(&tmp);
-    let io = |source: std::io::Error| Error::Io {
-        action: "write",
-        path: out.to_path_buf(),
-        source,
-    };
     let result = store.read(|main| {
         let event = events::get(main, event_id)?;
         checkin::authorize_gate(main, actor, &event)?;
-        let key: Vec<u8> = main.query_row("SELECT verify_key FROM events WHERE id = ?1", [event_id], |r| r.get(0))?;
+        let key: Vec<u8> = main.query_row(
+            "SELECT verify_key FROM events WHERE id = ?1",
+            [event_id],
+            |r| r.get(0),
+        )?;
         let mut gate = Connection::open(&tmp).map_err(|e| Error::Io {
             action: "create",
             path: tmp.clone(),
             source: std::io::Error::other(e.to_string()),
         })?;
+        // One portable file: a rollback journal, not WAL's two extra files.
         gate.pragma_update(None, "journal_mode", "DELETE")?;
+        gate.pragma_update(None, "synchronous", "FULL")?;
         let tx = gate.transaction()?;
-        tx.execute_batch(GATE_SCHEMA)?;
-        tx.pragma_update(None, "application_id", GATE_APPLICATION_ID)?;
-        tx.pragma_update(None, "user_version", GATE_VERSION)?;
+        store::migrate_gate(&tx, out)?;
         let now = time::now();
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|e| Error::Io {
+            action: "read random bytes from",
+            path: "the operating system".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
         tx.execute(
-            "INSERT INTO gate (id, event_id, event_title, event_status, timezone, verify_key, exported_at, file_id)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO gate (id, event_id, event_title, event_status, timezone, verify_key, exported_at, file_id, email_salt)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 event.id,
                 event.title,
@@ -155,29 +111,35 @@ pub fn export(
                 event.timezone.name(),
                 key,
                 now,
-                Uuid::new_v4().to_string()
+                Uuid::new_v4().to_string(),
+                salt.to_vec(),
             ],
         )?;
         {
             let mut tiers = main.prepare("SELECT id, name, requires_approval FROM tiers WHERE event_id = ?1")?;
             let mut put = tx.prepare("INSERT INTO gate_tiers (id, name, requires_approval) VALUES (?1, ?2, ?3)")?;
-            let rows = tiers.query_map([event_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
+            let rows = tiers.query_map([event_id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?))
+            })?;
             for row in rows {
                 let (id, name, approval) = row?;
                 put.execute(params![id, name, approval])?;
             }
             let mut tickets = main.prepare(
                 "SELECT t.uuid, t.id, t.tier_id, t.secret_version, t.status, o.status != 'pending_approval',
-                        t.attendee_name, t.checked_in_at, t.checked_in_gate
-                 FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.event_id = ?1",
+                        t.attendee_name, t.checked_in_at, t.checked_in_gate, u.name, u.email, t.attendee_email
+                 FROM tickets t JOIN orders o ON o.id = t.order_id JOIN users u ON u.id = t.owner_id
+                 WHERE t.event_id = ?1",
             )?;
             let mut put = tx.prepare(
                 "INSERT INTO gate_tickets (uuid, ticket_id, tier_id, secret_version, status, approved, attendee_name,
-                                           checked_in_at, checked_in_gate)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                           checked_in_at, checked_in_gate, holder_name, holder_email_hash,
+                                           attendee_email_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             let mut rows = tickets.query([event_id])?;
             while let Some(r) = rows.next()? {
+                let attendee_email: Option<String> = r.get(11)?;
                 put.execute(params![
                     r.get::<_, String>(0)?,
                     r.get::<_, i64>(1)?,
@@ -188,6 +150,9 @@ pub fn export(
                     r.get::<_, Option<String>>(6)?,
                     r.get::<_, Option<i64>>(7)?,
                     r.get::<_, Option<String>>(8)?,
+                    r.get::<_, String>(9)?,
+                    email_hash(&salt, &r.get::<_, String>(10)?),
+                    attendee_email.map(|e| email_hash(&salt, &e)),
                 ])?;
             }
         }
@@ -209,7 +174,7 @@ pub fn export(
     });
     match result {
         Ok(report) => {
-            std::fs::rename(&tmp, out).map_err(io)?;
+            files::commit_temp(&tmp, out)?;
             Ok(report)
         }
         Err(e) => {
@@ -217,15 +182,6 @@ pub fn export(
             Err(e)
         }
     }
-}
-
-fn temp_path(out: &Path) -> PathBuf {
-    let mut name = out
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".partial");
-    out.with_file_name(name)
 }
 
 /// An open gate file.
@@ -238,51 +194,75 @@ pub struct GateFile {
     event_status: EventStatus,
     verify_key: Vec<u8>,
     exported_at: Timestamp,
+    email_salt: Vec<u8>,
     zone: Zone,
     path: PathBuf,
 }
 
+/// A damaged gate file: what was wrong, and what to do.
+fn damaged(path: &Path, what: impl std::fmt::Display) -> Error {
+    Error::NotADatabase {
+        path: path.to_path_buf(),
+        detail: format!(
+            "it is a gate file, but damaged ({what}); export a new one with `tix scanner export`, and keep this one for its scans"
+        ),
+    }
+}
+
 impl GateFile {
-    /// Opens a gate file for validating.
+    /// Opens a gate file for validating or merging. A file left with a hot journal by a
+    /// crash is rolled back to its last committed scan first (SQLite does this on a
+    /// read-write open); a file of an older tix is brought up to date.
     pub fn open(path: &Path) -> Result<GateFile> {
-        if !is_gate_file(path)? {
+        if !path.exists() {
+            return Err(Error::not_found_hint(
+                "gate file",
+                path.display(),
+                "check the path; `tix scanner export EVENT --out FILE` makes one",
+            ));
+        }
+        if !is_gate_file(path) {
             return Err(Error::NotADatabase {
                 path: path.to_path_buf(),
                 detail: "it is not a gate file made by `tix scanner export`".into(),
             });
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| damaged(path, e))?;
         conn.busy_timeout(Duration::from_secs(30))?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > GATE_VERSION {
-            return Err(Error::NewerDatabase {
-                path: path.to_path_buf(),
-                found: version,
-                supported: GATE_VERSION,
-            });
-        }
         conn.pragma_update(None, "synchronous", "FULL")?;
-        let (event_id, event_title, status, verify_key, exported_at, tz) = conn.query_row(
-            "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone FROM gate WHERE id = 1",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Vec<u8>>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            },
-        )?;
+        {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| store::refine(Error::Database(e), path))?;
+            match store::migrate_gate(&tx, path) {
+                Ok(()) => {}
+                Err(e @ Error::NewerDatabase { .. }) => return Err(e),
+                Err(e) => return Err(damaged(path, e)),
+            }
+            tx.commit()?;
+        }
+        let row = conn
+            .query_row(
+                "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone, email_salt
+                 FROM gate WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<Vec<u8>>>(6)?,
+                    ))
+                },
+            )
+            .map_err(|e| damaged(path, e))?;
+        let (event_id, event_title, status, verify_key, exported_at, tz, salt) = row;
         let zone = Zone::parse(&tz).unwrap_or(Zone::UTC);
-        let event_status = match status.as_str() {
-            "published" => EventStatus::Published,
-            "draft" => EventStatus::Draft,
-            "cancelled" => EventStatus::Cancelled,
-            _ => EventStatus::Completed,
-        };
+        let event_status = EventStatus::parse(&status).unwrap_or(EventStatus::Completed);
         Ok(GateFile {
             conn,
             event_id,
@@ -290,6 +270,7 @@ impl GateFile {
             event_status,
             verify_key,
             exported_at,
+            email_salt: salt.unwrap_or_default(),
             zone,
             path: path.to_path_buf(),
         })
@@ -300,18 +281,23 @@ impl GateFile {
         &self.path
     }
 
-    /// Decides on one scan with only this file, admits if accepted (and no dry run), and
-    /// logs the scan, in one transaction. A correctly signed code for a ticket sold after
-    /// the export is accepted and marked so.
-    pub fn validate(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
-        if let Some(e) = scan.event_id
-            && e != self.event_id
-        {
-            return Err(Error::rule(format!(
+    /// Checks that `event_id` (if given) is this file's event.
+    pub fn check_event(&self, event_id: Option<i64>) -> Result<()> {
+        match event_id {
+            Some(e) if e != self.event_id => Err(Error::rule(format!(
                 "this gate file is for event {} \"{}\", not event {e}",
                 self.event_id, self.event_title
-            )));
+            ))),
+            _ => Ok(()),
         }
+    }
+
+    /// Decides on one scan with only this file, admits if accepted (and no dry run), and
+    /// logs the scan with its evidence (method, the code presented, the version the file
+    /// knew), in one transaction. A correctly signed code for a ticket sold after the
+    /// export is accepted and marked so.
+    pub fn validate(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
+        self.check_event(scan.event_id)?;
         let zone = self.zone;
         let (event_id, event_title, event_status, key) = (
             self.event_id,
@@ -319,50 +305,78 @@ impl GateFile {
             self.event_status,
             self.verify_key.clone(),
         );
+        let method = scan.method();
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| store::refine(Error::Database(e), &self.path))?;
         let now = time::now();
-        let load = |uuid: &str| -> Result<Option<(Candidate, i64)>> {
+        let load = |column: &str, key: &dyn rusqlite::ToSql| -> Result<Option<Candidate>> {
             Ok(tx
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "SELECT g.ticket_id, g.tier_id, g.secret_version, g.status, g.approved, g.attendee_name,
-                            g.checked_in_at, g.checked_in_gate, t.name
-                     FROM gate_tickets g LEFT JOIN gate_tiers t ON t.id = g.tier_id WHERE g.uuid = ?1",
-                )?
-                .query_row([uuid], |r| {
+                            g.checked_in_at, g.checked_in_gate, t.name, g.uuid
+                     FROM gate_tickets g LEFT JOIN gate_tiers t ON t.id = g.tier_id WHERE g.{column} = ?1"
+                ))?
+                .query_row([key], |r| {
                     let status: String = r.get(3)?;
-                    Ok((
-                        Candidate {
-                            ticket_id: r.get(0)?,
-                            uuid: uuid.to_string(),
-                            event_id,
-                            event_title: event_title.clone(),
-                            event_status,
-                            tier_name: r.get(8)?,
-                            attendee_name: r.get(5)?,
-                            status: TicketStatus::parse(&status).unwrap_or(TicketStatus::Cancelled),
-                            approved: r.get(4)?,
-                            secret_version: r.get(2)?,
-                            checked_in_at: r.get(6)?,
-                            checked_in_gate: r.get(7)?,
-                            zone,
-                        },
-                        r.get::<_, i64>(1)?,
-                    ))
+                    Ok(Candidate {
+                        ticket_id: r.get(0)?,
+                        uuid: r.get(9)?,
+                        event_id,
+                        event_title: event_title.clone(),
+                        event_status,
+                        tier_name: r.get(8)?,
+                        attendee_name: r.get(5)?,
+                        status: TicketStatus::parse(&status).unwrap_or(TicketStatus::Cancelled),
+                        approved: r.get(4)?,
+                        secret_version: r.get(2)?,
+                        checked_in_at: r.get(6)?,
+                        checked_in_gate: r.get(7)?,
+                        zone,
+                    })
                 })
                 .optional()?)
         };
         let mut extra = "";
-        let (candidate, presented, reason) = match checkin::as_typed_uuid(scan.code) {
-            Some(uuid) => match load(&uuid.hyphenated().to_string())? {
-                Some((c, _)) => {
-                    let r = checkin::decide(&c, None, None);
-                    (Some(c), None, r)
+        let (candidate, presented, reason) = match method {
+            Method::Manual => {
+                let r = scan.code.trim();
+                let found =
+                    if !r.is_empty() && r.len() <= 18 && r.bytes().all(|b| b.is_ascii_digit()) {
+                        load("ticket_id", &r.parse::<i64>().unwrap_or(-1))?
+                    } else {
+                        let uuid = Uuid::parse_str(r).map_err(|_| {
+                            Error::invalid(
+                                "ticket",
+                                "give the ticket's id or UUID, as `checkin lookup` lists it",
+                            )
+                        })?;
+                        load("uuid", &uuid.hyphenated().to_string())?
+                    };
+                match found {
+                    Some(c) => {
+                        let v = c.secret_version;
+                        let r = checkin::decide(&c, Some(v), None);
+                        (Some(c), Some(v), r)
+                    }
+                    None => (None, None, Reason::UnknownTicket),
                 }
-                None => (None, None, Reason::UnknownTicket),
-            },
-            None => match codes::parse(scan.code) {
+            }
+            Method::Typed => {
+                let uuid = checkin::as_typed_uuid(scan.code).map(|u| u.hyphenated().to_string());
+                match uuid.map(|u| load("uuid", &u)).transpose()?.flatten() {
+                    Some(c) => {
+                        let r = checkin::decide(&c, None, None);
+                        // The version this file knew: merge compares it with the main
+                        // database's to find a transfer the file did not know of.
+                        let v = c.secret_version;
+                        (Some(c), Some(v), r)
+                    }
+                    None => (None, None, Reason::UnknownTicket),
+                }
+            }
+            Method::Code => match codes::parse(scan.code) {
                 Err(_) => (None, None, Reason::UnknownTicket),
                 Ok(u) if u.code.event_id != event_id => {
                     (None, Some(u.code.secret_version), Reason::WrongEvent)
@@ -371,8 +385,8 @@ impl GateFile {
                     Err(_) => (None, None, Reason::InvalidSignature),
                     Ok(code) => {
                         let uuid = code.uuid.hyphenated().to_string();
-                        match load(&uuid)? {
-                            Some((c, _)) => {
+                        match load("uuid", &uuid)? {
+                            Some(c) => {
                                 let r = checkin::decide(&c, Some(code.secret_version), None);
                                 (Some(c), Some(code.secret_version), r)
                             }
@@ -414,20 +428,20 @@ impl GateFile {
                                     zone,
                                 };
                                 let r = checkin::decide(&c, Some(code.secret_version), None);
-                                let c = Some(c);
                                 extra = if approval {
                                     " (sold after this file was made, on a tier that needs approval: approval not checked offline)"
                                 } else {
                                     " (sold after this file was made)"
                                 };
-                                (c, Some(code.secret_version), r)
+                                (Some(c), Some(code.secret_version), r)
                             }
                         }
                     }
                 },
             },
         };
-        if let (Some(c), Some(v)) = (&candidate, presented)
+        if method == Method::Code
+            && let (Some(c), Some(v)) = (&candidate, presented)
             && v > c.secret_version
         {
             // A newer code than this file knows (transferred after the export): it is the
@@ -446,6 +460,7 @@ impl GateFile {
                 params![c.uuid, now, scan.gate],
             )?;
         }
+        let code_text = scan.code.trim();
         checkin::log_scan(
             &tx,
             &ScanRecord {
@@ -462,11 +477,16 @@ impl GateFile {
                 offline: true,
                 dry_run: scan.dry_run,
                 merged_at: None,
+                method,
+                // The evidence merge checks again; bounded, since a scanner can type anything.
+                code: (method == Method::Code && code_text.len() <= codes::MAX_CODE_LEN)
+                    .then_some(code_text),
+                conflict: None,
             },
-        )?;
-        tx.commit()?;
-        let typed = checkin::as_typed_uuid(scan.code).is_some();
-        let extra = checkin::suffix(reason, typed, scan.dry_run, extra);
+        )
+        .and_then(|_| Ok(tx.commit()?))
+        .map_err(|e| store::refine(e, &self.path))?;
+        let extra = checkin::suffix(reason, method, scan.dry_run, extra);
         let mut v = checkin::verdict(reason, candidate.as_ref(), now, &extra);
         v.offline = true;
         v.dry_run = scan.dry_run;
@@ -475,13 +495,83 @@ impl GateFile {
         }
         Ok(v)
     }
+
+    /// The door list on the gate file: tickets by attendee or holder name, by an e-mail
+    /// address given in full (the file holds only salted hashes), by ticket id or UUID.
+    pub fn lookup(&self, text: &str) -> Result<Vec<DoorEntry>> {
+        let text = checkin::lookup_text(text)?;
+        let id: i64 = if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 18 {
+            text.parse().unwrap_or(-1)
+        } else {
+            -1
+        };
+        let like = checkin::like_pattern(&text.to_lowercase());
+        let uuid_prefix = format!("{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let hash = email_hash(&self.email_salt, &text);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT g.ticket_id, g.uuid, t.name, g.attendee_name, g.holder_name, g.status, g.checked_in_at,
+                    g.secret_version, g.approved, g.checked_in_gate
+             FROM gate_tickets g LEFT JOIN gate_tiers t ON t.id = g.tier_id
+             WHERE g.ticket_id = ?1 OR (length(?4) > 9 AND g.uuid LIKE ?4)
+                OR lower(g.attendee_name) LIKE ?2 ESCAPE '\\' OR lower(g.holder_name) LIKE ?2 ESCAPE '\\'
+                OR g.holder_email_hash = ?3 OR g.attendee_email_hash = ?3
+             ORDER BY g.ticket_id LIMIT {}",
+            checkin::LOOKUP_LIMIT
+        ))?;
+        let rows = stmt.query_map(params![id, like, hash, uuid_prefix], |r| {
+            let status: String = r.get(5)?;
+            Ok((
+                r.get::<_, Option<i64>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                TicketStatus::parse(&status).unwrap_or(TicketStatus::Cancelled),
+                r.get::<_, Option<i64>>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, bool>(8)?,
+                r.get::<_, Option<String>>(9)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (ticket_id, uuid, tier, attendee, holder, status, at, version, approved, gate) =
+                row?;
+            let cand = Candidate {
+                ticket_id,
+                uuid: uuid.clone(),
+                event_id: self.event_id,
+                event_title: self.event_title.clone(),
+                event_status: self.event_status,
+                tier_name: tier.clone(),
+                attendee_name: attendee.clone(),
+                status,
+                approved,
+                secret_version: version,
+                checked_in_at: at,
+                checked_in_gate: gate,
+                zone: self.zone,
+            };
+            out.push(DoorEntry {
+                ticket_id,
+                ticket_uuid: uuid,
+                tier_name: tier,
+                attendee_name: attendee,
+                holder_name: holder,
+                holder_email: None,
+                status,
+                checked_in_at: at,
+                admit: checkin::decide(&cand, Some(version), None),
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// A problem found when bringing offline scans home.
 #[derive(Debug, Clone, Serialize)]
 pub struct Conflict {
-    /// `double_admission`, `admitted_after_cancel`, `admitted_after_refund`,
-    /// `admitted_after_transfer`, `admitted_unapproved` or `unknown_ticket`.
+    /// One of [`CONFLICT_KINDS`].
     pub kind: String,
     /// The ticket.
     pub ticket_id: Option<i64>,
@@ -499,6 +589,19 @@ pub struct Conflict {
     /// What happened, in words.
     pub detail: String,
 }
+
+/// Every kind of conflict merge reports.
+pub const CONFLICT_KINDS: &[&str] = &[
+    "double_admission",
+    "admitted_after_cancel",
+    "admitted_after_refund",
+    "admitted_after_transfer",
+    "admitted_unapproved",
+    "unknown_ticket",
+    "forged_code",
+    "unverifiable_scan",
+    "manual_admission",
+];
 
 /// What `scanner merge` did.
 #[derive(Debug, Clone, Serialize)]
@@ -546,6 +649,8 @@ fn main_ticket(conn: &Connection, uuid: &str, event_id: i64) -> Result<Option<Ma
         .optional()?)
 }
 
+/// One scan read from a gate file. Every column is read leniently: a row a hostile or
+/// broken file mangled becomes an unverifiable scan, never a failed merge.
 struct GateScan {
     file: String,
     scan_uuid: String,
@@ -554,24 +659,285 @@ struct GateScan {
     scanned_at: Timestamp,
     gate: Option<String>,
     device: String,
-    reason: String,
+    reason: Option<Reason>,
     dry_run: bool,
+    method: Option<Method>,
+    code: Option<String>,
+}
+
+fn text(v: Value, max: usize) -> Option<String> {
+    match v {
+        Value::Text(s) if s.chars().count() <= max && !s.chars().any(char::is_control) => Some(s),
+        _ => None,
+    }
+}
+
+fn int(v: Value) -> Option<i64> {
+    match v {
+        Value::Integer(i) => Some(i),
+        _ => None,
+    }
+}
+
+/// Reads the scans of one gate file, times clamped into `[lo, hi]` (a gate laptop's
+/// clock can be wrong, or the file edited): admissions then order and count sanely.
+fn read_scans(gate: &GateFile, lo: Timestamp, hi: Timestamp) -> Result<Vec<GateScan>> {
+    let file = gate.path.display().to_string();
+    let mut stmt = gate
+        .conn
+        .prepare(
+            "SELECT scan_uuid, ticket_uuid, secret_version, scanned_at, gate, device, reason, dry_run, method, code
+             FROM scans ORDER BY id",
+        )
+        .map_err(|e| damaged(&gate.path, e))?;
+    let mut rows = stmt.query([]).map_err(|e| damaged(&gate.path, e))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(|e| damaged(&gate.path, e))? {
+        let v = |i: usize| r.get::<_, Value>(i).unwrap_or(Value::Null);
+        let Some(scan_uuid) = text(v(0), 64) else {
+            // Without an id the scan cannot be merged idempotently; one is derived from
+            // the row so a second merge still recognises it.
+            let id = format!("unnamed-{}-{}", gate.exported_at, out.len());
+            out.push(GateScan {
+                file: file.clone(),
+                scan_uuid: id,
+                ticket_uuid: None,
+                secret_version: None,
+                scanned_at: lo,
+                gate: None,
+                device: "unknown".into(),
+                reason: Some(Reason::Ok),
+                dry_run: false,
+                method: None,
+                code: None,
+            });
+            continue;
+        };
+        out.push(GateScan {
+            file: file.clone(),
+            scan_uuid,
+            ticket_uuid: text(v(1), 64),
+            secret_version: int(v(2)),
+            scanned_at: int(v(3)).unwrap_or(lo).clamp(lo, hi),
+            gate: text(v(4), crate::checkin::MAX_GATE_NAME),
+            device: text(v(5), crate::checkin::MAX_GATE_NAME).unwrap_or_else(|| "unknown".into()),
+            reason: text(v(6), 40).and_then(|s| Reason::parse(&s)),
+            dry_run: int(v(7)) == Some(1),
+            method: text(v(8), 10).and_then(|s| Method::parse(&s)),
+            code: text(v(9), codes::MAX_CODE_LEN),
+        });
+    }
+    Ok(out)
+}
+
+/// What a merge decides for one offline admission.
+enum Outcome {
+    /// Check the ticket in (or keep the earliest time, reporting a double admission).
+    Admit { ticket: MainTicket },
+    /// Do not touch the ticket; report this conflict.
+    Conflict {
+        kind: &'static str,
+        ticket_id: Option<i64>,
+        detail: String,
+    },
+}
+
+/// Options of a merge.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MergeOptions {
+    /// Also record admissions by ticket id (typed UUIDs, door-list admissions) that the
+    /// main database agrees with: the promoter takes the gate staff's word for them.
+    pub accept_manual: bool,
+}
+
+/// Checks one offline admission against the main database: the file is evidence, not
+/// authority. A scanned code must carry the event's own signature and the ticket's
+/// current version; an admission by ticket id cannot be proven from the file and is only
+/// recorded when the promoter accepts manual admissions.
+fn judge(
+    tx: &Connection,
+    s: &GateScan,
+    event_id: i64,
+    key: &[u8],
+    opts: MergeOptions,
+) -> Result<Outcome> {
+    let conflict = |kind: &'static str, ticket_id: Option<i64>, detail: String| Outcome::Conflict {
+        kind,
+        ticket_id,
+        detail,
+    };
+    let (uuid, version, method) = match s.method {
+        None => {
+            return Ok(conflict(
+                "unverifiable_scan",
+                None,
+                "the file records an admission without saying how the ticket was presented; not recorded".into(),
+            ));
+        }
+        Some(Method::Code) => {
+            let Some(code) = &s.code else {
+                return Ok(conflict(
+                    "unverifiable_scan",
+                    None,
+                    "the file records an admission without the code that was scanned; not recorded"
+                        .into(),
+                ));
+            };
+            let Ok(unverified) = codes::parse(code) else {
+                return Ok(conflict(
+                    "unverifiable_scan",
+                    None,
+                    "the code the file records is not a ticket code; not recorded".into(),
+                ));
+            };
+            let verified = (unverified.code.event_id == event_id)
+                .then(|| unverified.verify(key).ok())
+                .flatten();
+            let Some(code) = verified else {
+                return Ok(conflict(
+                    "forged_code",
+                    None,
+                    "the code was not signed with this event's key: forged, or the gate file's key was replaced; not recorded".into(),
+                ));
+            };
+            let uuid = code.uuid.hyphenated().to_string();
+            if s.ticket_uuid.as_deref().is_some_and(|u| u != uuid) {
+                return Ok(conflict(
+                    "unverifiable_scan",
+                    None,
+                    "the file names another ticket than the code it records; not recorded".into(),
+                ));
+            }
+            (uuid, Some(code.secret_version), Method::Code)
+        }
+        Some(m) => {
+            let Some(uuid) = s
+                .ticket_uuid
+                .as_deref()
+                .and_then(|u| Uuid::parse_str(u).ok())
+            else {
+                return Ok(conflict(
+                    "unverifiable_scan",
+                    None,
+                    "the file records an admission by ticket id without a ticket; not recorded"
+                        .into(),
+                ));
+            };
+            (uuid.hyphenated().to_string(), s.secret_version, m)
+        }
+    };
+    let Some(t) = main_ticket(tx, &uuid, event_id)? else {
+        return Ok(conflict(
+            "unknown_ticket",
+            None,
+            "the main database has no such ticket for this event; not recorded".into(),
+        ));
+    };
+    let id = Some(t.id);
+    match t.status.as_str() {
+        "cancelled" => {
+            return Ok(conflict(
+                "admitted_after_cancel",
+                id,
+                "the ticket was cancelled online".into(),
+            ));
+        }
+        "refunded" => {
+            return Ok(conflict(
+                "admitted_after_refund",
+                id,
+                "the ticket was refunded online".into(),
+            ));
+        }
+        _ => {}
+    }
+    match version {
+        Some(v) if v < t.version => {
+            return Ok(conflict(
+                "admitted_after_transfer",
+                id,
+                match method {
+                    Method::Code => "admitted with a code replaced online by a transfer; the new holder can still get in".into(),
+                    _ => "admitted by ticket id, but the ticket was transferred online; the new holder can still get in".into(),
+                },
+            ));
+        }
+        Some(v) if v > t.version => {
+            return Ok(conflict(
+                if method == Method::Code {
+                    "forged_code"
+                } else {
+                    "unverifiable_scan"
+                },
+                id,
+                format!(
+                    "the file claims version {v} of the ticket's code, but only {} was issued; not recorded",
+                    t.version
+                ),
+            ));
+        }
+        None if method != Method::Code => {
+            return Ok(conflict(
+                "unverifiable_scan",
+                id,
+                "the file records an admission by ticket id without the ticket's version; not recorded".into(),
+            ));
+        }
+        _ => {}
+    }
+    if t.order_status == "pending_approval" {
+        // Its seats stay held by the pending order, which the promoter can still approve
+        // or cancel; marking it used would block both.
+        return Ok(conflict(
+            "admitted_unapproved",
+            id,
+            "its order still awaits approval online; not recorded".into(),
+        ));
+    }
+    if method != Method::Code && !opts.accept_manual {
+        return Ok(conflict(
+            "manual_admission",
+            id,
+            format!(
+                "admitted by {} at the gate, which a gate file cannot prove; not recorded (merge again with --accept-manual to record it)",
+                if method == Method::Typed {
+                    "a typed UUID"
+                } else {
+                    "staff from the door list"
+                }
+            ),
+        ));
+    }
+    Ok(Outcome::Admit { ticket: t })
 }
 
 /// Brings the scans of gate files home into the main database, in one transaction:
 /// every scan is added to the scan log once (merging a file twice changes nothing), each
-/// offline admission checks its ticket in with the earliest admission's time, and every
-/// conflict is reported. The event's promoter, its staff or an admin.
+/// offline admission is checked again against the main database and checks its ticket
+/// in with the earliest admission's time, and every conflict is reported. The event's
+/// promoter, its staff or an admin.
 pub fn merge(
     store: &mut Store,
     actor: &Actor,
     event_id: i64,
     files: &[PathBuf],
+    opts: MergeOptions,
 ) -> Result<MergeReport> {
+    // Who may merge, and the event's own key and age, before any file is read.
+    let (event, key) = store.read(|c| {
+        let event = events::get(c, event_id)?;
+        checkin::authorize_gate(c, actor, &event)?;
+        let key: Vec<u8> = c.query_row(
+            "SELECT verify_key FROM events WHERE id = ?1",
+            [event_id],
+            |r| r.get(0),
+        )?;
+        Ok((event, key))
+    })?;
+    let now = time::now();
     let mut scans = Vec::new();
     for path in files {
         let gate = GateFile::open(path)?;
-        let now = time::now();
         if gate.event_id != event_id {
             return Err(Error::rule(format!(
                 "{} is a gate file for event {} \"{}\", not event {event_id}",
@@ -580,38 +946,14 @@ pub fn merge(
                 gate.event_title
             )));
         }
-        let file = path.display().to_string();
-        let mut stmt = gate.conn.prepare(
-            "SELECT scan_uuid, ticket_uuid, secret_version, scanned_at, gate, device, reason, dry_run
-             FROM scans ORDER BY scanned_at, id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(GateScan {
-                file: file.clone(),
-                scan_uuid: r.get(0)?,
-                ticket_uuid: r.get(1)?,
-                secret_version: r.get(2)?,
-                // A gate laptop's clock can be wrong (or the file tampered with): keep
-                // times between the export and now, so they order and count sanely.
-                scanned_at: r
-                    .get::<_, i64>(3)?
-                    .clamp(gate.exported_at, now.max(gate.exported_at)),
-                gate: r.get(4)?,
-                device: r.get(5)?,
-                reason: r.get(6)?,
-                dry_run: r.get(7)?,
-            })
-        })?;
-        for s in rows {
-            scans.push(s?);
-        }
+        // Scan times fall between the export and now; the export time itself is only
+        // believed between the event's creation and now.
+        let lo = gate.exported_at.clamp(event.created_at.min(now), now);
+        scans.extend(read_scans(&gate, lo, now)?);
     }
     // The earliest admission anywhere decides; later ones are the conflicts.
     scans.sort_by_key(|s| s.scanned_at);
     store.write(|tx| {
-        let event = events::get(tx, event_id)?;
-        checkin::authorize_gate(tx, actor, &event)?;
-        let now = time::now();
         let mut report = MergeReport {
             event_id,
             files: files.iter().map(|f| f.display().to_string()).collect(),
@@ -621,27 +963,36 @@ pub fn merge(
             conflicts: Vec::new(),
         };
         for s in &scans {
-            let ticket = match &s.ticket_uuid {
-                Some(u) => main_ticket(tx, u, event_id)?,
-                None => None,
+            let admission = s.reason == Some(Reason::Ok) && !s.dry_run;
+            let outcome = if admission { Some(judge(tx, s, event_id, &key, opts)?) } else { None };
+            let ticket = match (&outcome, &s.ticket_uuid) {
+                (Some(Outcome::Admit { ticket }), _) => Some((ticket.id, true)),
+                (_, Some(u)) => main_ticket(tx, u, event_id)?.map(|t| (t.id, false)),
+                _ => None,
             };
-            let reason = Reason::parse(&s.reason).unwrap_or(Reason::UnknownTicket);
+            let conflict_kind = match &outcome {
+                Some(Outcome::Conflict { kind, .. }) => Some(*kind),
+                _ => None,
+            };
             let fresh = checkin::log_scan(
                 tx,
                 &ScanRecord {
                     scan_uuid: s.scan_uuid.clone(),
                     event_id: Some(event_id),
-                    ticket_id: ticket.as_ref().map(|t| t.id),
+                    ticket_id: ticket.map(|t| t.0),
                     ticket_uuid: s.ticket_uuid.as_deref(),
                     secret_version: s.secret_version,
                     scanned_at: s.scanned_at,
                     gate: s.gate.as_deref(),
                     device: &s.device,
                     actor_email: None,
-                    reason,
+                    reason: s.reason.unwrap_or(Reason::UnknownTicket),
                     offline: true,
                     dry_run: s.dry_run,
                     merged_at: Some(now),
+                    method: s.method.unwrap_or(Method::Code),
+                    code: s.code.as_deref(),
+                    conflict: conflict_kind,
                 },
             )?;
             if !fresh {
@@ -649,86 +1000,51 @@ pub fn merge(
                 continue;
             }
             report.scans_merged += 1;
-            if reason != Reason::Ok || s.dry_run {
-                continue;
-            }
-            let conflict = |kind: &str, ticket_id: Option<i64>, detail: String| Conflict {
-                kind: kind.to_string(),
-                ticket_id,
-                ticket_uuid: s.ticket_uuid.clone(),
-                file: s.file.clone(),
-                gate: s.gate.clone(),
-                device: s.device.clone(),
-                scanned_at: s.scanned_at,
-                detail,
-            };
             let at = |ts: Timestamp, gate: &Option<String>| {
                 format!("{}{}", time::rfc3339(ts), gate.as_ref().map_or(String::new(), |g| format!(" at gate {g}")))
             };
             let offline_at = at(s.scanned_at, &s.gate);
-            let Some(MainTicket { id, status, version, first_at, first_gate, order_status }) = ticket else {
-                report.conflicts.push(conflict(
-                    "unknown_ticket",
-                    None,
-                    format!("admitted offline {offline_at}, but the main database has no such ticket for this event"),
-                ));
-                continue;
+            let mut push = |kind: &str, ticket_id: Option<i64>, detail: String| {
+                report.conflicts.push(Conflict {
+                    kind: kind.to_string(),
+                    ticket_id,
+                    ticket_uuid: s.ticket_uuid.clone(),
+                    file: s.file.clone(),
+                    gate: s.gate.clone(),
+                    device: s.device.clone(),
+                    scanned_at: s.scanned_at,
+                    detail: format!("admitted offline {offline_at}: {detail}"),
+                })
             };
-            match status.as_str() {
-                "cancelled" | "refunded" => {
-                    report.conflicts.push(conflict(
-                        &format!("admitted_after_{}", if status == "cancelled" { "cancel" } else { "refund" }),
-                        Some(id),
-                        format!("admitted offline {offline_at}, but the ticket was {status} online"),
-                    ));
-                    continue;
-                }
-                _ => {}
-            }
-            if s.secret_version.is_some_and(|v| v < version) {
-                report.conflicts.push(conflict(
-                    "admitted_after_transfer",
-                    Some(id),
-                    format!("admitted offline {offline_at} with a code replaced online by a transfer"),
-                ));
-                continue;
-            }
-            if order_status == "pending_approval" {
-                report.conflicts.push(conflict(
-                    "admitted_unapproved",
-                    Some(id),
-                    format!("admitted offline {offline_at}, but its order still awaits approval online"),
-                ));
-                // Its seats stay held by the pending order, which the promoter can still
-                // approve or cancel; marking it used would block both.
-                continue;
-            }
-            match (status.as_str(), first_at) {
-                ("used", Some(first)) => {
-                    let (earliest, gate) =
-                        if s.scanned_at < first { (s.scanned_at, s.gate.clone()) } else { (first, first_gate.clone()) };
-                    tx.execute(
-                        "UPDATE tickets SET checked_in_at = ?2, checked_in_gate = ?3 WHERE id = ?1",
-                        params![id, earliest, gate],
-                    )?;
-                    report.conflicts.push(conflict(
-                        "double_admission",
-                        Some(id),
-                        format!(
-                            "admitted twice: {} and offline {offline_at} ({})",
-                            at(first, &first_gate),
-                            s.device
-                        ),
-                    ));
-                }
-                _ => {
-                    tx.execute(
-                        "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?4
-                         WHERE id = ?1",
-                        params![id, s.scanned_at, s.gate, now],
-                    )?;
-                    report.admitted += 1;
-                }
+            match outcome {
+                None => {}
+                Some(Outcome::Conflict { kind, ticket_id, detail }) => push(kind, ticket_id, detail),
+                Some(Outcome::Admit { ticket: t }) => match (t.status.as_str(), t.first_at) {
+                    ("used", Some(first)) => {
+                        let (earliest, gate) = if s.scanned_at < first {
+                            (s.scanned_at, s.gate.clone())
+                        } else {
+                            (first, t.first_gate.clone())
+                        };
+                        tx.execute(
+                            "UPDATE tickets SET checked_in_at = ?2, checked_in_gate = ?3 WHERE id = ?1",
+                            params![t.id, earliest, gate],
+                        )?;
+                        push(
+                            "double_admission",
+                            Some(t.id),
+                            format!("also admitted {} ({})", at(first, &t.first_gate), s.device),
+                        );
+                    }
+                    _ => {
+                        tx.execute(
+                            "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?4
+                             WHERE id = ?1 AND status IN ('valid', 'used')",
+                            params![t.id, s.scanned_at, s.gate, now],
+                        )?;
+                        report.admitted += 1;
+                    }
+                },
             }
         }
         // A merge that brought nothing new changes nothing, not even the audit log.
@@ -743,6 +1059,7 @@ pub fn merge(
                     "scans_merged": report.scans_merged,
                     "admitted": report.admitted,
                     "conflicts": report.conflicts.len(),
+                    "accept_manual": opts.accept_manual,
                 }),
             )?;
         }

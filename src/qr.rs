@@ -1,7 +1,7 @@
 //! QR codes: PNG files and terminal drawings of ticket codes.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use image::Luma;
 use qrcode::render::unicode::Dense1x2;
@@ -20,19 +20,26 @@ fn code(payload: &str) -> Result<QrCode> {
         .map_err(|e| Error::invalid("qr payload", format!("cannot be drawn as a QR code: {e}")))
 }
 
-/// Writes `payload` as a PNG QR code to `path`.
-pub fn write_png(payload: &str, path: &Path) -> Result<()> {
+/// `payload` as the bytes of a PNG QR code.
+pub fn png_bytes(payload: &str) -> Result<Vec<u8>> {
     let image = code(payload)?
         .render::<Luma<u8>>()
         .module_dimensions(MODULE_PIXELS, MODULE_PIXELS)
         .build();
+    let mut bytes = Vec::with_capacity(4096);
     image
-        .save_with_format(path, image::ImageFormat::Png)
-        .map_err(|e| Error::Io {
-            action: "write",
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .map_err(|e| Error::invalid("qr payload", format!("cannot be drawn as a PNG: {e}")))?;
+    Ok(bytes)
+}
+
+/// Writes `payload` as a PNG QR code to `path`: to a temporary file, synced, then
+/// renamed, so `path` never holds an empty or half-written image.
+pub fn write_png(payload: &str, path: &Path) -> Result<()> {
+    crate::files::write_atomic(path, &png_bytes(payload)?)
 }
 
 /// Draws `payload` as a QR code with Unicode half blocks, light on dark, for a terminal.
@@ -46,7 +53,9 @@ pub fn terminal(payload: &str) -> Result<String> {
 }
 
 /// Writes one PNG per `(file stem, payload)` into `dir`, named `STEM.png`, spread over
-/// all cores. `progress` is called after each file with the number written so far.
+/// all cores. `progress` is called after each file with the number written so far. On
+/// the first failure (a full disk, say) every worker stops, and the error says how many
+/// files were completely written.
 pub fn write_many(
     items: &[(String, String)],
     dir: &Path,
@@ -62,16 +71,23 @@ pub fn write_many(
         .min(items.len().max(1));
     let chunk = items.len().div_ceil(threads).max(1);
     let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
     let results: Vec<Result<Vec<PathBuf>>> = std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
             .map(|part| {
-                let done = &done;
+                let (done, failed) = (&done, &failed);
                 s.spawn(move || {
                     let mut paths = Vec::with_capacity(part.len());
                     for (stem, payload) in part {
+                        if failed.load(Ordering::Relaxed) {
+                            break;
+                        }
                         let path = dir.join(format!("{stem}.png"));
-                        write_png(payload, &path)?;
+                        if let Err(e) = write_png(payload, &path) {
+                            failed.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
                         paths.push(path);
                         progress(done.fetch_add(1, Ordering::Relaxed) + 1);
                     }
@@ -88,10 +104,21 @@ pub fn write_many(
             .collect()
     });
     let mut all = Vec::with_capacity(items.len());
+    let mut first_error = None;
     for r in results {
-        all.extend(r?);
+        match r {
+            Ok(paths) => all.extend(paths),
+            Err(e) => first_error = first_error.or(Some(e)),
+        }
     }
-    Ok(all)
+    match first_error {
+        None => Ok(all),
+        Some(e) => Err(Error::Incomplete {
+            written: done.load(Ordering::Relaxed),
+            total: items.len(),
+            source: Box::new(e),
+        }),
+    }
 }
 
 /// Reads the QR code in a photo or image file (PNG or JPEG) and returns its text.

@@ -82,6 +82,9 @@ pub struct Ticket {
     pub owner_id: i64,
     /// The owner's email.
     pub owner_email: String,
+    /// The owner's name (for the door list; not part of the JSON).
+    #[serde(skip)]
+    pub owner_name: String,
     /// Who will attend.
     pub attendee_name: Option<String>,
     /// The attendee's email.
@@ -186,6 +189,7 @@ pub(crate) fn issue(
                 order_id,
                 owner_id: buyer.id,
                 owner_email: buyer.email.clone(),
+                owner_name: buyer.name.clone(),
                 attendee_name: Some(buyer.name.clone()),
                 attendee_email: Some(buyer.email.clone()),
                 attendee_phone: None,
@@ -258,7 +262,7 @@ fn sign_all(conn: &Connection, tickets: &mut [Ticket]) -> Result<()> {
 pub(crate) const TICKET_SELECT: &str =
     "SELECT t.id, t.uuid, t.event_id, e.title, t.tier_id, ti.name, t.order_id, t.owner_id, u.email,
         t.attendee_name, t.attendee_email, t.attendee_phone, t.status, o.status, t.secret_version,
-        t.checked_in_at, t.created_at, t.checked_in_gate
+        t.checked_in_at, t.created_at, t.checked_in_gate, u.name
  FROM tickets t
  JOIN events e ON e.id = t.event_id
  JOIN tiers ti ON ti.id = t.tier_id
@@ -289,6 +293,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         secret_version: r.get(14)?,
         checked_in_at: r.get(15)?,
         checked_in_gate: r.get(17)?,
+        owner_name: r.get(18)?,
         qr_payload: String::new(),
         created_at: r.get(16)?,
     })

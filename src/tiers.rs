@@ -616,6 +616,7 @@ pub fn list(
 ) -> Result<Vec<Tier>> {
     store.read(|c| {
         let event = events::get(c, event_id)?;
+        authorize(actor, Action::SeeEvent(&event))?;
         if include_inactive {
             authorize(actor, Action::SeeInactiveTiers(&event))?;
         }
@@ -623,9 +624,13 @@ pub fn list(
     })
 }
 
-/// One tier with its sales figures.
-pub fn show(store: &Store, tier_id: i64) -> Result<Tier> {
-    store.read(|c| get(c, tier_id))
+/// One tier with its sales figures: anyone who may see its event.
+pub fn show(store: &Store, actor: &Actor, tier_id: i64) -> Result<Tier> {
+    store.read(|c| {
+        let tier = get(c, tier_id)?;
+        authorize(actor, Action::SeeEvent(&events::get(c, tier.event_id)?))?;
+        Ok(tier)
+    })
 }
 
 /// Whether and how a tier can be bought right now, as a buyer sees it.
@@ -711,10 +716,11 @@ pub fn availability_at(tier: &Tier, event: &Event, now: Timestamp) -> Availabili
 }
 
 /// A tier's availability right now.
-pub fn availability(store: &Store, tier_id: i64) -> Result<Availability> {
+pub fn availability(store: &Store, actor: &Actor, tier_id: i64) -> Result<Availability> {
     store.read(|c| {
         let tier = get(c, tier_id)?;
         let event = events::get(c, tier.event_id)?;
+        authorize(actor, Action::SeeEvent(&event))?;
         Ok(availability_at(&tier, &event, time::now()))
     })
 }

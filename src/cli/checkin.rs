@@ -8,19 +8,26 @@ use comfy_table::Cell;
 
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields};
-use crate::checkin::{self, Scan, Stats, TierStats, Verdict};
+use crate::checkin::{self, DoorEntry, Scan, Stats, TierStats, Verdict};
 use crate::error::Error;
-use crate::offline::{self, ExportReport, GateFile, MergeReport};
+use crate::gate::Gate;
+use crate::offline::{self, ExportReport, MergeReport};
 use crate::qr;
-use crate::store::Store;
 use crate::time::rfc3339;
 
 /// Arguments of `tix validate`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("input").args(["code", "image"]).required(true)))]
+#[command(group(clap::ArgGroup::new("input").args(["code", "image", "ticket"]).required(true)))]
 pub struct ValidateArgs {
     /// The text scanned from a QR code, or a ticket UUID typed by staff
     pub code: Option<String>,
+    /// Admit this ticket (id or UUID, from `checkin lookup`) by hand, after checking who
+    /// the person is: for a holder whose code will not scan (needs --manual)
+    #[arg(long, value_name = "ID", requires = "manual")]
+    pub ticket: Option<String>,
+    /// Confirms a manual admission by --ticket; it is logged, and reported at merge
+    #[arg(long, requires = "ticket")]
+    pub manual: bool,
     /// Read the code from a photo or PNG/JPEG of the QR code instead
     #[arg(long, value_name = "FILE")]
     pub image: Option<PathBuf>,
@@ -50,6 +57,14 @@ pub enum CheckinCmd {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Find a ticket on the door list by attendee or holder name, e-mail, ticket id or UUID
+    Lookup {
+        /// The event this gate admits to (not needed on a gate file)
+        #[arg(long, value_name = "ID")]
+        event: Option<i64>,
+        /// What to look for: part of a name or e-mail, a ticket id, a UUID or its start
+        text: String,
+    },
     /// Checked in versus sold, per tier, with arrivals per 15 minutes
     Stats {
         /// The event's id
@@ -78,59 +93,54 @@ pub enum ScannerCmd {
         /// The gate files
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Also record admissions by ticket id (typed UUIDs, door-list admissions) that
+        /// the main database agrees with; without it they are reported, not recorded
+        #[arg(long)]
+        accept_manual: bool,
     },
 }
 
 /// The name of this device in the scan log: `TIX_DEVICE`, else the host name.
-fn device() -> String {
-    std::env::var("TIX_DEVICE")
-        .ok()
-        .filter(|d| !d.trim().is_empty())
-        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|d| d.trim().to_string())
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| "unknown-device".into())
+fn device() -> crate::Result<String> {
+    if let Some(d) = std::env::var_os("TIX_DEVICE").filter(|d| !d.is_empty()) {
+        return checkin::check_gate_name("TIX_DEVICE", &d.to_string_lossy());
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    Ok(checkin::check_gate_name("device", &host).unwrap_or_else(|_| "unknown-device".into()))
 }
 
-/// Where scans are decided: the main database (with an actor) or a gate file.
-enum Gate {
-    Main(Box<Store>, crate::Actor),
-    File(Box<GateFile>),
+/// The gate's name, checked: it is shown on other people's screens.
+fn gate_name(gate: Option<&str>) -> crate::Result<Option<String>> {
+    gate.map(|g| checkin::check_gate_name("gate", g))
+        .transpose()
 }
 
-impl Gate {
-    fn open(ctx: &Ctx) -> anyhow::Result<Gate> {
-        let path = ctx.db_path()?;
-        if offline::is_gate_file(&path)? {
-            Ok(Gate::File(Box::new(GateFile::open(&path)?)))
-        } else {
-            let (store, actor) = ctx.session()?;
-            Ok(Gate::Main(Box::new(store), actor))
-        }
-    }
-
-    fn validate(&mut self, scan: &Scan<'_>) -> crate::Result<Verdict> {
-        match self {
-            Gate::Main(store, actor) => checkin::validate(store, actor, scan),
-            Gate::File(file) => file.validate(scan),
-        }
-    }
+fn open_gate(ctx: &Ctx, event: Option<i64>) -> anyhow::Result<Gate> {
+    Ok(Gate::open(&ctx.db_path()?, ctx.as_user(), event)?)
 }
 
 /// `tix validate`.
 pub fn validate(ctx: &Ctx, args: ValidateArgs) -> anyhow::Result<()> {
-    let code = match (&args.code, &args.image) {
-        (_, Some(path)) => qr::decode_file(path)?,
-        (Some(code), None) => code.clone(),
-        (None, None) => return Err(Error::Usage("give a CODE or --image FILE".into()).into()),
+    let code = match (&args.code, &args.image, &args.ticket) {
+        (_, _, Some(ticket)) => ticket.clone(),
+        (_, Some(path), None) => qr::decode_file(path)?,
+        (Some(code), None, None) => code.clone(),
+        (None, None, None) => {
+            return Err(
+                Error::Usage("give a CODE, --image FILE or --ticket ID --manual".into()).into(),
+            );
+        }
     };
-    let mut gate = Gate::open(ctx)?;
-    let device = device();
+    let gate_name = gate_name(args.gate.as_deref())?;
+    let device = device()?;
+    let mut gate = open_gate(ctx, args.event)?;
     let verdict = gate.validate(&Scan {
         code: &code,
+        manual: args.manual,
         event_id: args.event,
-        gate: args.gate.as_deref(),
+        gate: gate_name.as_deref(),
         device: &device,
         dry_run: args.dry_run,
     })?;
@@ -226,11 +236,42 @@ pub fn run(ctx: &Ctx, cmd: CheckinCmd) -> anyhow::Result<()> {
             gate,
             dry_run,
         } => scan_loop(ctx, event, gate, dry_run),
+        CheckinCmd::Lookup { event, text } => {
+            let gate = open_gate(ctx, event)?;
+            emit(ctx, &gate.lookup(&text)?)
+        }
         CheckinCmd::Stats { event_id } => {
             let (store, actor) = ctx.session()?;
             emit(ctx, &checkin::stats(&store, &actor, event_id)?)
         }
     }
+}
+
+/// The longest line a scanner may type; anything longer is not a ticket code.
+const MAX_SCAN_LINE: u64 = 4096;
+
+/// Reads one scanned line. Bytes that are not UTF-8 and over-long lines become text that
+/// no code matches, so they are one refused scan and the loop goes on; `None` at the end
+/// of the input.
+fn read_scan_line<R: BufRead>(mut input: R, buf: &mut Vec<u8>) -> std::io::Result<Option<String>> {
+    buf.clear();
+    let n = std::io::Read::take(&mut input, MAX_SCAN_LINE).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if !buf.ends_with(b"\n") && n as u64 == MAX_SCAN_LINE {
+        // Skip the rest of an over-long line.
+        let mut rest = Vec::new();
+        loop {
+            rest.clear();
+            let m = std::io::Read::take(&mut input, MAX_SCAN_LINE).read_until(b'\n', &mut rest)?;
+            if m == 0 || rest.ends_with(b"\n") {
+                break;
+            }
+        }
+        return Ok(Some("(an over-long line)".into()));
+    }
+    Ok(Some(String::from_utf8_lossy(buf).into_owned()))
 }
 
 fn scan_loop(
@@ -239,12 +280,9 @@ fn scan_loop(
     gate_name: Option<String>,
     dry_run: bool,
 ) -> anyhow::Result<()> {
-    let mut gate = Gate::open(ctx)?;
-    if let Gate::Main(store, actor) = &gate {
-        // Refuse at once, not at the first scan, if this actor may not work this gate.
-        checkin::check_gate_access(store, actor, event)?;
-    }
-    let device = device();
+    let gate_name = self::gate_name(gate_name.as_deref())?;
+    let device = device()?;
+    let mut gate = open_gate(ctx, event)?;
     let style = Style {
         color: super::render::color_allowed(),
     };
@@ -259,19 +297,31 @@ fn scan_loop(
     if tty && !ctx.json {
         writeln!(out, "Ready: scan tickets (Ctrl-D to finish).")?;
     }
-    let stdin = std::io::stdin();
-    for line in stdin.lock().lines() {
-        let line = line.map_err(|source| Error::Io {
-            action: "read",
-            path: "standard input".into(),
-            source,
-        })?;
+    let mut input = std::io::stdin().lock();
+    let mut buf = Vec::with_capacity(256);
+    loop {
+        let line = match read_scan_line(&mut input, &mut buf) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(source) => {
+                if let Some(array) = json {
+                    array.finish()?;
+                }
+                return Err(Error::Io {
+                    action: "read",
+                    path: "standard input".into(),
+                    source,
+                }
+                .into());
+            }
+        };
         let code = line.trim();
         if code.is_empty() {
             continue;
         }
         let scanned = gate.validate(&Scan {
             code,
+            manual: false,
             event_id: event,
             gate: gate_name.as_deref(),
             device: &device,
@@ -279,9 +329,6 @@ fn scan_loop(
         });
         let v = match scanned {
             Ok(v) => v,
-            // A ticket of an event this person may not admit to: at a busy gate that is
-            // a refusal like any other, not a reason to stop the queue.
-            Err(e) if e.kind() == crate::ErrorKind::PermissionDenied => checkin::not_this_gate(&e),
             Err(e) => {
                 if let Some(array) = json {
                     array.finish()?;
@@ -388,6 +435,17 @@ impl ListRow for TierStats {
 
 /// Runs a `tix scanner` subcommand.
 pub fn scanner(ctx: &Ctx, cmd: ScannerCmd) -> anyhow::Result<()> {
+    if let ScannerCmd::Merge { files, .. } = &cmd {
+        // A file that is not there is named before anything else is opened.
+        if let Some(missing) = files.iter().find(|f| !f.exists()) {
+            return Err(Error::not_found_hint(
+                "gate file",
+                missing.display(),
+                "check the path; nothing was merged",
+            )
+            .into());
+        }
+    }
     let (mut store, actor) = ctx.session()?;
     match cmd {
         ScannerCmd::Export {
@@ -398,9 +456,20 @@ pub fn scanner(ctx: &Ctx, cmd: ScannerCmd) -> anyhow::Result<()> {
             ctx,
             &offline::export(&store, &actor, event_id, &out, force)?,
         ),
-        ScannerCmd::Merge { event_id, files } => {
-            emit(ctx, &offline::merge(&mut store, &actor, event_id, &files)?)
-        }
+        ScannerCmd::Merge {
+            event_id,
+            files,
+            accept_manual,
+        } => emit(
+            ctx,
+            &offline::merge(
+                &mut store,
+                &actor,
+                event_id,
+                &files,
+                offline::MergeOptions { accept_manual },
+            )?,
+        ),
     }
 }
 
@@ -479,5 +548,46 @@ impl ListRow for offline::Conflict {
 
     fn key(&self) -> String {
         self.ticket_uuid.clone().unwrap_or_default()
+    }
+}
+
+impl ListRow for DoorEntry {
+    const HEADERS: &'static [&'static str] = &[
+        "ID",
+        "UUID",
+        "Tier",
+        "Attendee",
+        "Holder",
+        "Status",
+        "Admit now",
+    ];
+    const EMPTY: &'static str =
+        "No ticket matches; try part of the name, the e-mail in full, or the ticket id.";
+
+    fn cells(&self, _style: &Style) -> Vec<Cell> {
+        let holder = match (&self.holder_name, &self.holder_email) {
+            (Some(n), Some(e)) => format!("{n} <{e}>"),
+            (Some(n), None) => n.clone(),
+            (None, Some(e)) => e.clone(),
+            (None, None) => "-".into(),
+        };
+        vec![
+            Cell::new(self.ticket_id.map_or("-".into(), |i| i.to_string())),
+            Cell::new(&self.ticket_uuid),
+            Cell::new(self.tier_name.as_deref().unwrap_or("-")),
+            Cell::new(self.attendee_name.as_deref().unwrap_or("-")),
+            Cell::new(holder),
+            Cell::new(self.status.as_str()),
+            Cell::new(if self.admit == checkin::Reason::Ok {
+                "yes".to_string()
+            } else {
+                format!("no: {}", self.admit.as_str())
+            }),
+        ]
+    }
+
+    fn key(&self) -> String {
+        self.ticket_id
+            .map_or_else(|| self.ticket_uuid.clone(), |i| i.to_string())
     }
 }

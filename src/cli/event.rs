@@ -98,7 +98,7 @@ pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
             emit(ctx, &events::create(&mut store, &actor, &new)?)
         }
         EventCmd::List => emit(ctx, &events::list(&store, &actor)?),
-        EventCmd::Show { id } => emit(ctx, &events::show(&store, id)?),
+        EventCmd::Show { id } => emit(ctx, &events::show(&store, &actor, id)?),
         EventCmd::Publish { id } => emit(ctx, &events::publish(&mut store, &actor, id)?),
         EventCmd::Cancel { id } => {
             let event = events::cancel(&mut store, &actor, id, |e| {

@@ -130,6 +130,11 @@ impl Ctx {
         Ok(base.join("tix").join("tix.db"))
     }
 
+    /// The acting user's e-mail (`--as`/`TIX_USER`), if any.
+    pub fn as_user(&self) -> Option<&str> {
+        self.as_user.as_deref()
+    }
+
     /// Opens the store; `create` allows making a new database (and the default directory).
     pub fn open(&self, create: bool) -> anyhow::Result<Store> {
         let path = self.db_path()?;
@@ -150,10 +155,11 @@ impl Ctx {
         Ok(Store::open(&path, mode)?)
     }
 
-    /// Opens the store (creating it on first use, as the contract says) and resolves
-    /// the acting user.
+    /// Opens an existing store and resolves the acting user. Only `init` and `demo`
+    /// create a database: a mistyped `--db` is an error naming the path, not a new,
+    /// empty database.
     pub fn session(&self) -> anyhow::Result<(Store, Actor)> {
-        let store = self.open(true)?;
+        let store = self.open(false)?;
         let actor = users::actor(&store, self.as_user.as_deref())?;
         Ok((store, actor))
     }

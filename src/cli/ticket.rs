@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::render::{JsonArray, ListRow, Render, Style, emit, fields, note};
-use crate::qr;
 use crate::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
 use crate::time::rfc3339;
+use crate::{files, qr};
 
 /// `tix ticket` subcommands.
 #[derive(Debug, Subcommand)]
@@ -38,6 +38,9 @@ pub enum TicketCmd {
         /// Also draw the QR code in the terminal
         #[arg(long)]
         qr_terminal: bool,
+        /// Replace an existing --qr file
+        #[arg(long)]
+        force: bool,
     },
     /// Write QR codes as PNG: one ticket (--out), or every valid ticket of an event (--event, --out-dir)
     #[command(group(ArgGroup::new("target").args(["ticket", "event"]).required(true)))]
@@ -54,6 +57,9 @@ pub enum TicketCmd {
         /// The directory for --event: one UUID.png per ticket
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+        /// Replace existing files
+        #[arg(long)]
+        force: bool,
     },
     /// Name a ticket's attendee (its owner); "" clears a field
     Attendee {
@@ -103,7 +109,11 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
             ticket,
             qr,
             qr_terminal,
+            force,
         } => {
+            if let Some(path) = &qr {
+                files::check_output(path, &store.protected_paths(), force)?;
+            }
             let t = tickets::show(&store, &actor, &ticket)?;
             if let Some(path) = &qr {
                 qr::write_png(&t.qr_payload, path)?;
@@ -122,8 +132,10 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
         TicketCmd::Qr {
             ticket: Some(ticket),
             out: Some(out),
+            force,
             ..
         } => {
+            files::check_output(&out, &store.protected_paths(), force)?;
             let t = tickets::show(&store, &actor, &ticket)?;
             qr::write_png(&t.qr_payload, &out)?;
             emit(
@@ -137,6 +149,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
         TicketCmd::Qr {
             event: Some(event),
             out_dir: Some(dir),
+            force,
             ..
         } => {
             let list = tickets::admissible(&store, &actor, event)?;
@@ -144,6 +157,29 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 .iter()
                 .map(|t| (t.uuid.clone(), t.qr_payload.clone()))
                 .collect();
+            let protected = store.protected_paths();
+            let mut existing = 0;
+            for (stem, _) in &items {
+                let path = dir.join(format!("{stem}.png"));
+                match files::check_output(&path, &protected, force) {
+                    Err(e)
+                        if e.kind() == crate::ErrorKind::RuleViolation
+                            && path.is_file()
+                            && !force =>
+                    {
+                        existing += 1
+                    }
+                    other => other?,
+                }
+            }
+            if existing > 0 {
+                return Err(crate::Error::rule(format!(
+                    "{existing} of the {} QR files already exist in {}; pass --force to replace them",
+                    items.len(),
+                    dir.display()
+                ))
+                .into());
+            }
             let bar = progress(ctx, items.len() as u64);
             let files = qr::write_many(&items, &dir, &|n| {
                 if let Some(b) = &bar {

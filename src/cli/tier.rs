@@ -182,8 +182,10 @@ pub fn run(ctx: &Ctx, cmd: TierCmd) -> anyhow::Result<()> {
             ctx,
             &tiers::list(&store, &actor, event_id, include_inactive)?,
         ),
-        TierCmd::Show { tier_id } => emit(ctx, &tiers::show(&store, tier_id)?),
-        TierCmd::Availability { tier_id } => emit(ctx, &tiers::availability(&store, tier_id)?),
+        TierCmd::Show { tier_id } => emit(ctx, &tiers::show(&store, &actor, tier_id)?),
+        TierCmd::Availability { tier_id } => {
+            emit(ctx, &tiers::availability(&store, &actor, tier_id)?)
+        }
         TierCmd::Update(a) => {
             let (requires_approval, transferable, is_active) = (
                 flag(a.options.requires_approval, a.no_requires_approval),

@@ -20,7 +20,61 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_foundation.sql"),
     include_str!("migrations/0002_orders_tickets_audit.sql"),
     include_str!("migrations/0003_checkin.sql"),
+    include_str!("migrations/0004_scan_evidence.sql"),
 ];
+
+/// `PRAGMA application_id` of an offline gate file: the bytes `TIXG`.
+pub const GATE_APPLICATION_ID: i64 = 0x5449_5847;
+
+/// The gate file's migrations, numbered like the main database's.
+const GATE_MIGRATIONS: &[&str] = &[
+    include_str!("gate_migrations/0001_gate.sql"),
+    include_str!("gate_migrations/0002_door_list_and_evidence.sql"),
+];
+
+/// Schema version of gate files this build writes and reads.
+pub const GATE_VERSION: i64 = GATE_MIGRATIONS.len() as i64;
+
+/// Brings a gate file's schema to [`GATE_VERSION`] inside the caller's transaction; a
+/// file from a newer tix is refused untouched.
+pub(crate) fn migrate_gate(tx: &Connection, path: &Path) -> Result<()> {
+    let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > GATE_VERSION {
+        return Err(Error::NewerDatabase {
+            path: path.to_path_buf(),
+            found: current,
+            supported: GATE_VERSION,
+        });
+    }
+    for (i, sql) in GATE_MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(current.max(0) as usize)
+    {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+    }
+    if current == 0 {
+        tx.pragma_update(None, "application_id", GATE_APPLICATION_ID)?;
+    }
+    Ok(())
+}
+
+/// The `application_id` in a SQLite file's header, read as plain bytes: no SQLite
+/// connection, so a file with a hot journal (a crash mid-write) is still recognised and
+/// nothing is changed. `None` for a missing file or one that is not SQLite.
+pub fn application_id(path: &Path) -> Option<i64> {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let mut f = std::fs::File::open(path).ok()?;
+    f.read_exact(&mut header).ok()?;
+    if &header[..16] != b"SQLite format 3\0" {
+        return None;
+    }
+    Some(i64::from(i32::from_be_bytes([
+        header[68], header[69], header[70], header[71],
+    ])))
+}
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -43,6 +97,7 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     created: bool,
+    read_only: bool,
 }
 
 impl Store {
@@ -62,20 +117,86 @@ impl Store {
                 detail: "it is a directory".into(),
             });
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // Several processes may open (or create) the same file at once: a step that finds
+        // the file busy while another process sets it up is tried again, within the same
+        // time budget as any other wait for a lock.
+        let started = std::time::Instant::now();
+        loop {
+            match Store::open_once(path, mode, exists) {
+                Err(e) if e.is_busy() && started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path, mode: OpenMode, existed: bool) -> Result<Store> {
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if mode == OpenMode::CreateIfMissing {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
         let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mut store = Store {
+            read_only: conn.is_readonly(rusqlite::MAIN_DB)?,
             conn,
             path: path.to_path_buf(),
-            created: !exists,
+            created: !existed,
+        };
+        match store.check_identity() {
+            Ok(()) => {}
+            // A file tix may read but not write (permissions, a read-only disk): SQLite
+            // cannot set up WAL's shared memory beside it, so read it as immutable.
+            Err(Error::Database(e)) if existed && is_read_only_error(&e) => {
+                return Store::open_immutable(path);
+            }
+            Err(e) => return Err(refine(e, path)),
+        }
+        if store.read_only {
+            store.require_current()?;
+            return Ok(store);
+        }
+        store.set_pragmas().map_err(|e| refine(e, path))?;
+        store.migrate().map_err(|e| refine(e, path))?;
+        Ok(store)
+    }
+
+    /// Opens a file that cannot be written for reading only.
+    fn open_immutable(path: &Path) -> Result<Store> {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&uri, flags).map_err(|e| open_error(path, e))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+            created: false,
+            read_only: true,
         };
         store.check_identity()?;
-        store.set_pragmas()?;
-        store.migrate()?;
+        store.require_current()?;
         Ok(store)
+    }
+
+    /// A read-only file must already have this build's schema: it cannot be migrated.
+    fn require_current(&self) -> Result<()> {
+        let version = self.schema_version()?;
+        if version < SCHEMA_VERSION {
+            return Err(Error::ReadOnly {
+                path: self.path.clone(),
+                detail: format!(
+                    "it has schema version {version} and must be upgraded to {SCHEMA_VERSION} once, which needs write access"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the file could only be opened for reading.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// A fresh, migrated in-memory database, for tests.
@@ -85,6 +206,7 @@ impl Store {
             conn,
             path: PathBuf::from(":memory:"),
             created: true,
+            read_only: false,
         };
         store.conn.pragma_update(None, "foreign_keys", "ON")?;
         store.migrate()?;
@@ -94,6 +216,18 @@ impl Store {
     /// The database file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The files that make up the open database (the file and its `-wal`, `-shm` and
+    /// `-journal` companions): no output of a command may be written over them.
+    pub fn protected_paths(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.path.clone()];
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut p = self.path.clone().into_os_string();
+            p.push(suffix);
+            paths.push(PathBuf::from(p));
+        }
+        paths
     }
 
     /// Whether this open created the file.
@@ -112,12 +246,22 @@ impl Store {
     /// error nothing of it is kept. Taking the write lock up front means a
     /// read-modify-write can never interleave with another process's.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        let path = self.path.clone();
+        let run = || -> Result<T> {
+            if self.read_only {
+                return Err(Error::ReadOnly {
+                    path: path.clone(),
+                    detail: "this command changes it".into(),
+                });
+            }
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
+        run().map_err(|e| refine(e, &path))
     }
 
     /// Runs `f` inside a transaction that is always rolled back: for dry runs that must
@@ -133,15 +277,27 @@ impl Store {
 
     /// Runs read-only `f` on one consistent snapshot.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let tx = self.conn.unchecked_transaction()?;
-        let value = f(&tx)?;
-        tx.finish()?;
-        Ok(value)
+        let run = || -> Result<T> {
+            let tx = self.conn.unchecked_transaction()?;
+            let value = f(&tx)?;
+            tx.finish()?;
+            Ok(value)
+        };
+        run().map_err(|e| refine(e, &self.path))
     }
 
     /// Refuses files that are not tix databases, or are newer than this build, before
     /// anything is written to them.
     fn check_identity(&self) -> Result<()> {
+        // One read transaction: another process creating the file at this moment is seen
+        // either not at all or completely, never half-migrated.
+        let tx = self.conn.unchecked_transaction()?;
+        self.check_identity_in()?;
+        tx.finish()?;
+        Ok(())
+    }
+
+    fn check_identity_in(&self) -> Result<()> {
         let version: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -149,7 +305,7 @@ impl Store {
         let app_id: i64 = self
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))?;
-        if app_id == crate::offline::GATE_APPLICATION_ID {
+        if app_id == GATE_APPLICATION_ID {
             return Err(Error::NotADatabase {
                 path: self.path.clone(),
                 detail: "it is a gate file for offline check-in, on which only `tix validate` and `tix checkin scan` work".into(),
@@ -195,8 +351,13 @@ impl Store {
     }
 
     fn set_pragmas(&self) -> Result<()> {
-        self.conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        let mode: String = self
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            self.conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        }
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         // A command that reported success has its change on disk, even after a power cut.
         self.conn.pragma_update(None, "synchronous", "FULL")?;
@@ -232,6 +393,50 @@ impl Store {
 /// as the row-mapping error of column `index`.
 pub(crate) fn bad_column(index: usize, e: Error) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+}
+
+/// Whether SQLite refused because the file (or the directory for its WAL files) cannot
+/// be written.
+fn is_read_only_error(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen)
+    )
+}
+
+/// A path as the file part of a SQLite URI.
+fn uri_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Gives a database error that a person can act on its own variant: busy (another
+/// process holds the write lock), read-only, disk full.
+pub(crate) fn refine(e: Error, path: &Path) -> Error {
+    let Error::Database(db) = &e else {
+        return e;
+    };
+    match db.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Busy {
+            path: path.to_path_buf(),
+            waited_secs: BUSY_TIMEOUT.as_secs(),
+        },
+        Some(ErrorCode::ReadOnly) => Error::ReadOnly {
+            path: path.to_path_buf(),
+            detail: "this command changes it".into(),
+        },
+        Some(ErrorCode::DiskFull) => Error::DiskFull {
+            path: path.to_path_buf(),
+        },
+        _ => e,
+    }
 }
 
 /// Turns an error from opening or first reading a file into one that says what the file is.

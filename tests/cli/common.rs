@@ -321,9 +321,10 @@ impl Tix {
             .collect()
     }
 
-    /// `tier show ID --json` as the public.
+    /// `tier show ID --json` as the admin (a draft's tiers are its promoter's and the
+    /// admins' alone).
     pub fn show_tier(&self, tier: i64) -> Value {
-        self.run(&["tier", "show", &tier.to_string(), "--json"])
+        self.admin(&["tier", "show", &tier.to_string(), "--json"])
             .ok()
             .json()
     }

@@ -198,7 +198,7 @@ fn the_festival_example_imports_twelve_tiers() {
     assert_eq!(vip["sale_start"], "2027-03-01T09:00:00Z");
     // Crew tickets are inactive: hidden from the public list.
     let public = t
-        .run(&["tier", "list", &ev.to_string(), "--json"])
+        .as_(PROMOTER, &["tier", "list", &ev.to_string(), "--json"])
         .ok()
         .json();
     assert_eq!(public.as_array().unwrap().len(), 11);

@@ -7,6 +7,7 @@ mod checkin;
 mod common;
 mod examples;
 mod import;
+mod matrix;
 mod order;
 mod people;
 mod setup;

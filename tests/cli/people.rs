@@ -71,7 +71,7 @@ fn add_user(t: &Tix, who: &str, email: &str, role: &str) -> Out {
 }
 
 fn event_status(t: &Tix, ev: i64) -> String {
-    t.run(&["event", "show", &ev.to_string(), "--json"])
+    t.as_(PROMOTER, &["event", "show", &ev.to_string(), "--json"])
         .ok()
         .json()["status"]
         .as_str()
@@ -302,7 +302,9 @@ fn event_create_prints_exactly_the_contract_fields() {
     assert_eq!(e.currency, "USD");
     assert_eq!(e.owner_email, PROMOTER);
     assert!(e.created_at.ends_with('Z'));
-    let shown = t.run(&["event", "show", &e.id.to_string(), "--json"]).ok();
+    let shown = t
+        .as_(PROMOTER, &["event", "show", &e.id.to_string(), "--json"])
+        .ok();
     assert_eq!(shown.json(), v);
 }
 
@@ -447,20 +449,24 @@ fn event_list_shows_drafts_only_to_their_promoter_and_admins() {
     assert_eq!(list(Some(PROMOTER)), [draft, public]);
     assert_eq!(list(Some(OTHER_PROMOTER)), [public, olgas]);
     assert_eq!(list(Some(ADMIN)), [draft, public, olgas]);
-    let out = t.run(&["event", "list", "--json"]).ok();
+    let out = t.as_(PROMOTER, &["event", "list", "--json"]).ok();
     for v in out.json().as_array().unwrap() {
         parse_event(v);
     }
-    t.run(&["event", "list"]).ok().out_has("Pat's published");
+    t.as_(PROMOTER, &["event", "list"])
+        .ok()
+        .out_has("Pat's published");
 }
 
 #[test]
 fn event_show_of_an_unknown_id_is_not_found() {
     let t = Tix::with_people();
-    t.run(&["event", "show", "42"]).code(3).err_has("event 42");
+    t.as_(PROMOTER, &["event", "show", "42"])
+        .code(3)
+        .err_has("event 42");
     t.as_(PROMOTER, &["event", "publish", "42"]).code(3);
     t.as_(PROMOTER, &["event", "cancel", "42", "--yes"]).code(3);
-    t.run(&["event", "show", "x"]).code(2);
+    t.as_(PROMOTER, &["event", "show", "x"]).code(2);
 }
 
 #[test]

@@ -22,12 +22,31 @@ fn init_creates_database_and_admin_and_is_safe_twice() {
         .err_has("already has an admin");
 }
 
+/// Issue 11, defect 9: a mistyped `--db` made an empty database and answered with a
+/// permission error. Only `init` and `demo` create a database; every other command
+/// refuses a missing file with exit 3, naming the path and `tix init`.
 #[test]
-fn the_database_is_created_on_first_use() {
+fn a_mistyped_db_path_creates_nothing() {
     let t = Tix::empty();
-    let out = t.run(&["event", "list", "--json"]).ok();
-    assert_eq!(out.json(), serde_json::json!([]));
+    for args in [
+        vec!["event", "list"],
+        vec!["checkin", "scan", "--gate", "North"],
+        vec!["validate", "X", "--event", "1"],
+        vec!["--as", ADMIN, "user", "list"],
+        vec!["tier", "show", "1"],
+    ] {
+        t.run(&args)
+            .code(3)
+            .err_has(&t.db().display().to_string())
+            .err_has("tix init");
+        assert!(!t.db().exists(), "{args:?} created the database");
+    }
+    let j = t.run(&["event", "list", "--json"]).code(3).json();
+    assert_eq!(j["error"]["code"], "not_found");
+    // init creates it.
+    t.run(&["init"]).ok();
     assert!(t.db().exists());
+    t.run(&["event", "list"]).ok();
 }
 
 #[test]

@@ -119,7 +119,10 @@ fn delete(t: &Tix, who: &str, tier: i64) -> Out {
 
 fn availability(t: &Tix, tier: i64) -> AvailabilityJson {
     let v = t
-        .run(&["tier", "availability", &tier.to_string(), "--json"])
+        .as_(
+            PROMOTER,
+            &["tier", "availability", &tier.to_string(), "--json"],
+        )
         .ok()
         .json();
     assert_keys(&v, AVAILABILITY_KEYS);
@@ -170,7 +173,9 @@ fn vip_access_ending_before_it_starts_is_refused_and_stores_nothing() {
     assert!(out.stderr.contains("sale_start"), "{}", out.stderr);
     assert_eq!(out.json()["error"]["code"], "rule_violation");
     assert_no_tiers(&t, ev);
-    let public = t.run(&["tier", "list", &ev.to_string(), "--json"]).ok();
+    let public = t
+        .as_(PROMOTER, &["tier", "list", &ev.to_string(), "--json"])
+        .ok();
     assert_eq!(public.json(), serde_json::json!([]));
     // The same tier with the dates the right way round is fine.
     create(
@@ -254,7 +259,9 @@ fn created_tier_json_has_exactly_the_contract_fields() {
 
     // show and list carry the same object.
     assert_eq!(t.show_tier(tier.id), v);
-    let list = t.run(&["tier", "list", &ev.to_string(), "--json"]).ok();
+    let list = t
+        .as_(PROMOTER, &["tier", "list", &ev.to_string(), "--json"])
+        .ok();
     assert_eq!(list.json(), serde_json::json!([v]));
 }
 
@@ -345,7 +352,7 @@ fn create_flags_set_their_fields() {
 fn human_output_shows_the_tier_and_quiet_only_its_id() {
     let (t, ev) = Tix::with_event();
     let id = t.tier_id(ev, "GA", &["--sale-start", "2027-07-01 10:00"]);
-    let out = t.run(&["tier", "show", &id.to_string()]).ok();
+    let out = t.as_(PROMOTER, &["tier", "show", &id.to_string()]).ok();
     assert!(
         out.stdout.contains(&format!("Tier {id}: GA")),
         "{}",
@@ -357,7 +364,9 @@ fn human_output_shows_the_tier_and_quiet_only_its_id() {
         "{}",
         out.stdout
     );
-    let out = t.run(&["-q", "tier", "show", &id.to_string()]).ok();
+    let out = t
+        .as_(PROMOTER, &["-q", "tier", "show", &id.to_string()])
+        .ok();
     assert_eq!(out.stdout.trim(), id.to_string());
 }
 
@@ -792,14 +801,42 @@ fn an_admin_may_create_update_and_delete_on_any_event() {
 }
 
 #[test]
-fn everyone_may_read_tiers() {
+fn everyone_may_read_tiers_of_a_published_event() {
     let (t, ev) = Tix::with_event();
     let id = t.tier_id(ev, "GA", &[]).to_string();
+    t.publish(ev);
     let ev = ev.to_string();
     t.run(&["tier", "list", &ev]).ok().out_has("GA");
     t.run(&["tier", "show", &id]).ok().out_has("GA");
     t.run(&["tier", "availability", &id]).ok().out_has("GA");
     t.as_(BUYER, &["tier", "list", &ev]).ok().out_has("GA");
+}
+
+/// Issue 11, defect 13: as the public, `event show`, `tier list`, `tier show` and
+/// `tier availability` of a draft all exited 0. Drafts are their promoter's and the
+/// admins' alone.
+#[test]
+fn drafts_are_visible_to_their_promoter_and_admins_only() {
+    let (t, ev) = Tix::with_event();
+    let id = t.tier_id(ev, "GA", &[]).to_string();
+    let ev = ev.to_string();
+    let reads: [&[&str]; 4] = [
+        &["event", "show", &ev],
+        &["tier", "list", &ev],
+        &["tier", "show", &id],
+        &["tier", "availability", &id],
+    ];
+    for args in reads {
+        t.run(args).code(4).err_has("draft");
+        for who in [BUYER, OTHER_PROMOTER] {
+            t.as_(who, args).code(4).err_has("draft");
+        }
+        t.as_(PROMOTER, args).ok();
+        t.admin(args).ok();
+    }
+    // Nor is it listed.
+    let listed = t.run(&["event", "list", "--json"]).ok().json();
+    assert_eq!(listed, serde_json::json!([]));
 }
 
 #[test]
@@ -878,7 +915,7 @@ fn positions_are_appended_unless_given_and_lists_follow_them() {
     assert_eq!(t.tier(ev, "Tenth", &["--position", "10"])["position"], 10);
     assert_eq!(t.tier(ev, "After", &[])["position"], 11);
     let list = t
-        .run(&["tier", "list", &ev.to_string(), "--json"])
+        .as_(PROMOTER, &["tier", "list", &ev.to_string(), "--json"])
         .ok()
         .json();
     let names: Vec<&str> = list
@@ -912,6 +949,7 @@ fn inactive_tiers_are_listed_only_on_request_and_only_for_owner_and_admin() {
             .map(|v| v["name"].as_str().unwrap().to_string())
             .collect()
     };
+    t.publish(ev);
     let plain = ["tier", "list", evs.as_str(), "--json"];
     let all = ["tier", "list", evs.as_str(), "--include-inactive", "--json"];
     assert_eq!(names(t.run(&plain)), ["Shown"]);
@@ -931,7 +969,7 @@ fn inactive_tiers_are_listed_only_on_request_and_only_for_owner_and_admin() {
 #[test]
 fn an_empty_list_says_so() {
     let (t, ev) = Tix::with_event();
-    t.run(&["tier", "list", &ev.to_string()])
+    t.as_(PROMOTER, &["tier", "list", &ev.to_string()])
         .ok()
         .out_has("No tiers.");
 }
@@ -1128,7 +1166,7 @@ fn sold_available_and_percent_follow_sales() {
     let v = t.show_tier(third);
     assert_eq!(v["percent_sold"], 100.0);
     assert_eq!(v["available"], 0);
-    t.run(&["tier", "show", &id.to_string()])
+    t.as_(PROMOTER, &["tier", "show", &id.to_string()])
         .ok()
         .out_has("25 (25%)");
 }
@@ -1210,7 +1248,9 @@ fn delete_without_a_terminal_needs_yes() {
     let v = out.json();
     assert_eq!(v["id"], id, "the deleted tier is shown");
     assert_eq!(v["name"], "GA");
-    t.run(&["tier", "show", &ids]).code(3).err_has("not found");
+    t.as_(PROMOTER, &["tier", "show", &ids])
+        .code(3)
+        .err_has("not found");
     assert_no_tiers(&t, ev);
     // Deleting again: not found.
     t.as_(PROMOTER, &["-y", "tier", "delete", &ids]).code(3);
@@ -1280,7 +1320,7 @@ fn availability_when_published_and_open() {
         a.message,
         "On sale until 1 Jul 2099 10:00 CEST: 100 of 100 left"
     );
-    t.run(&["tier", "availability", &id.to_string()])
+    t.as_(PROMOTER, &["tier", "availability", &id.to_string()])
         .ok()
         .out_has("can be bought");
 }
@@ -1341,7 +1381,7 @@ fn availability_when_sold_out() {
     assert!(!a.can_purchase);
     assert_eq!(a.message, "Sold out");
     assert_eq!((a.available, a.sold, a.quantity), (0, 100, 100));
-    t.run(&["tier", "list", &ev.to_string()])
+    t.as_(PROMOTER, &["tier", "list", &ev.to_string()])
         .ok()
         .out_has("sold out");
 }
@@ -1449,7 +1489,7 @@ fn awkward_text_comes_back_unchanged() {
         .query_row("SELECT count(*) FROM tiers", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, texts.len() as i64);
-    t.run(&["event", "show", &ev.to_string()]).ok();
+    t.as_(PROMOTER, &["event", "show", &ev.to_string()]).ok();
     // Updating by such a name keeps it too.
     let v = update(&t, PROMOTER, ids[0], &["--name", "it's \"fine\" % _"])
         .ok()
@@ -1569,7 +1609,7 @@ fn the_default_currency_comes_from_tix_currency() {
     assert_eq!(v["currency"], "GBP");
     let ev = t.event(PROMOTER, "Berlin");
     let v = t
-        .run(&["event", "show", &ev.to_string(), "--json"])
+        .as_(PROMOTER, &["event", "show", &ev.to_string(), "--json"])
         .ok()
         .json();
     assert_eq!(v["currency"], "EUR", "EUR without TIX_CURRENCY");

@@ -1,0 +1,185 @@
+//! Files tix writes besides its database (QR images, gate files): never over the open
+//! database, never over an existing file unless asked, and never reported written until
+//! they are completely on disk.
+//!
+//! Every file is written to a temporary name in the same directory, synced, then renamed
+//! into place and the directory synced: a crash or a full disk leaves either the old file
+//! or the complete new one, never an empty or half-written one under the final name.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error + use<> {
+    let path = path.to_path_buf();
+    move |source| Error::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// The absolute form of a path that may not exist yet: its directory resolved (links
+/// and `..` too), its file name kept.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = dir.canonicalize().unwrap_or(dir);
+    match path.file_name() {
+        Some(name) => dir.join(name),
+        None => dir,
+    }
+}
+
+/// Checks that `out` may be written: not one of the `protected` files (the open database
+/// and its `-wal`, `-shm` and `-journal` files: never, even with `force`), not a
+/// directory, and not an existing file unless `force`.
+pub fn check_output(out: &Path, protected: &[PathBuf], force: bool) -> Result<()> {
+    let target = resolved(out);
+    if protected.iter().any(|p| resolved(p) == target) {
+        return Err(Error::rule(format!(
+            "{} is the database tix is working on (or one of its journal files); refusing to write over it — choose another output path",
+            out.display()
+        )));
+    }
+    if out.is_dir() {
+        return Err(Error::invalid(
+            "output",
+            format!(
+                "{} is a directory; give a file name inside it",
+                out.display()
+            ),
+        ));
+    }
+    if out.exists() && !force {
+        return Err(Error::rule(format!(
+            "{} already exists; pass --force to replace it",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The temporary name a file is written under before it is renamed to `out`: hidden,
+/// beside it, and unique to this process.
+pub fn temp_path(out: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(out.file_name().unwrap_or_default());
+    name.push(format!(".{}.partial", std::process::id()));
+    out.with_file_name(name)
+}
+
+/// Syncs a finished temporary file, renames it to `out` and syncs the directory, so the
+/// file is on disk under its name before anyone is told it was written.
+pub fn commit_temp(tmp: &Path, out: &Path) -> Result<()> {
+    let done = (|| {
+        File::open(tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(io("sync", tmp))?;
+        std::fs::rename(tmp, out).map_err(io("write", out))?;
+        sync_dir(out);
+        Ok(())
+    })();
+    if done.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    done
+}
+
+/// Syncs the directory holding `path`, so a rename into it survives a power cut. Not
+/// every file system can (some refuse to open a directory for syncing): best effort.
+fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+}
+
+/// Writes `bytes` to `out` atomically: a temporary file, synced, renamed into place. Any
+/// failure (a full disk among them) is an error and leaves no file under `out`'s name
+/// that was not there before.
+pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_path(out);
+    let written = (|| {
+        let mut f = File::create(&tmp).map_err(io("create", out))?;
+        f.write_all(bytes).map_err(io("write", out))?;
+        f.sync_all().map_err(io("write", out))?;
+        Ok(())
+    })();
+    match written {
+        Ok(()) => {
+            std::fs::rename(&tmp, out)
+                .map_err(io("write", out))
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&tmp);
+                })?;
+            sync_dir(out);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_and_its_journals_are_never_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("v.db");
+        std::fs::write(&db, b"x").unwrap();
+        let protected = vec![
+            db.clone(),
+            dir.path().join("v.db-wal"),
+            dir.path().join("v.db-shm"),
+            dir.path().join("v.db-journal"),
+        ];
+        for p in &protected {
+            let e = check_output(p, &protected, true).unwrap_err();
+            assert!(e.to_string().contains("database"), "{e}");
+        }
+        // The same file by another spelling.
+        let sneaky = dir.path().join(".").join("v.db");
+        assert!(check_output(&sneaky, &protected, true).is_err());
+        assert!(check_output(&dir.path().join("other.png"), &protected, false).is_ok());
+    }
+
+    #[test]
+    fn an_existing_file_needs_force_and_a_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.png");
+        std::fs::write(&f, b"old").unwrap();
+        assert!(check_output(&f, &[], false).is_err());
+        assert!(check_output(&f, &[], true).is_ok());
+        assert!(check_output(dir.path(), &[], true).is_err());
+    }
+
+    #[test]
+    fn atomic_write_leaves_the_whole_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.bin");
+        write_atomic(&f, b"hello").unwrap();
+        assert_eq!(std::fs::read(&f).unwrap(), b"hello");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left behind");
+        // A directory that does not exist: an error, nothing written.
+        assert!(write_atomic(&dir.path().join("no/such/dir/x"), b"x").is_err());
+    }
+}
