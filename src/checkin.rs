@@ -619,13 +619,27 @@ pub const LOOKUP_LIMIT: usize = 50;
 /// characters.
 pub(crate) fn lookup_text(text: &str) -> Result<String> {
     let t = text.trim();
-    if t.chars().count() < 2 {
+    let ticket_id = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if t.chars().count() < 2 && !ticket_id {
         return Err(Error::invalid(
             "search",
             "type at least two characters of a name or e-mail, or a ticket id or UUID",
         ));
     }
     events::check_text("search", t, 200)
+}
+
+/// Registers `tix_fold(text)`, the text in lower case by Unicode's rules (SQLite's own
+/// `lower()` folds only ASCII, so "Çelik" would not find "ÇELIK"), for door-list searches.
+pub(crate) fn register_fold(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "tix_fold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+    )?;
+    Ok(())
 }
 
 /// `%` and `_` in a search are letters, not wildcards.
@@ -651,22 +665,25 @@ pub fn lookup(store: &Store, actor: &Actor, event_id: i64, text: &str) -> Result
     store.read(|c| {
         let event = events::get(c, event_id)?;
         authorize_gate(c, actor, &event)?;
+        register_fold(c)?;
         let id: i64 = if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 18 {
             text.parse().unwrap_or(-1)
         } else {
             -1
         };
         let like = like_pattern(&text.to_lowercase());
-        let uuid_prefix = format!("{}%", text.to_lowercase().replace(['%', '_'], ""));
+        // Part of a UUID (tickets of one order share its first part, so the end is what
+        // tells them apart).
+        let uuid_part = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
         let found = tickets::query_unsigned(
             c,
             &format!(
                 "WHERE t.event_id = ?1 AND (t.id = ?2 OR (length(?4) > 9 AND t.uuid LIKE ?4)
-                   OR lower(t.attendee_name) LIKE ?3 ESCAPE '\\' OR lower(u.name) LIKE ?3 ESCAPE '\\'
-                   OR lower(u.email) LIKE ?3 ESCAPE '\\' OR lower(t.attendee_email) LIKE ?3 ESCAPE '\\')
+                   OR tix_fold(t.attendee_name) LIKE ?3 ESCAPE '\\' OR tix_fold(u.name) LIKE ?3 ESCAPE '\\'
+                   OR tix_fold(u.email) LIKE ?3 ESCAPE '\\' OR tix_fold(t.attendee_email) LIKE ?3 ESCAPE '\\')
                  ORDER BY t.id LIMIT {LOOKUP_LIMIT}"
             ),
-            &[&event_id, &id, &like, &uuid_prefix],
+            &[&event_id, &id, &like, &uuid_part],
         )?;
         Ok(found
             .iter()

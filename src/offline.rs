@@ -506,19 +506,22 @@ impl GateFile {
             -1
         };
         let like = checkin::like_pattern(&text.to_lowercase());
-        let uuid_prefix = format!("{}%", text.to_lowercase().replace(['%', '_'], ""));
+        // Part of a UUID (tickets of one order share its first part, so the end is what
+        // tells them apart).
+        let uuid_part = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
         let hash = email_hash(&self.email_salt, &text);
+        checkin::register_fold(&self.conn)?;
         let mut stmt = self.conn.prepare(&format!(
             "SELECT g.ticket_id, g.uuid, t.name, g.attendee_name, g.holder_name, g.status, g.checked_in_at,
                     g.secret_version, g.approved, g.checked_in_gate
              FROM gate_tickets g LEFT JOIN gate_tiers t ON t.id = g.tier_id
              WHERE g.ticket_id = ?1 OR (length(?4) > 9 AND g.uuid LIKE ?4)
-                OR lower(g.attendee_name) LIKE ?2 ESCAPE '\\' OR lower(g.holder_name) LIKE ?2 ESCAPE '\\'
+                OR tix_fold(g.attendee_name) LIKE ?2 ESCAPE '\\' OR tix_fold(g.holder_name) LIKE ?2 ESCAPE '\\'
                 OR g.holder_email_hash = ?3 OR g.attendee_email_hash = ?3
              ORDER BY g.ticket_id LIMIT {}",
             checkin::LOOKUP_LIMIT
         ))?;
-        let rows = stmt.query_map(params![id, like, hash, uuid_prefix], |r| {
+        let rows = stmt.query_map(params![id, like, hash, uuid_part], |r| {
             let status: String = r.get(5)?;
             Ok((
                 r.get::<_, Option<i64>>(0)?,
@@ -733,7 +736,12 @@ fn read_scans(gate: &GateFile, lo: Timestamp, hi: Timestamp) -> Result<Vec<GateS
 /// What a merge decides for one offline admission.
 enum Outcome {
     /// Check the ticket in (or keep the earliest time, reporting a double admission).
-    Admit { ticket: MainTicket },
+    Admit {
+        /// The ticket in the main database.
+        ticket: MainTicket,
+        /// By ticket id (typed UUID or door list), recorded on the staff's word.
+        manual: bool,
+    },
     /// Do not touch the ticket; report this conflict.
     Conflict {
         kind: &'static str,
@@ -908,7 +916,22 @@ fn judge(
             ),
         ));
     }
-    Ok(Outcome::Admit { ticket: t })
+    Ok(Outcome::Admit {
+        ticket: t,
+        manual: method != Method::Code,
+    })
+}
+
+/// The conflict an earlier merge logged for a scan.
+fn earlier_conflict(tx: &Connection, scan_uuid: &str) -> Result<Option<String>> {
+    Ok(tx
+        .query_row(
+            "SELECT conflict FROM scans WHERE scan_uuid = ?1",
+            [scan_uuid],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
 }
 
 /// Brings the scans of gate files home into the main database, in one transaction:
@@ -966,8 +989,8 @@ pub fn merge(
             let admission = s.reason == Some(Reason::Ok) && !s.dry_run;
             let outcome = if admission { Some(judge(tx, s, event_id, &key, opts)?) } else { None };
             let ticket = match (&outcome, &s.ticket_uuid) {
-                (Some(Outcome::Admit { ticket }), _) => Some((ticket.id, true)),
-                (_, Some(u)) => main_ticket(tx, u, event_id)?.map(|t| (t.id, false)),
+                (Some(Outcome::Admit { ticket, .. }), _) => Some(ticket.id),
+                (_, Some(u)) => main_ticket(tx, u, event_id)?.map(|t| t.id),
                 _ => None,
             };
             let conflict_kind = match &outcome {
@@ -979,7 +1002,7 @@ pub fn merge(
                 &ScanRecord {
                     scan_uuid: s.scan_uuid.clone(),
                     event_id: Some(event_id),
-                    ticket_id: ticket.map(|t| t.0),
+                    ticket_id: ticket,
                     ticket_uuid: s.ticket_uuid.as_deref(),
                     secret_version: s.secret_version,
                     scanned_at: s.scanned_at,
@@ -995,11 +1018,18 @@ pub fn merge(
                     conflict: conflict_kind,
                 },
             )?;
-            if !fresh {
+            if fresh {
+                report.scans_merged += 1;
+            } else {
                 report.scans_already_merged += 1;
-                continue;
+                // A manual admission an earlier merge only reported is recorded now, if
+                // the promoter accepts manual admissions this time.
+                let manual = matches!(outcome, Some(Outcome::Admit { manual: true, .. }));
+                if !(manual && earlier_conflict(tx, &s.scan_uuid)?.as_deref() == Some("manual_admission")) {
+                    continue;
+                }
+                tx.execute("UPDATE scans SET conflict = NULL WHERE scan_uuid = ?1", [&s.scan_uuid])?;
             }
-            report.scans_merged += 1;
             let at = |ts: Timestamp, gate: &Option<String>| {
                 format!("{}{}", time::rfc3339(ts), gate.as_ref().map_or(String::new(), |g| format!(" at gate {g}")))
             };
@@ -1019,7 +1049,7 @@ pub fn merge(
             match outcome {
                 None => {}
                 Some(Outcome::Conflict { kind, ticket_id, detail }) => push(kind, ticket_id, detail),
-                Some(Outcome::Admit { ticket: t }) => match (t.status.as_str(), t.first_at) {
+                Some(Outcome::Admit { ticket: t, manual }) => match (t.status.as_str(), t.first_at) {
                     ("used", Some(first)) => {
                         let (earliest, gate) = if s.scanned_at < first {
                             (s.scanned_at, s.gate.clone())
@@ -1043,12 +1073,19 @@ pub fn merge(
                             params![t.id, s.scanned_at, s.gate, now],
                         )?;
                         report.admitted += 1;
+                        if manual {
+                            push(
+                                "manual_admission",
+                                Some(t.id),
+                                "admitted by ticket id at the gate; recorded on the gate staff's word (--accept-manual)".into(),
+                            );
+                        }
                     }
                 },
             }
         }
         // A merge that brought nothing new changes nothing, not even the audit log.
-        if report.scans_merged > 0 {
+        if report.scans_merged > 0 || report.admitted > 0 {
             crate::audit::record(
                 tx,
                 actor,

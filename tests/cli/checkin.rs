@@ -28,21 +28,21 @@ const VERDICT_KEYS: &[&str] = &[
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
-struct Verdict {
-    valid: bool,
-    reason: String,
-    message: String,
-    ticket_id: Option<i64>,
-    ticket_uuid: Option<String>,
-    attendee_name: Option<String>,
-    tier_name: Option<String>,
-    event_title: Option<String>,
-    checked_in_at: Option<String>,
+pub(crate) struct Verdict {
+    pub valid: bool,
+    pub reason: String,
+    pub message: String,
+    pub ticket_id: Option<i64>,
+    pub ticket_uuid: Option<String>,
+    pub attendee_name: Option<String>,
+    pub tier_name: Option<String>,
+    pub event_title: Option<String>,
+    pub checked_in_at: Option<String>,
 }
 
 /// Parses one verdict object, checking it has exactly the contract's keys.
 #[track_caller]
-fn verdict_of(v: &Value) -> Verdict {
+pub(crate) fn verdict_of(v: &Value) -> Verdict {
     assert_keys(v, VERDICT_KEYS);
     let verdict: Verdict = serde_json::from_value(v.clone())
         .unwrap_or_else(|e| panic!("bad verdict JSON ({e}): {v:#}"));
@@ -58,13 +58,13 @@ fn verdict_of(v: &Value) -> Verdict {
 }
 
 #[track_caller]
-fn verdict(out: &Out) -> Verdict {
+pub(crate) fn verdict(out: &Out) -> Verdict {
     verdict_of(&out.json())
 }
 
 /// `tix --as WHO validate --json ARGS`, at the gate of event 1 (the fixtures' event)
 /// unless ARGS name another: on the main database a gate always names its event.
-fn validate(t: &Tix, who: &str, args: &[&str]) -> Out {
+pub(crate) fn validate(t: &Tix, who: &str, args: &[&str]) -> Out {
     let mut a = vec!["validate", "--json"];
     a.extend_from_slice(args);
     if !args.contains(&"--event") {
@@ -75,7 +75,7 @@ fn validate(t: &Tix, who: &str, args: &[&str]) -> Out {
 
 /// Validates as `who`, expecting acceptance.
 #[track_caller]
-fn admit(t: &Tix, who: &str, args: &[&str]) -> Verdict {
+pub(crate) fn admit(t: &Tix, who: &str, args: &[&str]) -> Verdict {
     let v = verdict(&validate(t, who, args).code(0));
     assert!(v.valid, "{v:?}");
     assert_eq!(v.reason, "ok");
@@ -85,7 +85,7 @@ fn admit(t: &Tix, who: &str, args: &[&str]) -> Verdict {
 
 /// Validates as the promoter, expecting exit 6 with `reason`.
 #[track_caller]
-fn refused(t: &Tix, args: &[&str], reason: &str) -> Verdict {
+pub(crate) fn refused(t: &Tix, args: &[&str], reason: &str) -> Verdict {
     let v = verdict(&validate(t, PROMOTER, args).code(6));
     assert!(!v.valid, "{v:?}");
     assert_eq!(v.reason, reason, "{v:?}");
@@ -93,40 +93,40 @@ fn refused(t: &Tix, args: &[&str], reason: &str) -> Verdict {
 }
 
 /// `ticket show` as the admin.
-fn show(t: &Tix, ticket: &str) -> TicketJson {
+pub(crate) fn show(t: &Tix, ticket: &str) -> TicketJson {
     let out = t.admin(&["ticket", "show", ticket, "--json"]).ok();
     serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("bad ticket JSON ({e}): {}", out.stdout))
 }
 
-fn status(t: &Tix, ticket: &TicketJson) -> String {
+pub(crate) fn status(t: &Tix, ticket: &TicketJson) -> String {
     show(t, &ticket.uuid).status
 }
 
 /// A published event with a tier "GA" of 10 seats, up to 10 per order.
-fn big_sale() -> (Tix, i64, i64) {
+pub(crate) fn big_sale() -> (Tix, i64, i64) {
     on_sale_with(&["--max-purchase", "10"])
 }
 
-fn buy_tickets(t: &Tix, tier: i64, n: i64) -> OrderJson {
+pub(crate) fn buy_tickets(t: &Tix, tier: i64, n: i64) -> OrderJson {
     order(&buy(t, BUYER, tier, n).ok())
 }
 
 /// A second published event of PROMOTER with one tier; returns (event, tier).
-fn second_event(t: &Tix, title: &str) -> (i64, i64) {
+pub(crate) fn second_event(t: &Tix, title: &str) -> (i64, i64) {
     let event = t.event(PROMOTER, title);
     let tier = t.tier_id(event, "Floor", &[]);
     t.publish(event);
     (event, tier)
 }
 
-fn add_user(t: &Tix, email: &str, role: &str) {
+pub(crate) fn add_user(t: &Tix, email: &str, role: &str) {
     t.admin(&["user", "add", email, "--name", "Someone", "--role", role])
         .ok();
 }
 
 /// The same code with one character of its signature changed.
-fn altered(code: &str) -> String {
+pub(crate) fn altered(code: &str) -> String {
     let mut chars: Vec<char> = code.chars().collect();
     let i = chars.len() - 10;
     chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
@@ -701,7 +701,7 @@ fn every_scan_is_logged_with_gate_device_and_reason() {
 // checkin scan: the scanner loop
 // ---------------------------------------------------------------------------------------
 
-fn scan_loop(t: &Tix, who: Option<&str>, extra: &[&str], input: &str) -> Out {
+pub(crate) fn scan_loop(t: &Tix, who: Option<&str>, extra: &[&str], input: &str) -> Out {
     let mut c = t.cmd();
     if let Some(who) = who {
         c.arg("--as").arg(who);
@@ -949,7 +949,7 @@ fn stats_count_check_ins_per_tier() {
 // Offline gate files
 // ---------------------------------------------------------------------------------------
 
-fn export(t: &Tix, event: i64, name: &str) -> PathBuf {
+pub(crate) fn export(t: &Tix, event: i64, name: &str) -> PathBuf {
     let path = t.dir().join(name);
     t.as_(
         PROMOTER,
@@ -967,7 +967,7 @@ fn export(t: &Tix, event: i64, name: &str) -> PathBuf {
 }
 
 /// `tix --db GATE validate --json ARGS` with no `--as`, on device `device`.
-fn offline(t: &Tix, gate: &Path, device: &str, args: &[&str]) -> Out {
+pub(crate) fn offline(t: &Tix, gate: &Path, device: &str, args: &[&str]) -> Out {
     let mut c = t.cmd_at(gate);
     c.env("TIX_DEVICE", device)
         .args(["validate", "--json"])
@@ -976,7 +976,7 @@ fn offline(t: &Tix, gate: &Path, device: &str, args: &[&str]) -> Out {
 }
 
 #[track_caller]
-fn offline_ok(t: &Tix, gate: &Path, device: &str, args: &[&str]) -> Verdict {
+pub(crate) fn offline_ok(t: &Tix, gate: &Path, device: &str, args: &[&str]) -> Verdict {
     let v = verdict(&offline(t, gate, device, args).code(0));
     assert_eq!(v.reason, "ok");
     assert!(v.checked_in_at.is_some());
@@ -984,7 +984,7 @@ fn offline_ok(t: &Tix, gate: &Path, device: &str, args: &[&str]) -> Verdict {
 }
 
 #[track_caller]
-fn offline_refused(t: &Tix, gate: &Path, args: &[&str], reason: &str) -> Verdict {
+pub(crate) fn offline_refused(t: &Tix, gate: &Path, args: &[&str], reason: &str) -> Verdict {
     let v = verdict(&offline(t, gate, "gate-laptop-1", args).code(6));
     assert_eq!(v.reason, reason, "{v:?}");
     v

@@ -13,3 +13,4 @@ mod people;
 mod setup;
 mod ticket;
 mod tier;
+mod trust;
