@@ -807,9 +807,12 @@ pub fn stats(store: &Store, actor: &Actor, event_id: i64) -> Result<Stats> {
                 .map(|&(from, n)| Slot { from, to: from.saturating_add(SLOT_SECONDS), arrivals: n })
                 .collect();
         } else if let (Some(first), Some(last)) = (counted.first(), counted.last()) {
-            let mut slot = first.0;
+            // A bounded count of slots (at most three days' worth), never a loop over
+            // a range of times a broken clock or an edited file could make endless.
+            let slots = (last.0 - first.0) / SLOT_SECONDS;
             let mut it = counted.iter().peekable();
-            while slot <= last.0 {
+            for k in 0..=slots {
+                let slot = first.0 + k * SLOT_SECONDS;
                 let n = match it.peek() {
                     Some((s, n)) if *s == slot => {
                         let n = *n;
@@ -818,8 +821,7 @@ pub fn stats(store: &Store, actor: &Actor, event_id: i64) -> Result<Stats> {
                     }
                     _ => 0,
                 };
-                arrivals.push(Slot { from: slot, to: slot + SLOT_SECONDS, arrivals: n });
-                slot += SLOT_SECONDS;
+                arrivals.push(Slot { from: slot, to: slot.saturating_add(SLOT_SECONDS), arrivals: n });
             }
         }
         let rejected_scans: i64 = c.query_row(

@@ -143,12 +143,12 @@ pub enum Error {
     },
 
     /// Another process kept the database's write lock for the whole busy timeout.
-    #[error("the database {} is busy: another tix process held its write lock for {waited_secs} s; nothing was changed, so try again", .path.display())]
+    #[error("the database {} is busy: another process held its write lock for the {} this command waited; nothing was changed, so try again", .path.display(), waited(*.waited_ms))]
     Busy {
         /// The database file.
         path: PathBuf,
-        /// How long this process waited.
-        waited_secs: u64,
+        /// How long this process waited, in milliseconds.
+        waited_ms: u64,
     },
 
     /// The database can be read but not written.
@@ -192,6 +192,14 @@ fn rejected_message(count: u64, reason: &Option<&'static str>) -> String {
         Some(r) => format!("ticket rejected: {r}"),
         None if count == 1 => "1 scan was rejected".to_string(),
         None => format!("{count} scans were rejected"),
+    }
+}
+
+fn waited(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
     }
 }
 

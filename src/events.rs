@@ -181,11 +181,11 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String>
 pub fn create(store: &mut Store, actor: &Actor, new: &NewEvent) -> Result<Event> {
     authorize(actor, Action::CreateEvent)?;
     let owner = actor.as_user().cloned();
-    let title = check_text("title", &new.title, 200)?;
+    let title = check_line("title", &new.title, 200)?;
     let venue = new
         .venue
         .as_deref()
-        .map(|v| check_text("venue", v, 200))
+        .map(|v| check_line("venue", v, 200))
         .transpose()?;
     let zone = match &new.timezone {
         Some(tz) => Zone::parse(tz)?,

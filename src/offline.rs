@@ -234,7 +234,7 @@ impl GateFile {
         {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| store::refine(Error::Database(e), path))?;
+                .map_err(|e| store::refine(Error::Database(e), path, store::BUSY_TIMEOUT))?;
             match store::migrate_gate(&tx, path) {
                 Ok(()) => {}
                 Err(e @ Error::NewerDatabase { .. }) => return Err(e),
@@ -309,7 +309,7 @@ impl GateFile {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| store::refine(Error::Database(e), &self.path))?;
+            .map_err(|e| store::refine(Error::Database(e), &self.path, store::BUSY_TIMEOUT))?;
         let now = time::now();
         let load = |column: &str, key: &dyn rusqlite::ToSql| -> Result<Option<Candidate>> {
             Ok(tx
@@ -485,7 +485,7 @@ impl GateFile {
             },
         )
         .and_then(|_| Ok(tx.commit()?))
-        .map_err(|e| store::refine(e, &self.path))?;
+        .map_err(|e| store::refine(e, &self.path, store::BUSY_TIMEOUT))?;
         let extra = checkin::suffix(reason, method, scan.dry_run, extra);
         let mut v = checkin::verdict(reason, candidate.as_ref(), now, &extra);
         v.offline = true;

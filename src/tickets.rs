@@ -12,7 +12,7 @@ use crate::access::{Action, Actor, authorize};
 use crate::audit::{self, Subject};
 use crate::codes::{self, CodeError, EventKeys, TicketCode};
 use crate::error::{Error, Result};
-use crate::events::{self, EventStatus, check_text};
+use crate::events::{self, EventStatus};
 use crate::orders::OrderStatus;
 use crate::store::Store;
 use crate::time::{self, Timestamp};
@@ -521,7 +521,9 @@ pub fn set_attendee(
             Some(s) => Ok(Some(Some(f(s)?))),
         }
     };
-    let name = clear_or(&change.name, &|s| check_text("attendee name", s, 200))?;
+    let name = clear_or(&change.name, &|s| {
+        crate::events::check_line("attendee name", s, 200)
+    })?;
     let email = clear_or(&change.email, &users::normalize_email)?;
     let phone = clear_or(&change.phone, &check_phone)?;
     store.write(|tx| {

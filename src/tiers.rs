@@ -270,7 +270,7 @@ fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tier> {
     let required =
         |field: &str| Error::invalid(field, format!("{field} is required for a new tier"));
     let name = match (&f.name, base) {
-        (Some(n), _) => check_text("name", n, MAX_NAME)?,
+        (Some(n), _) => events::check_line("name", n, MAX_NAME)?,
         (None, Some(b)) => b.name.clone(),
         (None, None) => return Err(required("name")),
     };

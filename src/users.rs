@@ -77,20 +77,8 @@ pub fn normalize_email(email: &str) -> Result<String> {
 
 /// Checks a person's name: not blank, at most 200 characters.
 fn check_name(name: &str) -> Result<String> {
-    let n = name.trim();
-    if n.is_empty() {
-        return Err(Error::invalid(
-            "name",
-            "the name is empty; give the person's name",
-        ));
-    }
-    if n.chars().count() > 200 {
-        return Err(Error::invalid(
-            "name",
-            "the name is longer than 200 characters",
-        ));
-    }
-    Ok(n.to_string())
+    // One printable line: names are shown at the gate and in other people's tables.
+    crate::events::check_line("name", name, 200)
 }
 
 /// Looks a user up by email (case-insensitive).

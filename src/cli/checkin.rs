@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use comfy_table::Cell;
 
 use super::Ctx;
-use super::render::{ListRow, Render, Style, emit, fields};
+use super::render::{ListRow, Render, Style, emit, fields, printable};
 use crate::checkin::{self, DoorEntry, Scan, Stats, TierStats, Verdict};
 use crate::error::Error;
 use crate::gate::Gate;
@@ -167,12 +167,12 @@ fn verdict_line(v: &Verdict, style: &Style) -> String {
     } else {
         word.to_string()
     };
-    let mut parts = vec![v.message.clone()];
+    let mut parts = vec![printable(&v.message)];
     if let Some(n) = &v.attendee_name {
-        parts.push(n.clone());
+        parts.push(printable(n));
     }
     if let Some(t) = &v.tier_name {
-        parts.push(t.clone());
+        parts.push(printable(t));
     }
     if v.offline {
         parts.push("offline".into());
@@ -193,6 +193,7 @@ fn gate_banner(v: &Verdict, style: &Style, admitted: u64, rejected: u64) -> Stri
     let who = [v.attendee_name.as_deref(), v.tier_name.as_deref()]
         .into_iter()
         .flatten()
+        .map(printable)
         .collect::<Vec<_>>()
         .join("  |  ");
     let mut bar = format!("{word}    {who}");
@@ -214,7 +215,7 @@ fn gate_banner(v: &Verdict, style: &Style, admitted: u64, rejected: u64) -> Stri
     let offline = if v.offline { "  (offline)" } else { "" };
     format!(
         "\n{bell}{bar}\n  {}{offline}\n  admitted {admitted}  |  refused {rejected}\n",
-        v.message
+        printable(&v.message)
     )
 }
 
@@ -574,9 +575,9 @@ impl ListRow for DoorEntry {
         vec![
             Cell::new(self.ticket_id.map_or("-".into(), |i| i.to_string())),
             Cell::new(&self.ticket_uuid),
-            Cell::new(self.tier_name.as_deref().unwrap_or("-")),
-            Cell::new(self.attendee_name.as_deref().unwrap_or("-")),
-            Cell::new(holder),
+            Cell::new(printable(self.tier_name.as_deref().unwrap_or("-"))),
+            Cell::new(printable(self.attendee_name.as_deref().unwrap_or("-"))),
+            Cell::new(printable(&holder)),
             Cell::new(self.status.as_str()),
             Cell::new(if self.admit == checkin::Reason::Ok {
                 "yes".to_string()

@@ -152,7 +152,7 @@ impl Ctx {
         } else {
             OpenMode::MustExist
         };
-        Ok(Store::open(&path, mode)?)
+        Ok(Store::open_waiting(&path, mode, busy_timeout()?)?)
     }
 
     /// Opens an existing store and resolves the acting user. Only `init` and `demo`
@@ -187,6 +187,24 @@ impl Ctx {
         } else {
             Err(Error::Usage("aborted; nothing was changed".into()))
         }
+    }
+}
+
+/// How long to wait for another process's write lock: `TIX_BUSY_TIMEOUT_MS`, else 30 s.
+/// A script that would rather fail fast than queue sets it low.
+fn busy_timeout() -> crate::Result<std::time::Duration> {
+    match std::env::var("TIX_BUSY_TIMEOUT_MS") {
+        Err(_) => Ok(crate::store::BUSY_TIMEOUT),
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(std::time::Duration::from_millis)
+            .map_err(|_| {
+                Error::invalid(
+                    "TIX_BUSY_TIMEOUT_MS",
+                    format!("'{}' is not a number of milliseconds", v.escape_debug()),
+                )
+            }),
     }
 }
 

@@ -219,11 +219,29 @@ pub fn report_error(err: &anyhow::Error, json: bool) {
         Some(e) => (e.kind().code(), e.to_string()),
         None => ("internal", format!("{err:#}")),
     };
-    let message = message.replace('\n', " ");
+    let message = printable(&message.replace('\n', " "));
     let _ = writeln!(std::io::stderr().lock(), "{} {message}", error_prefix());
     if json {
         json_error(code, &message);
     }
+}
+
+/// Text from a file or a database made safe for a terminal: control characters (an
+/// escape sequence that would clear the screen or recolour it, a bell) are shown as
+/// visible escapes instead of being obeyed.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<String>()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Handles a command line clap could not parse (or `--help`/`--version`), with clap's own

@@ -80,7 +80,7 @@ pub fn application_id(path: &Path) -> Option<i64> {
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// How long a command waits for another process's write to finish before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Whether opening may create a new database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +98,7 @@ pub struct Store {
     path: PathBuf,
     created: bool,
     read_only: bool,
+    busy: Duration,
 }
 
 impl Store {
@@ -107,6 +108,12 @@ impl Store {
     /// A file from a newer tix, a SQLite file of another program, or a file that is not a
     /// database at all is refused with a clear error and left byte-for-byte as it was.
     pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
+        Store::open_waiting(path, mode, BUSY_TIMEOUT)
+    }
+
+    /// Like [`Store::open`], waiting at most `busy` for another process's write lock
+    /// (here and in every later transaction) before failing with [`Error::Busy`].
+    pub fn open_waiting(path: &Path, mode: OpenMode, busy: Duration) -> Result<Store> {
         let exists = path.exists();
         if !exists && mode == OpenMode::MustExist {
             return Err(Error::NoDatabase(path.to_path_buf()));
@@ -122,8 +129,8 @@ impl Store {
         // time budget as any other wait for a lock.
         let started = std::time::Instant::now();
         loop {
-            match Store::open_once(path, mode, exists) {
-                Err(e) if e.is_busy() && started.elapsed() < BUSY_TIMEOUT => {
+            match Store::open_once(path, mode, exists, busy) {
+                Err(e) if e.is_busy() && started.elapsed() < busy => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 other => return other,
@@ -131,14 +138,25 @@ impl Store {
         }
     }
 
-    fn open_once(path: &Path, mode: OpenMode, existed: bool) -> Result<Store> {
+    fn open_once(path: &Path, mode: OpenMode, existed: bool, busy: Duration) -> Result<Store> {
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if mode == OpenMode::CreateIfMissing {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let conn = match Connection::open_with_flags(path, flags) {
+            Ok(conn) => conn,
+            Err(e) if existed && is_read_only_error(&e) => return Store::open_immutable(path),
+            Err(e) => return Err(open_error(path, e)),
+        };
+        if existed && conn.is_readonly(rusqlite::MAIN_DB)? {
+            // SQLite opened a file it may not write for reading only; WAL's shared memory
+            // cannot be set up beside it either, so read it as an immutable file.
+            drop(conn);
+            return Store::open_immutable(path);
+        }
+        conn.busy_timeout(busy)?;
         let mut store = Store {
+            busy,
             read_only: conn.is_readonly(rusqlite::MAIN_DB)?,
             conn,
             path: path.to_path_buf(),
@@ -151,14 +169,14 @@ impl Store {
             Err(Error::Database(e)) if existed && is_read_only_error(&e) => {
                 return Store::open_immutable(path);
             }
-            Err(e) => return Err(refine(e, path)),
+            Err(e) => return Err(refine(e, path, busy)),
         }
         if store.read_only {
             store.require_current()?;
             return Ok(store);
         }
-        store.set_pragmas().map_err(|e| refine(e, path))?;
-        store.migrate().map_err(|e| refine(e, path))?;
+        store.set_pragmas().map_err(|e| refine(e, path, busy))?;
+        store.migrate().map_err(|e| refine(e, path, busy))?;
         Ok(store)
     }
 
@@ -174,6 +192,7 @@ impl Store {
             path: path.to_path_buf(),
             created: false,
             read_only: true,
+            busy: BUSY_TIMEOUT,
         };
         store.check_identity()?;
         store.require_current()?;
@@ -207,6 +226,7 @@ impl Store {
             path: PathBuf::from(":memory:"),
             created: true,
             read_only: false,
+            busy: BUSY_TIMEOUT,
         };
         store.conn.pragma_update(None, "foreign_keys", "ON")?;
         store.migrate()?;
@@ -261,7 +281,7 @@ impl Store {
             tx.commit()?;
             Ok(value)
         };
-        run().map_err(|e| refine(e, &path))
+        run().map_err(|e| refine(e, &path, self.busy))
     }
 
     /// Runs `f` inside a transaction that is always rolled back: for dry runs that must
@@ -283,7 +303,7 @@ impl Store {
             tx.finish()?;
             Ok(value)
         };
-        run().map_err(|e| refine(e, &self.path))
+        run().map_err(|e| refine(e, &self.path, self.busy))
     }
 
     /// Refuses files that are not tix databases, or are newer than this build, before
@@ -419,14 +439,14 @@ fn uri_path(path: &Path) -> String {
 
 /// Gives a database error that a person can act on its own variant: busy (another
 /// process holds the write lock), read-only, disk full.
-pub(crate) fn refine(e: Error, path: &Path) -> Error {
+pub(crate) fn refine(e: Error, path: &Path, busy: Duration) -> Error {
     let Error::Database(db) = &e else {
         return e;
     };
     match db.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Busy {
             path: path.to_path_buf(),
-            waited_secs: BUSY_TIMEOUT.as_secs(),
+            waited_ms: u64::try_from(busy.as_millis()).unwrap_or(u64::MAX),
         },
         Some(ErrorCode::ReadOnly) => Error::ReadOnly {
             path: path.to_path_buf(),

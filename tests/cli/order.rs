@@ -54,17 +54,11 @@ pub fn on_sale_with(extra: &[&str]) -> (Tix, i64, i64) {
     let (t, event) = Tix::with_event();
     let ev = event.to_string();
     let mut args = vec![
-        "tier",
-        "create",
-        &ev,
-        "--name",
-        "GA",
-        "--price",
-        "89.50",
-        "--quantity",
-        "10",
-        "--json",
+        "tier", "create", &ev, "--name", "GA", "--price", "89.50", "--json",
     ];
+    if !extra.contains(&"--quantity") {
+        args.extend_from_slice(&["--quantity", "10"]);
+    }
     args.extend_from_slice(extra);
     let tier = t.as_(PROMOTER, &args).ok().json()["id"].as_i64().unwrap();
     t.as_(PROMOTER, &["event", "publish", &ev]).ok();

@@ -1440,8 +1440,6 @@ fn awkward_text_comes_back_unchanged() {
         "100% off_ with %s and %d",
         "🎟️ VIP 🎉 Zürich Ünïcödé",
         "مرحبا بالعالم — עברית",
-        "tab\tinside",
-        "two\nlines",
     ];
     let mut ids = Vec::new();
     for (i, text) in texts.iter().enumerate() {
@@ -1495,6 +1493,21 @@ fn awkward_text_comes_back_unchanged() {
         .ok()
         .json();
     assert_eq!(v["name"], "it's \"fine\" % _");
+    // A description may span lines and hold tabs; a name is one line.
+    let v = update(
+        &t,
+        PROMOTER,
+        ids[0],
+        &["--description", "two\nlines\tand a tab"],
+    )
+    .ok()
+    .json();
+    assert_eq!(v["description"], "two\nlines\tand a tab");
+    for bad in ["tab\tinside", "two\nlines"] {
+        update(&t, PROMOTER, ids[0], &["--name", bad])
+            .code(2)
+            .err_has("one line");
+    }
 }
 
 // ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ use crate::checkin::{
     status, validate, verdict,
 };
 use crate::common::*;
+use crate::order::on_sale_with;
 
 /// `scanner merge EVENT FILES… --json` as the promoter.
 fn merge(t: &Tix, event: i64, files: &[&Path], extra: &[&str]) -> Value {
@@ -347,4 +348,505 @@ fn staff_find_the_rightful_holder_on_the_door_list_and_admit_them_by_hand() {
     let report = merge(&t, event, &[&gate], &["--accept-manual"]);
     assert_eq!(report["admitted"], 1, "{report:#}");
     assert_eq!(kinds(&report), ["manual_admission"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// 5-9. Data lost or overwritten
+// ---------------------------------------------------------------------------------------
+
+/// Whether the database still opens and holds its tickets.
+fn db_intact(t: &Tix) {
+    t.admin(&["ticket", "list", "--event", "1", "--json"]).ok();
+}
+
+#[test]
+fn qr_output_and_gate_files_never_overwrite_the_live_database() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let db = t.db().display().to_string();
+    let wal = format!("{db}-wal");
+    let same_db_other_spelling = t.dir().join(".").join("tix.db").display().to_string();
+    for out in [&db, &wal, &same_db_other_spelling] {
+        t.as_(
+            PROMOTER,
+            &["ticket", "qr", &tk.uuid, "--out", out, "--force"],
+        )
+        .code(5)
+        .err_has("database");
+        t.as_(
+            PROMOTER,
+            &["ticket", "show", &tk.uuid, "--qr", out, "--force"],
+        )
+        .code(5)
+        .err_has("database");
+        t.as_(
+            PROMOTER,
+            &[
+                "scanner",
+                "export",
+                &event.to_string(),
+                "--out",
+                out,
+                "--force",
+            ],
+        )
+        .code(5)
+        .err_has("database");
+        db_intact(&t);
+    }
+    // Any other existing file is replaced only with --force.
+    let png = t.write_file("code.png", b"precious");
+    t.as_(PROMOTER, &["ticket", "qr", &tk.uuid, "--out", &png])
+        .code(5)
+        .err_has("--force");
+    assert_eq!(std::fs::read(&png).unwrap(), b"precious");
+    t.as_(
+        PROMOTER,
+        &["ticket", "qr", &tk.uuid, "--out", &png, "--force"],
+    )
+    .ok();
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    t.as_(PROMOTER, &["ticket", "show", &tk.uuid, "--qr", &png])
+        .code(5);
+    // A directory is not a file name.
+    let dir = t.dir().display().to_string();
+    t.as_(
+        PROMOTER,
+        &["scanner", "export", &event.to_string(), "--out", &dir],
+    )
+    .code(2)
+    .err_has("directory");
+    // Bulk output into a directory that already holds the codes needs --force too.
+    let codes = t.dir().join("codes").display().to_string();
+    let ev = event.to_string();
+    t.as_(
+        PROMOTER,
+        &["ticket", "qr", "--event", &ev, "--out-dir", &codes],
+    )
+    .ok();
+    t.as_(
+        PROMOTER,
+        &["ticket", "qr", "--event", &ev, "--out-dir", &codes],
+    )
+    .code(5)
+    .err_has("--force");
+    t.as_(
+        PROMOTER,
+        &[
+            "ticket",
+            "qr",
+            "--event",
+            &ev,
+            "--out-dir",
+            &codes,
+            "--force",
+        ],
+    )
+    .ok();
+}
+
+/// Runs `tix ARGS` (as PROMOTER, on `t`'s database) with a tiny tmpfs of `kib` KiB
+/// mounted at `dir`, in a user and mount namespace of its own: a real full disk (`kib`
+/// 0: full from the start). Prints what is left in `dir` after tix exits, one
+/// `SIZE NAME` a line, after a `--` line.
+fn on_a_full_disk(t: &Tix, dir: &Path, kib: u32, args: &[&str]) -> Out {
+    std::fs::create_dir_all(dir).unwrap();
+    let script = format!(
+        "mount -t tmpfs -o size={size}k tmpfs '{d}' || exit 99; \
+         if [ {kib} = 0 ]; then cat /dev/zero > '{d}/.filler' 2>/dev/null; fi; \
+         \"$@\"; rc=$?; echo --; \
+         find '{d}' -type f ! -name .filler -printf '%s %f\\n'; exit $rc",
+        size = kib.max(4),
+        d = dir.display()
+    );
+    let mut c = std::process::Command::new("unshare");
+    c.args(["-rm", "sh", "-c", &script, "sh"])
+        .arg(assert_cmd::cargo::cargo_bin("tix"))
+        .arg("--db")
+        .arg(t.db())
+        .args(["--as", PROMOTER])
+        .args(args)
+        .env_remove("TIX_USER")
+        .env_remove("TIX_DB");
+    let o = c.output().unwrap();
+    let out = Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    assert_ne!(out.code, 99, "could not mount a tmpfs: {}", out.stderr);
+    out
+}
+
+#[test]
+fn a_full_disk_is_an_error_and_leaves_no_empty_png() {
+    let (t, event, tier) = on_sale_with(&["--quantity", "100", "--max-purchase", "10"]);
+    for _ in 0..3 {
+        buy_tickets(&t, tier, 10);
+    }
+    let dir = t.dir().join("full");
+    let out = on_a_full_disk(
+        &t,
+        &dir,
+        24,
+        &[
+            "ticket",
+            "qr",
+            "--event",
+            &event.to_string(),
+            "--out-dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("of 30 files were written"),
+        "{}",
+        out.stderr
+    );
+    let left: Vec<&str> = out.stdout.split("--\n").nth(1).unwrap().lines().collect();
+    assert!(left.len() < 30, "{left:?}");
+    for line in &left {
+        let (size, name) = line.split_once(' ').unwrap();
+        assert_ne!(size, "0", "an empty file under a final name: {line}");
+        assert!(
+            name.ends_with(".png") && !name.starts_with('.'),
+            "a temporary file was left: {line}"
+        );
+    }
+    let written: usize = out
+        .stderr
+        .split("only ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert_eq!(
+        written,
+        left.len(),
+        "the count says how many files are really there"
+    );
+    // One file on a full disk: an error, and no file.
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let one = dir.join("one.png");
+    let out = on_a_full_disk(
+        &t,
+        &dir,
+        0,
+        &["ticket", "qr", &tk.uuid, "--out", one.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout.split("--\n").nth(1).unwrap().trim(),
+        "",
+        "{out:?}"
+    );
+}
+
+#[test]
+fn a_gate_file_left_with_a_hot_journal_by_a_crash_is_recovered_and_merges() {
+    let (t, event, tier) = big_sale();
+    let o = buy_tickets(&t, tier, 10);
+    let gate = export(&t, event, "gate.tixgate");
+    offline_ok(&t, &gate, "laptop", &[&o.tickets[0].qr_payload]);
+    // A write in progress on the gate file, its pages already spilled to disk beside a
+    // journal, and then the machine stops: copying both files mid-transaction is exactly
+    // what a crash leaves.
+    let crashed = t.dir().join("crashed.tixgate");
+    {
+        let c = Connection::open(&gate).unwrap();
+        c.execute_batch(
+            "PRAGMA cache_size = 1; BEGIN IMMEDIATE;
+             UPDATE gate_tickets SET attendee_name = hex(randomblob(3000));
+             INSERT INTO scans (scan_uuid, scanned_at, device, result, reason) VALUES ('torn', 0, 'x', 'accepted', 'ok');",
+        )
+        .unwrap();
+        let journal = format!("{}-journal", gate.display());
+        assert!(
+            std::fs::metadata(&journal).unwrap().len() > 0,
+            "no hot journal to copy"
+        );
+        std::fs::copy(&gate, &crashed).unwrap();
+        std::fs::copy(&journal, format!("{}-journal", crashed.display())).unwrap();
+        c.execute_batch("ROLLBACK").unwrap();
+    }
+    // The next scan on it works (and rolls the torn write back) …
+    offline_ok(&t, &crashed, "laptop", &[&o.tickets[1].qr_payload]);
+    // … and merge takes both committed admissions and nothing of the torn write.
+    let report = merge(&t, event, &[&crashed], &[]);
+    assert_eq!(report["admitted"], 2, "{report:#}");
+    assert_eq!(report["conflicts"], serde_json::json!([]));
+    // A crashed file merges without a scan first, too.
+    let crashed2 = t.dir().join("crashed2.tixgate");
+    {
+        let c = Connection::open(&gate).unwrap();
+        c.execute_batch(
+            "PRAGMA cache_size = 1; BEGIN IMMEDIATE; UPDATE gate_tickets SET attendee_name = hex(randomblob(3000));",
+        )
+        .unwrap();
+        std::fs::copy(&gate, &crashed2).unwrap();
+        std::fs::copy(
+            format!("{}-journal", gate.display()),
+            format!("{}-journal", crashed2.display()),
+        )
+        .unwrap();
+    }
+    let report = merge(&t, event, &[&crashed2], &[]);
+    assert_eq!(
+        report["scans_merged"], 0,
+        "its one scan was merged with the other copy: {report:#}"
+    );
+}
+
+#[test]
+fn many_processes_creating_one_new_database_all_succeed() {
+    let t = Tix::empty();
+    for round in 0..4 {
+        let db = t.dir().join(format!("fresh-{round}.db"));
+        let children: Vec<_> = (0..10)
+            .map(|i| {
+                let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tix"));
+                c.env_remove("TIX_USER")
+                    .env_remove("TIX_DB")
+                    .arg("--db")
+                    .arg(&db);
+                if i % 2 == 0 {
+                    c.args(["init", "--admin", ADMIN]);
+                } else {
+                    c.args(["init"]);
+                }
+                c.stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let o = child.wait_with_output().unwrap();
+            assert!(
+                o.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        let mut c = t.cmd_at(&db);
+        c.args(["--as", ADMIN, "user", "list", "--json"]);
+        let users = finish(c).ok().json();
+        assert_eq!(users.as_array().unwrap().len(), 1, "one admin: {users}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 10-14. Hostile or broken input
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_tampered_time_in_a_gate_file_cannot_stop_checkin_stats() {
+    let (t, event, tier) = big_sale();
+    let o = buy_tickets(&t, tier, 2);
+    let gate = export(&t, event, "gate.tixgate");
+    offline_ok(&t, &gate, "laptop", &[&o.tickets[0].qr_payload]);
+    gate_db(&gate)
+        .execute_batch(
+            "UPDATE gate SET exported_at = 9223372036854775807;
+             UPDATE scans SET scanned_at = 9223372036854775807;",
+        )
+        .unwrap();
+    let report = merge(&t, event, &[&gate], &[]);
+    assert_eq!(report["admitted"], 1);
+    // The merged time is a sane one: not after now.
+    let at = t
+        .admin(&["ticket", "show", &o.tickets[0].uuid, "--json"])
+        .ok()
+        .json()["checked_in_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at = chrono::DateTime::parse_from_rfc3339(&at).unwrap();
+    assert!(at <= chrono::Utc::now(), "{at}");
+    // Even a database that already holds such a time (from an older tix) reports at once.
+    Connection::open(t.db())
+        .unwrap()
+        .execute(
+            "UPDATE tickets SET status = 'used', checked_in_at = 9223372036854775807 WHERE id = ?1",
+            [o.tickets[1].id],
+        )
+        .unwrap();
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tix"));
+    c.arg("--db").arg(t.db()).args([
+        "--as",
+        PROMOTER,
+        "checkin",
+        "stats",
+        &event.to_string(),
+        "--json",
+    ]);
+    c.env_remove("TIX_USER").env_remove("TIX_DB");
+    c.stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("checkin stats did not finish");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn one_bad_line_does_not_end_the_scan_loop() {
+    let (t, _event, tier) = big_sale();
+    let o = buy_tickets(&t, tier, 2);
+    let mut input: Vec<u8> = Vec::new();
+    input.extend_from_slice(o.tickets[0].qr_payload.as_bytes());
+    input.extend_from_slice(b"\n\xff\xfe\xc3 not utf-8\n");
+    input.extend_from_slice(&vec![b'A'; 100_000]);
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(o.tickets[1].qr_payload.as_bytes());
+    input.extend_from_slice(b"\n");
+    let mut c = t.cmd();
+    c.args([
+        "--as", PROMOTER, "checkin", "scan", "--event", "1", "--json",
+    ])
+    .write_stdin(input);
+    let out = finish(c);
+    assert_eq!(out.code, 6, "{}", out.stderr);
+    let reasons: Vec<String> = out
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(reasons, ["ok", "unknown_ticket", "unknown_ticket", "ok"]);
+    assert_eq!(status(&t, &o.tickets[1]), "used");
+}
+
+#[test]
+fn control_characters_never_reach_other_peoples_screens() {
+    let (t, event, tier) = big_sale();
+    let evil = "Eve\x1b[2J\x1b[31mHACKED\x07";
+    t.admin(&["user", "add", "eve@example.com", "--name", evil])
+        .code(2)
+        .err_has("control characters");
+    t.admin(&[
+        "user",
+        "add",
+        "eve@example.com",
+        "--name",
+        "Eve\nSecond line",
+    ])
+    .code(2);
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    for gate in [evil, &"G".repeat(10_000), "North\nSouth"] {
+        validate(&t, PROMOTER, &[&tk.qr_payload, "--gate", gate]).code(2);
+        let out = scan_loop(&t, Some(PROMOTER), &["--gate", gate], "");
+        assert_eq!(out.code, 2, "{out:?}");
+    }
+    let mut c = t.cmd();
+    c.env("TIX_DEVICE", evil)
+        .args(["--as", PROMOTER, "validate", &tk.qr_payload, "--event", "1"]);
+    finish(c).code(2).err_has("TIX_DEVICE");
+    assert_eq!(
+        status(&t, &tk),
+        "valid",
+        "nothing was admitted by a refused command"
+    );
+    // Errors that echo a file's content show escapes, not the raw bytes.
+    let file = t.write_file("tiers.csv", format!("name,price,quantity\n{evil},abc,5\n"));
+    let out = t.as_(PROMOTER, &["tier", "import", &event.to_string(), &file]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        !out.stderr.contains('\x1b') && !out.stderr.contains('\x07'),
+        "{:?}",
+        out.stderr
+    );
+    // A gate file edited to carry escape codes in a name shows them as text at the gate.
+    let gate = export(&t, event, "gate.tixgate");
+    gate_db(&gate)
+        .execute("UPDATE gate_tickets SET attendee_name = ?1", [evil])
+        .unwrap();
+    let mut c = t.cmd_at(&gate);
+    c.args(["validate", &tk.qr_payload]);
+    let out = finish(c).ok();
+    assert!(!out.stdout.contains('\x1b'), "{:?}", out.stdout);
+    assert!(out.stdout.contains("HACKED"), "{:?}", out.stdout);
+}
+
+#[test]
+fn errors_say_what_happened_and_what_to_do() {
+    let (t, event, tier) = big_sale();
+    let ev = event.to_string();
+    // Another process holds the write lock: a distinct "busy" code that says retry.
+    let lock = Connection::open(t.db()).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut c = t.cmd();
+    c.env("TIX_BUSY_TIMEOUT_MS", "300").args([
+        "--as",
+        BUYER,
+        "order",
+        "create",
+        "--tier",
+        &tier.to_string(),
+        "--quantity",
+        "1",
+        "--json",
+    ]);
+    let out = finish(c).code(1).err_has("busy").err_has("try again");
+    assert_eq!(out.json()["error"]["code"], "busy");
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    // A damaged gate file.
+    let gate = export(&t, event, "gate.tixgate");
+    gate_db(&gate).execute_batch("DROP TABLE gate").unwrap();
+    let g = gate.display().to_string();
+    t.as_(PROMOTER, &["scanner", "merge", &ev, &g])
+        .code(1)
+        .err_has("damaged");
+    let mut c = t.cmd_at(&gate);
+    c.args(["checkin", "scan"]).write_stdin("x\n");
+    finish(c).code(1).err_has("damaged");
+    // A merge of a file that is not there names it.
+    let missing = t.dir().join("nowhere.tixgate").display().to_string();
+    t.as_(PROMOTER, &["scanner", "merge", &ev, &missing])
+        .code(3)
+        .err_has("nowhere.tixgate");
+}
+
+#[test]
+fn a_read_only_database_can_still_be_read() {
+    let (t, event, _tier) = big_sale();
+    // The database's directory mounted read-only, in a namespace of the test's own.
+    let dir = t.dir().display().to_string();
+    let run = |args: &str| {
+        let script = format!(
+            "mount --bind '{dir}' '{dir}' && mount -o remount,bind,ro '{dir}' || exit 99; exec \"$@\""
+        );
+        let mut c = std::process::Command::new("unshare");
+        c.args(["-rm", "sh", "-c", &script, "sh"])
+            .arg(assert_cmd::cargo::cargo_bin("tix"))
+            .arg("--db")
+            .arg(t.db())
+            .args(args.split(' '))
+            .env_remove("TIX_USER")
+            .env_remove("TIX_DB");
+        let o = c.output().unwrap();
+        let out = Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        };
+        assert_ne!(out.code, 99, "could not mount read-only: {}", out.stderr);
+        out
+    };
+    let listed = run("event list --json").ok().json();
+    assert_eq!(listed[0]["id"], event);
+    run(&format!("--as {PROMOTER} tier list {event}")).ok();
+    run(&format!(
+        "--as {PROMOTER} event create --title X --starts-at 2030-01-01T10:00:00Z"
+    ))
+    .code(1)
+    .err_has("read-only");
 }
