@@ -1,5 +1,5 @@
 //! Benchmarks for the paths with speed targets: signing and checking ticket codes,
-//! deciding at the gate, issuing a large order, and drawing QR PNGs.
+//! deciding at the gate, issuing a large order, drawing QR PNGs and importing tiers.
 //!
 //! `cargo bench` runs them; `cargo bench -- order` runs one group.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -120,5 +120,33 @@ fn bench_qr(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_codes, bench_order, bench_checkin, bench_qr);
+/// `tier import` of 10,000 new tiers in one transaction, as a dry run so every iteration
+/// starts from the same event: linear in the rows (it once was quadratic).
+fn bench_import(c: &mut Criterion) {
+    let mut group = c.benchmark_group("import");
+    group.sample_size(10);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, promoter, _) = big_store(dir.path(), 10);
+    let event = tix::events::list(&store, &promoter).unwrap()[0].id;
+    let mut csv = String::from("name,price,quantity\n");
+    for i in 0..10_000 {
+        csv.push_str(&format!("Tier {i},10,100\n"));
+    }
+    let rows = tix::import::parse(csv.as_bytes(), tix::import::Format::Csv).unwrap();
+    group.bench_function("10k_rows_dry_run", |b| {
+        b.iter(|| {
+            tix::import::import(&mut store, &promoter, event, black_box(&rows), true).unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_codes,
+    bench_order,
+    bench_checkin,
+    bench_qr,
+    bench_import
+);
 criterion_main!(benches);

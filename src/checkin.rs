@@ -629,19 +629,6 @@ pub(crate) fn lookup_text(text: &str) -> Result<String> {
     events::check_text("search", t, 200)
 }
 
-/// Registers `tix_fold(text)`, the text in lower case by Unicode's rules (SQLite's own
-/// `lower()` folds only ASCII, so "Çelik" would not find "ÇELIK"), for door-list searches.
-pub(crate) fn register_fold(conn: &Connection) -> Result<()> {
-    use rusqlite::functions::FunctionFlags;
-    conn.create_scalar_function(
-        "tix_fold",
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
-    )?;
-    Ok(())
-}
-
 /// `%` and `_` in a search are letters, not wildcards.
 pub(crate) fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
@@ -665,7 +652,7 @@ pub fn lookup(store: &Store, actor: &Actor, event_id: i64, text: &str) -> Result
     store.read(|c| {
         let event = events::get(c, event_id)?;
         authorize_gate(c, actor, &event)?;
-        register_fold(c)?;
+        crate::store::register_functions(c)?;
         let id: i64 = if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 18 {
             text.parse().unwrap_or(-1)
         } else {

@@ -353,7 +353,12 @@ pub fn import(
     let work = |tx: &rusqlite::Transaction<'_>| -> Result<ImportReport> {
         let event = events::get(tx, event_id)?;
         authorize(actor, Action::ManageTiers(&event))?;
-        let mut seen: Vec<(String, &str)> = Vec::with_capacity(rows.len());
+        let existing = tiers::by_name(tx, event.id)?;
+        let mut next_position = existing.values().map(|t| t.position).max().unwrap_or(0) + 1;
+        // Folded name → the row that used it first: one lookup per row, so a file of any
+        // size imports in linear time.
+        let mut seen: std::collections::HashMap<String, &str> =
+            std::collections::HashMap::with_capacity(rows.len());
         let mut report = ImportReport {
             event_id,
             dry_run,
@@ -364,8 +369,8 @@ pub fn import(
         };
         for row in rows {
             let name = row.fields.name.as_deref().unwrap_or_default();
-            let key = name.trim().to_lowercase();
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            let key = crate::store::fold(name);
+            if let Some(first) = seen.get(&key) {
                 return Err(in_row(
                     &row.label,
                     Error::rule(format!(
@@ -374,11 +379,13 @@ pub fn import(
                     )),
                 ));
             }
-            seen.push((key, &row.label));
-            let (action, tier) = match tiers::find_by_name(tx, event.id, name)? {
+            let existing = existing.get(&key).cloned();
+            seen.insert(key, &row.label);
+            let (action, tier) = match existing {
                 Some(old) => {
                     let (tier, changed) = tiers::update_in(tx, &event, &old, &row.fields)
                         .map_err(|e| in_row(&row.label, e))?;
+                    next_position = next_position.max(tier.position + 1);
                     if changed {
                         let details =
                             serde_json::json!({ "old": old, "new": tier, "import": row.label });
@@ -391,8 +398,13 @@ pub fn import(
                     }
                 }
                 None => {
-                    let tier = tiers::create_in(tx, &event, &row.fields)
-                        .map_err(|e| in_row(&row.label, e))?;
+                    // Appended after every tier so far, counted here rather than asked of
+                    // the database once per row.
+                    let mut fields = row.fields.clone();
+                    fields.position = fields.position.or(Some(next_position));
+                    let tier =
+                        tiers::create_in(tx, &event, &fields).map_err(|e| in_row(&row.label, e))?;
+                    next_position = next_position.max(tier.position + 1);
                     let details = serde_json::json!({ "new": tier, "import": row.label });
                     tiers::record(tx, actor, "tier.create", &tier, details)?;
                     report.created += 1;

@@ -510,7 +510,7 @@ impl GateFile {
         // tells them apart).
         let uuid_part = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
         let hash = email_hash(&self.email_salt, &text);
-        checkin::register_fold(&self.conn)?;
+        store::register_functions(&self.conn)?;
         let mut stmt = self.conn.prepare(&format!(
             "SELECT g.ticket_id, g.uuid, t.name, g.attendee_name, g.holder_name, g.status, g.checked_in_at,
                     g.secret_version, g.approved, g.checked_in_gate

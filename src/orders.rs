@@ -186,8 +186,21 @@ pub struct NewOrder {
 }
 
 /// Places an order and issues its tickets, all in one transaction: the seat check and the
-/// insert cannot be separated by another process's sale.
+/// insert cannot be separated by another process's sale. The returned order holds all
+/// its tickets; [`create_keeping`] holds fewer, for orders too large to hold in memory.
 pub fn create(store: &mut Store, actor: &Actor, new: &NewOrder) -> Result<Order> {
+    create_keeping(store, actor, new, usize::MAX)
+}
+
+/// Like [`create`], but the returned order's `tickets` holds only the first `keep`
+/// (its `quantity` says how many were issued): a 10,000,000-ticket comp order needs no
+/// more memory than a small one. [`tickets::for_each_of_order`] streams them all.
+pub fn create_keeping(
+    store: &mut Store,
+    actor: &Actor,
+    new: &NewOrder,
+    keep: usize,
+) -> Result<Order> {
     authorize(actor, Action::Buy)?;
     if !(1..=MAX_QUANTITY).contains(&new.quantity) {
         return Err(Error::invalid(
@@ -282,7 +295,7 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewOrder) -> Result<Order>
             now
         ])?;
         let order_id = tx.last_insert_rowid();
-        let tickets = tickets::issue(tx, order_id, &event, &tier, &buyer, new.quantity, status, now)?;
+        let tickets = tickets::issue(tx, order_id, &event, &tier, &buyer, new.quantity, status, now, keep)?;
         audit::record(
             tx,
             actor,

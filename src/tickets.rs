@@ -123,7 +123,9 @@ impl Ticket {
 const UUID_BATCH: usize = 4_096;
 
 /// Issues `quantity` new tickets of an order inside the caller's transaction, owned by
-/// (and naming as attendee) the buyer, and returns them with their signed codes.
+/// (and naming as attendee) the buyer, and returns the first `keep` of them with their
+/// signed codes: memory stays flat for an order of any size when the caller keeps few
+/// (and reads the rest back with [`for_each_of_order`]).
 ///
 /// UUIDs are version 7: a millisecond timestamp, then a counter within this order, then 46
 /// random bits. New tickets therefore land at the end of the UUID index instead of at
@@ -138,6 +140,7 @@ pub(crate) fn issue(
     quantity: i64,
     order_status: OrderStatus,
     now: Timestamp,
+    keep: usize,
 ) -> Result<Vec<Ticket>> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
@@ -146,11 +149,12 @@ pub(crate) fn issue(
     )?;
     let millis = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
     let count = usize::try_from(quantity).unwrap_or(0);
-    let mut out = Vec::with_capacity(count);
+    let mut out = Vec::with_capacity(count.min(keep));
+    let mut issued = 0usize;
     let mut random = vec![0u8; 10 * count.min(UUID_BATCH)];
     let mut uuid_buf = Uuid::encode_buffer();
-    while out.len() < count {
-        let batch = (count - out.len()).min(UUID_BATCH);
+    while issued < count {
+        let batch = (count - issued).min(UUID_BATCH);
         getrandom::fill(&mut random[..10 * batch]).map_err(|e| Error::Io {
             action: "read random bytes from",
             path: "the operating system".into(),
@@ -162,7 +166,7 @@ pub(crate) fn issue(
             // A 26-bit counter in the bits the version and variant leave free (the low
             // nibble of byte 0, byte 1, the low six bits of byte 2, byte 3), so the
             // order's UUIDs sort in issue order; 48 random bits follow.
-            let n = out.len() as u32;
+            let n = issued as u32;
             tail[0] = ((n >> 22) & 0x0F) as u8;
             tail[1] = ((n >> 14) & 0xFF) as u8;
             tail[2] = ((n >> 8) & 0x3F) as u8;
@@ -179,6 +183,10 @@ pub(crate) fn issue(
                 buyer.email,
                 now
             ])?;
+            issued += 1;
+            if out.len() >= keep {
+                continue;
+            }
             out.push(Ticket {
                 id: tx.last_insert_rowid(),
                 uuid: text.to_string(),
@@ -380,6 +388,50 @@ pub fn list(store: &Store, actor: &Actor, filter: &TicketFilter) -> Result<Vec<T
         Ok(())
     })?;
     Ok(out)
+}
+
+/// Hands each ticket of one order to `f`, in issue order and with its signed code, a
+/// batch at a time (flat memory for an order of any size): whoever may see the order.
+pub fn for_each_of_order(
+    store: &Store,
+    actor: &Actor,
+    order_id: i64,
+    mut f: impl FnMut(Ticket) -> Result<()>,
+) -> Result<()> {
+    store.read(|c| {
+        let (event_id, buyer_id): (i64, i64) = c
+            .query_row(
+                "SELECT event_id, buyer_id FROM orders WHERE id = ?1",
+                [order_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| Error::not_found("order", order_id))?;
+        let event = events::get(c, event_id)?;
+        authorize(
+            actor,
+            Action::SeeOrder {
+                event: &event,
+                buyer_id,
+            },
+        )?;
+        let mut stmt = c.prepare_cached(&format!(
+            "{TICKET_SELECT} WHERE t.order_id = ?1 ORDER BY t.id"
+        ))?;
+        let mut rows = stmt.query([order_id])?;
+        let mut batch = Vec::with_capacity(STREAM_BATCH);
+        let mut flush = |batch: &mut Vec<Ticket>| -> Result<()> {
+            sign_all(c, batch)?;
+            batch.drain(..).try_for_each(&mut f)
+        };
+        while let Some(row) = rows.next()? {
+            batch.push(from_row(row)?);
+            if batch.len() == STREAM_BATCH {
+                flush(&mut batch)?;
+            }
+        }
+        flush(&mut batch)
+    })
 }
 
 /// How many tickets are read and signed at a time when streaming a list.

@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
+use std::collections::HashMap;
 
 use crate::access::{Action, Actor, authorize};
 use crate::audit::{self, Subject};
@@ -228,16 +229,24 @@ pub fn get(conn: &Connection, id: i64) -> Result<Tier> {
     })
 }
 
-/// Finds an event's tier by name, case-insensitively.
-///
-/// Case is folded with Unicode rules (`Zürich` and `ZÜRICH` are one name), which SQLite's
-/// NOCASE does only for ASCII; an event has at most a few hundred tiers, so they are
-/// compared here.
+/// Finds an event's tier by name, case-insensitively (Unicode's case folding: `Zürich`
+/// and `ZÜRICH` are one name), through the unique index on the folded name.
 pub fn find_by_name(conn: &Connection, event_id: i64, name: &str) -> Result<Option<Tier>> {
-    let key = name.trim().to_lowercase();
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {TIER_COLUMNS} FROM {TIER_FROM} WHERE t.event_id = ?1 AND t.name_key = ?2"
+        ))?
+        .query_row(params![event_id, crate::store::fold(name)], from_row)
+        .optional()?)
+}
+
+/// Every tier of an event by folded name: an import looks each row's name up here
+/// instead of asking the database once per row.
+pub(crate) fn by_name(conn: &Connection, event_id: i64) -> Result<HashMap<String, Tier>> {
     Ok(of_event(conn, event_id, true)?
         .into_iter()
-        .find(|t| t.name.to_lowercase() == key))
+        .map(|t| (crate::store::fold(&t.name), t))
+        .collect())
 }
 
 /// The event's tiers in position order, inactive ones only if asked for.
@@ -386,14 +395,24 @@ fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tier> {
     })
 }
 
-/// Refuses a name that another tier of the event already has.
-fn check_name_free(conn: &Connection, event_id: i64, name: &str, own_id: i64) -> Result<()> {
-    match find_by_name(conn, event_id, name)? {
-        Some(other) if other.id != own_id => Err(Error::rule(format!(
+/// The database's unique index on the folded name decides whether a name is free; when
+/// it refuses, this says which tier already has the name.
+fn name_taken(conn: &Connection, event_id: i64, name: &str, e: rusqlite::Error) -> Error {
+    let unique = matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ConstraintViolation)
+    ) && e.to_string().contains("name_key");
+    if !unique {
+        return Error::Database(e);
+    }
+    match find_by_name(conn, event_id, name) {
+        Ok(Some(other)) => Error::rule(format!(
             "event {event_id} already has a tier named '{}' (tier {}); pick another name or update that tier",
             other.name, other.id
-        ))),
-        _ => Ok(()),
+        )),
+        _ => Error::rule(format!(
+            "event {event_id} already has a tier named '{name}'; pick another name or update that tier"
+        )),
     }
 }
 
@@ -401,19 +420,16 @@ fn check_name_free(conn: &Connection, event_id: i64, name: &str, own_id: i64) ->
 pub(crate) fn create_in(conn: &Connection, event: &Event, f: &TierFields) -> Result<Tier> {
     check_event_open(event)?;
     let mut tier = resolve(event, None, f)?;
-    check_name_free(conn, event.id, &tier.name, 0)?;
     if tier.position < 0 {
-        tier.position = conn.query_row(
-            "SELECT COALESCE(MAX(position), 0) + 1 FROM tiers WHERE event_id = ?1",
-            [event.id],
-            |r| r.get(0),
-        )?;
+        tier.position = conn
+            .prepare_cached("SELECT COALESCE(MAX(position), 0) + 1 FROM tiers WHERE event_id = ?1")?
+            .query_row([event.id], |r| r.get(0))?;
     }
     conn.prepare_cached(
         "INSERT INTO tiers (event_id, name, description, price_minor, quantity, sold,
              min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable,
-             is_active, position, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+             is_active, position, created_at, updated_at, name_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, tix_fold(?2))",
     )?
     .execute(params![
         event.id,
@@ -430,7 +446,8 @@ pub(crate) fn create_in(conn: &Connection, event: &Event, f: &TierFields) -> Res
         tier.is_active,
         tier.position,
         tier.created_at,
-    ])?;
+    ])
+    .map_err(|e| name_taken(conn, event.id, &tier.name, e))?;
     tier.id = conn.last_insert_rowid();
     Ok(tier)
 }
@@ -461,7 +478,6 @@ pub(crate) fn update_in(
             new.quantity, old.sold, old.id, old.name
         )));
     }
-    check_name_free(conn, event.id, &new.name, old.id)?;
     new.updated_at = old.updated_at;
     if new == *old {
         return Ok((new, false));
@@ -471,7 +487,7 @@ pub(crate) fn update_in(
         "UPDATE tiers SET name = ?2, description = ?3, price_minor = ?4, quantity = ?5,
              min_purchase = ?6, max_purchase = ?7, sale_start = ?8, sale_end = ?9,
              requires_approval = ?10, transferable = ?11, is_active = ?12, position = ?13,
-             updated_at = ?14
+             updated_at = ?14, name_key = tix_fold(?2)
          WHERE id = ?1",
     )?
     .execute(params![
@@ -489,7 +505,8 @@ pub(crate) fn update_in(
         new.is_active,
         new.position,
         new.updated_at,
-    ])?;
+    ])
+    .map_err(|e| name_taken(conn, event.id, &new.name, e))?;
     Ok((new, true))
 }
 

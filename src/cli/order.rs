@@ -4,8 +4,11 @@ use clap::Subcommand;
 use comfy_table::{Cell, Color};
 
 use super::Ctx;
-use super::render::{ListRow, Render, Style, emit, fields, yes_no};
+use std::io::Write;
+
+use super::render::{JsonArray, ListRow, Render, Style, emit, fields, yes_no};
 use crate::orders::{self, Ending, NewOrder, Order, OrderStatus};
+use crate::tickets;
 use crate::time::rfc3339;
 
 /// `tix order` subcommands.
@@ -70,7 +73,7 @@ pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
                 buyer,
                 comp,
             };
-            emit(ctx, &orders::create(&mut store, &actor, &new)?)
+            create(ctx, &mut store, &actor, &new)
         }
         OrderCmd::List { event } => emit(ctx, &orders::list(&store, &actor, event)?),
         OrderCmd::Show { id } => emit(ctx, &orders::show(&store, &actor, id)?),
@@ -78,6 +81,43 @@ pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
         OrderCmd::Cancel { id } => end(ctx, &mut store, &actor, id, Ending::Cancel),
         OrderCmd::Refund { id } => end(ctx, &mut store, &actor, id, Ending::Refund),
     }
+}
+
+/// `order create`: the order as it is issued, with flat memory whatever its size. JSON
+/// streams the tickets after the order's own fields; a table shows the first few;
+/// `--quiet` needs none of them.
+fn create(
+    ctx: &Ctx,
+    store: &mut crate::Store,
+    actor: &crate::Actor,
+    new: &NewOrder,
+) -> anyhow::Result<()> {
+    if !ctx.json {
+        let keep = if ctx.quiet { 0 } else { TICKETS_SHOWN };
+        return emit(ctx, &orders::create_keeping(store, actor, new, keep)?);
+    }
+    let order = orders::create_keeping(store, actor, new, 0)?;
+    let head = serde_json::to_string_pretty(&order)?;
+    // The tickets are the order's last field: write everything before them, stream them,
+    // close the object.
+    let head = head
+        .strip_suffix("[]\n}")
+        .ok_or_else(|| anyhow::anyhow!("unexpected order JSON layout"))?;
+    let stdout_error = |source| crate::Error::Io {
+        action: "write",
+        path: "standard output".into(),
+        source,
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    out.write_all(head.as_bytes())?;
+    let mut array = JsonArray::start(&mut out)?;
+    tickets::for_each_of_order(store, actor, order.id, |t| {
+        array.push(&t).map_err(stdout_error)
+    })?;
+    array.finish()?;
+    writeln!(out, "}}")?;
+    out.flush()?;
+    Ok(())
 }
 
 fn end(
@@ -139,10 +179,15 @@ impl Render for Order {
             text.push_str("\n\n");
             text.push_str(&shown.human(style));
         }
-        if self.tickets.len() > TICKETS_SHOWN {
+        // An order just issued holds only the tickets shown; its quantity counts them all.
+        let issued = self
+            .tickets
+            .len()
+            .max(usize::try_from(self.quantity).unwrap_or(0));
+        if issued > TICKETS_SHOWN {
             text.push_str(&format!(
                 "\n... and {} more (`tix ticket list --event {}` or --json shows all)",
-                self.tickets.len() - TICKETS_SHOWN,
+                issued - TICKETS_SHOWN,
                 self.event_id
             ));
         }

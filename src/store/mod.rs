@@ -21,7 +21,26 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_orders_tickets_audit.sql"),
     include_str!("migrations/0003_checkin.sql"),
     include_str!("migrations/0004_scan_evidence.sql"),
+    include_str!("migrations/0005_tier_name_key.sql"),
 ];
+
+/// How tix folds a name for comparing it: trimmed and lower-cased by Unicode's rules.
+/// The SQL function `tix_fold` is the same fold, for migrations and searches.
+pub fn fold(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// Registers tix's own SQL functions on a connection: `tix_fold(text)` (see [`fold`]).
+pub(crate) fn register_functions(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "tix_fold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| fold(&s))),
+    )?;
+    Ok(())
+}
 
 /// `PRAGMA application_id` of an offline gate file: the bytes `TIXG`.
 pub const GATE_APPLICATION_ID: i64 = 0x5449_5847;
@@ -155,6 +174,10 @@ impl Store {
             return Store::open_immutable(path);
         }
         conn.busy_timeout(busy)?;
+        // Bulk work (an import, a merge) runs a few dozen distinct statements per row:
+        // keep them all prepared.
+        conn.set_prepared_statement_cache_capacity(64);
+        register_functions(&conn)?;
         let mut store = Store {
             busy,
             read_only: conn.is_readonly(rusqlite::MAIN_DB)?,
@@ -229,6 +252,7 @@ impl Store {
             busy: BUSY_TIMEOUT,
         };
         store.conn.pragma_update(None, "foreign_keys", "ON")?;
+        register_functions(&store.conn)?;
         store.migrate()?;
         Ok(store)
     }

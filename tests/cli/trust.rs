@@ -850,3 +850,39 @@ fn a_read_only_database_can_still_be_read() {
     .code(1)
     .err_has("read-only");
 }
+
+// ---------------------------------------------------------------------------------------
+// 15-16. Bulk work
+// ---------------------------------------------------------------------------------------
+
+/// Issue 11, defect 16: a 1,000,000-ticket comp order needed 644 MB even with `-q`.
+/// Memory stays flat whatever the quantity: 200,000 tickets run under a 64 MB address
+/// space limit (holding them would need well over twice that).
+#[test]
+fn a_huge_comp_order_runs_in_flat_memory() {
+    let (t, _event, tier) = on_sale_with(&["--quantity", "200000", "--max-purchase", "10"]);
+    let script = "ulimit -v 64000 || exit 99; exec \"$@\"";
+    let mut c = std::process::Command::new("sh");
+    c.args(["-c", script, "sh"])
+        .arg(assert_cmd::cargo::cargo_bin("tix"))
+        .arg("--db")
+        .arg(t.db())
+        .args(["--as", PROMOTER, "-q", "order", "create", "--comp"])
+        .args(["--tier", &tier.to_string(), "--quantity", "200000"])
+        .env_remove("TIX_USER")
+        .env_remove("TIX_DB");
+    let o = c.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{:?}: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let shown = t.show_tier(tier);
+    assert_eq!(shown["sold"], 200_000);
+    let n: i64 = Connection::open(t.db())
+        .unwrap()
+        .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 200_000);
+}
