@@ -5,6 +5,7 @@
 mod checkin;
 #[allow(dead_code)] // not every helper is used by every test file
 mod common;
+mod crash;
 mod examples;
 mod import;
 mod matrix;
