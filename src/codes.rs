@@ -339,6 +339,23 @@ mod tests {
             let _ = parse(&text);
         }
 
+        /// Any bytes a scanner can type (read as text the way the scan loop reads them),
+        /// and any well-formed payload with its bytes changed, are refused without a panic
+        /// and never verify under a key that did not sign them.
+        #[test]
+        fn arbitrary_input_never_verifies(
+            bytes in proptest::collection::vec(any::<u8>(), 0..300),
+            payload in proptest::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let keys = EventKeys::from_secret(&[9u8; 32]).unwrap();
+            for text in [String::from_utf8_lossy(&bytes).into_owned(), base32_encode(&payload)] {
+                if let Ok(u) = parse(&text) {
+                    prop_assert!(u.verify(&keys.public_bytes()).is_err());
+                    prop_assert!(u.verify(&payload).is_err() || payload.len() == 32);
+                }
+            }
+        }
+
         #[test]
         fn codes_round_trip(event_id in 1i64..i64::MAX, tier_id in 1i64..1_000_000_000, v in 1i64..1_000_000, u in any::<u128>()) {
             let keys = EventKeys::from_secret(&[7u8; 32]).unwrap();

@@ -592,3 +592,30 @@ impl ListRow for DoorEntry {
             .map_or_else(|| self.ticket_uuid.clone(), |i| i.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a scanner (or a cat) types, every line becomes text — over-long lines
+        /// and bytes that are not UTF-8 included — and reading ends at the end of input.
+        #[test]
+        fn any_input_reads_as_lines(
+            input in proptest::collection::vec(
+                prop_oneof![Just(b'\n'), any::<u8>(), Just(b'A')], 0..12_000),
+        ) {
+            let mut reader = std::io::Cursor::new(&input);
+            let mut buf = Vec::new();
+            let mut lines = 0usize;
+            while let Some(line) = read_scan_line(&mut reader, &mut buf).unwrap() {
+                prop_assert!(line.len() <= 4 * MAX_SCAN_LINE as usize);
+                lines += 1;
+                prop_assert!(lines <= input.len());
+            }
+            let newlines = input.iter().filter(|&&b| b == b'\n').count();
+            prop_assert!(lines <= newlines + 1);
+        }
+    }
+}

@@ -33,7 +33,11 @@ impl Rng {
                     .as_nanos() as u64
                     | 1
             });
-        eprintln!("crash test seed: TIX_SEED={seed}");
+        // Shown with a failing test's output, so a failure can be replayed.
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("crash test seed: TIX_SEED={seed}");
+        }
         Rng(seed)
     }
 
@@ -46,7 +50,10 @@ impl Rng {
 }
 
 fn rounds(base: usize) -> usize {
-    base * std::env::var("TIX_SOAK").ok().and_then(|s| s.parse().ok()).unwrap_or(1)
+    base * std::env::var("TIX_SOAK")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
 }
 
 /// `tix --db DB --as PROMOTER ARGS`, started with piped output.
@@ -80,7 +87,9 @@ fn kill_after(child: &mut Child, ms: u64) -> bool {
 
 fn integrity_ok(db: &Path) {
     let c = Connection::open(db).unwrap();
-    let r: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let r: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(r, "ok", "{}", db.display());
 }
 
@@ -96,7 +105,10 @@ fn consistent(db: &Path) {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(bad_tiers, 0, "a tier's sold count disagrees with its tickets");
+    assert_eq!(
+        bad_tiers, 0,
+        "a tier's sold count disagrees with its tickets"
+    );
     let bad_orders: i64 = c
         .query_row(
             "SELECT count(*) FROM orders o WHERE o.quantity !=
@@ -130,12 +142,24 @@ fn a_killed_order_or_import_leaves_before_or_after() {
         let before = count(t.db(), "SELECT count(*) FROM tickets");
         let mut child = start(
             t.db(),
-            &["-q", "order", "create", "--tier", &tier.to_string(), "--quantity", "20000", "--comp"],
+            &[
+                "-q",
+                "order",
+                "create",
+                "--tier",
+                &tier.to_string(),
+                "--quantity",
+                "20000",
+                "--comp",
+            ],
         );
         kill_after(&mut child, 50 + rng.below(900));
         consistent(t.db());
         let after = count(t.db(), "SELECT count(*) FROM tickets");
-        assert!(after == before || after == before + 20_000, "round {round}: {before} → {after}");
+        assert!(
+            after == before || after == before + 20_000,
+            "round {round}: {before} → {after}"
+        );
         // An import: every tier of the file, or none of them.
         let before = count(t.db(), "SELECT count(*) FROM tiers");
         let mut child = start(t.db(), &["-q", "tier", "import", &ev, &file]);
@@ -162,7 +186,10 @@ fn a_killed_qr_export_leaves_only_whole_pngs() {
     for round in 0..rounds(3) {
         let dir = t.dir().join(format!("codes-{round}"));
         let d = dir.display().to_string();
-        let mut child = start(t.db(), &["-q", "ticket", "qr", "--event", &ev, "--out-dir", &d]);
+        let mut child = start(
+            t.db(),
+            &["-q", "ticket", "qr", "--event", &ev, "--out-dir", &d],
+        );
         kill_after(&mut child, 30 + rng.below(700));
         for entry in std::fs::read_dir(&dir).into_iter().flatten() {
             let entry = entry.unwrap();
@@ -172,11 +199,24 @@ fn a_killed_qr_export_leaves_only_whole_pngs() {
             }
             let bytes = std::fs::read(entry.path()).unwrap();
             assert!(bytes.starts_with(b"\x89PNG"), "{name}: not a PNG");
-            assert!(bytes.ends_with(b"IEND\xaeB`\x82"), "{name}: a PNG cut short");
+            assert!(
+                bytes.ends_with(b"IEND\xaeB`\x82"),
+                "{name}: a PNG cut short"
+            );
         }
         // Running it again completes the set.
         let mut c = t.cmd();
-        c.args(["--as", PROMOTER, "ticket", "qr", "--event", &ev, "--out-dir", &d, "--force"]);
+        c.args([
+            "--as",
+            PROMOTER,
+            "ticket",
+            "qr",
+            "--event",
+            &ev,
+            "--out-dir",
+            &d,
+            "--force",
+        ]);
         finish(c).ok();
     }
     consistent(t.db());
@@ -188,7 +228,12 @@ fn a_killed_scan_loop_on_a_gate_file_keeps_every_printed_admission() {
     let (t, event, tier) = on_sale_with(&["--quantity", "1000", "--max-purchase", "10"]);
     let mut codes = Vec::new();
     for _ in 0..30 {
-        codes.extend(buy_tickets(&t, tier, 10).tickets.into_iter().map(|t| t.qr_payload));
+        codes.extend(
+            buy_tickets(&t, tier, 10)
+                .tickets
+                .into_iter()
+                .map(|t| t.qr_payload),
+        );
     }
     for round in 0..rounds(4) {
         let gate = export(&t, event, &format!("gate-{round}.tixgate"));
@@ -221,7 +266,11 @@ fn a_killed_scan_loop_on_a_gate_file_keeps_every_printed_admission() {
             if reader.read_line(&mut line).unwrap() == 0 {
                 break;
             }
-            let l = line.trim().trim_start_matches(['[', ',']).trim_end_matches(',').trim();
+            let l = line
+                .trim()
+                .trim_start_matches(['[', ','])
+                .trim_end_matches(',')
+                .trim();
             if l.is_empty() || l == "]" {
                 continue;
             }
@@ -238,9 +287,16 @@ fn a_killed_scan_loop_on_a_gate_file_keeps_every_printed_admission() {
         let c = Connection::open(&gate).unwrap();
         for uuid in &admitted {
             let status: String = c
-                .query_row("SELECT status FROM gate_tickets WHERE uuid = ?1", [uuid], |r| r.get(0))
+                .query_row(
+                    "SELECT status FROM gate_tickets WHERE uuid = ?1",
+                    [uuid],
+                    |r| r.get(0),
+                )
                 .unwrap();
-            assert_eq!(status, "used", "{uuid} was shown ACCEPTED but is not used on disk");
+            assert_eq!(
+                status, "used",
+                "{uuid} was shown ACCEPTED but is not used on disk"
+            );
         }
         drop(c);
         // The gate file still works, and merges.
@@ -250,7 +306,8 @@ fn a_killed_scan_loop_on_a_gate_file_keeps_every_printed_admission() {
         let code = finish(c).code;
         assert!(code == 0 || code == 6, "the next scan failed with {code}");
         let mut c = t.cmd();
-        c.args(["--as", PROMOTER, "scanner", "merge", &event.to_string()]).arg(&gate);
+        c.args(["--as", PROMOTER, "scanner", "merge", &event.to_string()])
+            .arg(&gate);
         finish(c).ok();
     }
     consistent(t.db());
@@ -271,7 +328,10 @@ fn a_killed_merge_leaves_before_or_after() {
     let ev = event.to_string();
     for round in 0..rounds(4) {
         let before = count(t.db(), "SELECT count(*) FROM scans");
-        let mut child = start(t.db(), &["-q", "scanner", "merge", &ev, gate.to_str().unwrap()]);
+        let mut child = start(
+            t.db(),
+            &["-q", "scanner", "merge", &ev, gate.to_str().unwrap()],
+        );
         kill_after(&mut child, 5 + rng.below(300));
         consistent(t.db());
         let after = count(t.db(), "SELECT count(*) FROM scans");
@@ -283,7 +343,11 @@ fn a_killed_merge_leaves_before_or_after() {
     }
     // The next merge completes it.
     let mut c = t.cmd();
-    c.args(["--as", PROMOTER, "scanner", "merge", &ev]).arg(&gate);
+    c.args(["--as", PROMOTER, "scanner", "merge", &ev])
+        .arg(&gate);
     finish(c).ok();
-    assert_eq!(count(t.db(), "SELECT count(*) FROM tickets WHERE status = 'used'"), 150);
+    assert_eq!(
+        count(t.db(), "SELECT count(*) FROM tickets WHERE status = 'used'"),
+        150
+    );
 }
