@@ -352,7 +352,7 @@ impl Store {
         if app_id == GATE_APPLICATION_ID {
             return Err(Error::NotADatabase {
                 path: self.path.clone(),
-                detail: "it is a gate file for offline check-in, on which only `tix validate` and `tix checkin scan` work".into(),
+                detail: "it is a gate file for offline check-in, on which only `tix validate`, `tix checkin scan` and `tix checkin lookup` work".into(),
             });
         }
         if app_id != 0 && app_id != APPLICATION_ID {
