@@ -50,6 +50,15 @@ impl Gate {
         })
     }
 
+    /// Fails at once if this gate cannot record scans (a gate file on a read-only disk),
+    /// rather than at the first ticket.
+    pub fn check_writable(&self) -> Result<()> {
+        match self {
+            Gate::Main { .. } => Ok(()),
+            Gate::File(file) => file.check_writable(),
+        }
+    }
+
     /// Decides on one scan (and admits, unless it is a dry run).
     pub fn validate(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
         match self {

@@ -73,7 +73,13 @@ pub fn export(
     out: &Path,
     overwrite: bool,
 ) -> Result<ExportReport> {
-    files::check_output(out, &store.protected_paths(), overwrite)?;
+    files::check_output(out, &store.protected_paths(), true)?;
+    if out.exists() && !overwrite {
+        return Err(Error::rule(format!(
+            "{} already exists; merge its scans first (`tix scanner merge {event_id} FILE`), then pass --force to replace it",
+            out.display()
+        )));
+    }
     let tmp = files::temp_path(out);
     let _ = std::fs::remove_file(&tmp);
     let result = store.read(|main| {
@@ -84,6 +90,9 @@ pub fn export(
             [event_id],
             |r| r.get(0),
         )?;
+        // What goes wrong from here on is said of the gate file being written (a full
+        // disk is the gate file's disk), not of the main database.
+        let write_gate = || -> Result<ExportReport> {
         let mut gate = Connection::open(&tmp).map_err(|e| Error::Io {
             action: "create",
             path: tmp.clone(),
@@ -166,10 +175,15 @@ pub fn export(
         Ok(ExportReport {
             file: out.display().to_string(),
             event_id,
-            event_title: event.title,
+            event_title: event.title.clone(),
             tickets,
             admissible,
             exported_at: now,
+        })
+        };
+        write_gate().map_err(|e| match e {
+            Error::Database(_) => store::refine(e, out, store::BUSY_TIMEOUT),
+            e => e,
         })
     });
     match result {
@@ -197,6 +211,7 @@ pub struct GateFile {
     email_salt: Vec<u8>,
     zone: Zone,
     path: PathBuf,
+    read_only: bool,
 }
 
 /// A damaged gate file: what was wrong, and what to do.
@@ -230,6 +245,17 @@ impl GateFile {
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| damaged(path, e))?;
         conn.busy_timeout(Duration::from_secs(30))?;
+        // A gate file on a read-only medium (a write-protected USB stick) can still be
+        // read and merged, if it needs no upgrade; scanning on it says it is read-only.
+        let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| damaged(path, e))?;
+        if read_only && version == store::GATE_VERSION {
+            let mut file = GateFile::load(conn, path)?;
+            file.read_only = true;
+            return Ok(file);
+        }
         conn.pragma_update(None, "synchronous", "FULL")?;
         {
             let tx = conn
@@ -242,6 +268,11 @@ impl GateFile {
             }
             tx.commit()?;
         }
+        GateFile::load(conn, path)
+    }
+
+    /// Reads the gate row of an opened, current gate file.
+    fn load(conn: Connection, path: &Path) -> Result<GateFile> {
         let row = conn
             .query_row(
                 "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone, email_salt
@@ -273,7 +304,20 @@ impl GateFile {
             email_salt: salt.unwrap_or_default(),
             zone,
             path: path.to_path_buf(),
+            read_only: false,
         })
+    }
+
+    /// Fails if scans cannot be recorded in this file (it is on a read-only disk): a gate
+    /// must not admit anyone it cannot remember admitting.
+    pub fn check_writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                path: self.path.clone(),
+                detail: "scans could not be recorded in this gate file, so nobody can be admitted with it".into(),
+            });
+        }
+        Ok(())
     }
 
     /// The file's path.
@@ -298,6 +342,7 @@ impl GateFile {
     /// export is accepted and marked so.
     pub fn validate(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
         self.check_event(scan.event_id)?;
+        self.check_writable()?;
         let zone = self.zone;
         let (event_id, event_title, event_status, key) = (
             self.event_id,

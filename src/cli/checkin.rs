@@ -284,6 +284,7 @@ fn scan_loop(
     let gate_name = self::gate_name(gate_name.as_deref())?;
     let device = device()?;
     let mut gate = open_gate(ctx, event)?;
+    gate.check_writable()?;
     let style = Style {
         color: super::render::color_allowed(),
     };

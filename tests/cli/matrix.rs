@@ -192,6 +192,8 @@ static ROWS: &[Row] = &[
     row("validate --dry-run",             "validate {CODE} --event {E} --dry-run",                     GATE),
     row("checkin scan (no codes)",        "checkin scan --event {E}",                                  GATE),
     row("checkin stats",                  "checkin stats {E}",                                         GATE),
+    row("checkin lookup",                 "checkin lookup --event {E} Bea",                            GATE),
+    row("validate --manual",              "validate --ticket {K} --manual --event {E}",                GATE),
     row("scanner export",                 "scanner export {E} --out {DIR}/new.tixgate",                GATE),
     row("scanner merge",                  "scanner merge {E} {DIR}/gate.tixgate",                      GATE),
 ];

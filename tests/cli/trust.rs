@@ -886,3 +886,63 @@ fn a_huge_comp_order_runs_in_flat_memory() {
         .unwrap();
     assert_eq!(n, 200_000);
 }
+
+#[test]
+fn a_gate_file_on_a_full_or_read_only_disk() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    // Exporting onto a full disk: an error that says so, and no file.
+    let dir = t.dir().join("full");
+    let out = on_a_full_disk(
+        &t,
+        &dir,
+        0,
+        &[
+            "scanner",
+            "export",
+            &event.to_string(),
+            "--out",
+            dir.join("g.tixgate").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("full"), "{}", out.stderr);
+    assert_eq!(
+        out.stdout.split("--\n").nth(1).unwrap().trim(),
+        "",
+        "{out:?}"
+    );
+    // A gate file brought back on a write-protected stick still merges.
+    let stick = t.dir().join("stick");
+    std::fs::create_dir_all(&stick).unwrap();
+    let gate = export(&t, event, "stick/north.tixgate");
+    offline_ok(&t, &gate, "laptop", &[&tk.qr_payload]);
+    let s = stick.display().to_string();
+    let script = format!(
+        "mount --bind '{s}' '{s}' && mount -o remount,bind,ro '{s}' || exit 99; \"$@\"; rc=$?; \
+         \"$1\" --db '{s}/north.tixgate' checkin scan < /dev/null 2>&1 | head -1; exit $rc"
+    );
+    let o = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script, "sh"])
+        .arg(assert_cmd::cargo::cargo_bin("tix"))
+        .arg("--db")
+        .arg(t.db())
+        .args(["--as", PROMOTER, "scanner", "merge", &event.to_string()])
+        .arg(&gate)
+        .env_remove("TIX_USER")
+        .env_remove("TIX_DB")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(status(&t, &tk), "used");
+    assert!(
+        stdout.contains("read-only"),
+        "scanning on it says why it cannot: {stdout}"
+    );
+}
