@@ -151,8 +151,6 @@ pub enum Action<'a> {
         /// The ticket's owner.
         owner_id: i64,
     },
-    /// See every audit entry of every event.
-    SeeAllAudit,
     /// Check tickets in at an event: its promoter, an admin, or staff assigned to it.
     CheckIn {
         /// The event.
@@ -178,15 +176,14 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
     let user = actor.as_user();
     let is_me = |id: i64| user.is_some_and(|u| u.id == id);
     match action {
-        Action::AddUser | Action::VerifyUser | Action::ListUsers | Action::SeeAllAudit => {
+        Action::AddUser | Action::VerifyUser | Action::ListUsers => {
             let what = match action {
-                Action::AddUser => "adding users",
-                Action::VerifyUser => "verifying promoters",
-                Action::ListUsers => "listing users",
-                _ => "reading the whole audit log (a promoter can pass --event ID)",
+                Action::AddUser => "add users",
+                Action::VerifyUser => "verify promoters",
+                _ => "list users",
             };
             Err(Error::denied(format!(
-                "only an admin may do {what}; {who} is not one"
+                "only an admin may {what}; {who} is not one"
             )))
         }
         Action::ShowUser(target) => match user {
@@ -292,6 +289,67 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
                 _ => Ok(()),
             }
         }
+    }
+}
+
+/// How much of a list an actor may see, where a list is filtered rather than refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything (admins).
+    All,
+    /// What belongs to the events this user owns (a promoter), plus their own records.
+    OwnEvents(i64),
+    /// Only this user's own records.
+    Own(i64),
+}
+
+/// A list whose rows are filtered by [`scope`].
+#[derive(Debug, Clone, Copy)]
+pub enum Listing<'a> {
+    /// Orders, across events.
+    Orders,
+    /// Tickets across events: the actor's own, or (`owner`) someone else's.
+    Tickets {
+        /// The e-mail of another holder whose tickets are asked for, if any.
+        other_owner: Option<&'a str>,
+    },
+    /// The audit log across events.
+    Audit,
+}
+
+/// What part of a list across events `actor` may see: admins all of it, promoters what
+/// concerns their own events, everyone else their own records. Refused where even that
+/// makes no sense (the public; a plain user asking for someone else's tickets; anyone
+/// but a promoter or admin reading the audit log).
+pub fn scope(actor: &Actor, listing: Listing<'_>) -> Result<Scope> {
+    let Some(me) = actor.as_user() else {
+        let what = match listing {
+            Listing::Orders => "listing orders",
+            Listing::Tickets { .. } => "listing tickets",
+            Listing::Audit => "reading the audit log",
+        };
+        return Err(Error::denied(format!(
+            "{what} needs a signed-in user; pass --as EMAIL or set TIX_USER"
+        )));
+    };
+    match (me.role, listing) {
+        (Role::Admin, _) => Ok(Scope::All),
+        (Role::Promoter, Listing::Tickets { other_owner: None }) => Ok(Scope::Own(me.id)),
+        (Role::Promoter, _) => Ok(Scope::OwnEvents(me.id)),
+        (_, Listing::Orders) | (_, Listing::Tickets { other_owner: None }) => Ok(Scope::Own(me.id)),
+        (
+            _,
+            Listing::Tickets {
+                other_owner: Some(email),
+            },
+        ) => Err(Error::denied(format!(
+            "only an admin, a promoter (for their events) or {} themself may list their tickets",
+            email.trim()
+        ))),
+        (_, Listing::Audit) => Err(Error::denied(format!(
+            "only an admin may read the whole audit log and a promoter that of their own events; {} is neither",
+            actor.describe()
+        ))),
     }
 }
 

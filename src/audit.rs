@@ -115,12 +115,9 @@ pub fn list(
                 None
             }
             None if ticket_id.is_some() => None,
-            None => match authorize(actor, Action::SeeAllAudit) {
-                Ok(()) => None,
-                Err(e) => match actor.as_user() {
-                    Some(u) if u.role == crate::Role::Promoter => Some(u.id),
-                    _ => return Err(e),
-                },
+            None => match crate::access::scope(actor, crate::access::Listing::Audit)? {
+                crate::access::Scope::All => None,
+                crate::access::Scope::OwnEvents(id) | crate::access::Scope::Own(id) => Some(id),
             },
         };
         let mut stmt = c.prepare(

@@ -333,15 +333,17 @@ pub fn create_keeping(
 /// them (promoter), their own (user). `event_id` narrows to one event.
 pub fn list(store: &Store, actor: &Actor, event_id: Option<i64>) -> Result<Vec<Order>> {
     store.read(|c| {
-        let me = actor
-            .as_user()
-            .ok_or_else(|| Error::denied("listing orders needs a signed-in user; pass --as EMAIL or set TIX_USER"))?;
+        let scope = crate::access::scope(actor, crate::access::Listing::Orders)?;
+        let me = match scope {
+            crate::access::Scope::All => actor.as_user().map_or(0, |u| u.id),
+            crate::access::Scope::OwnEvents(id) | crate::access::Scope::Own(id) => id,
+        };
         let sees_all = match event_id {
             Some(id) => {
                 let event = events::get(c, id)?;
                 authorize(actor, Action::SeeEventRecords(&event)).is_ok()
             }
-            None => me.role == crate::Role::Admin,
+            None => scope == crate::access::Scope::All,
         };
         let mut stmt = c.prepare_cached(&format!(
             "{ORDER_SELECT}
@@ -350,7 +352,7 @@ pub fn list(store: &Store, actor: &Actor, event_id: Option<i64>) -> Result<Vec<O
              ORDER BY o.id"
         ))?;
         let orders = stmt
-            .query_map(params![event_id, sees_all, me.id], from_row)?
+            .query_map(params![event_id, sees_all, me], from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         orders
             .into_iter()

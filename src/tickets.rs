@@ -448,35 +448,34 @@ pub fn for_each(
     mut f: impl FnMut(Ticket) -> Result<()>,
 ) -> Result<()> {
     store.read(|c| {
-        let me = actor.as_user().ok_or_else(|| {
-            Error::denied("listing tickets needs a signed-in user; pass --as EMAIL or set TIX_USER")
-        })?;
-        // Only admins and promoters may name someone else; say so before looking them up.
-        if let Some(email) = &filter.owner
-            && email.trim().to_lowercase() != me.email
-            && !matches!(me.role, crate::Role::Admin | crate::Role::Promoter)
-        {
-            return Err(Error::denied(format!(
-                "only an admin, a promoter (for their events) or {} themself may list their tickets",
-                email.trim()
-            )));
-        }
-        let owner = match &filter.owner {
-            Some(email) => Some(users::get(c, email)?),
-            None if filter.event_id.is_none() => Some(me.clone()),
-            None => None,
+        // Naming someone else is refused to plain users before the name is looked up.
+        let other = filter.owner.as_deref().filter(|e| {
+            actor
+                .as_user()
+                .is_none_or(|me| e.trim().to_lowercase() != me.email)
+        });
+        let scope = crate::access::scope(
+            actor,
+            crate::access::Listing::Tickets { other_owner: other },
+        )?;
+        let owner = match (&filter.owner, scope) {
+            (Some(email), _) => Some(users::get(c, email)?.id),
+            (None, crate::access::Scope::Own(me)) if filter.event_id.is_none() => Some(me),
+            (None, crate::access::Scope::OwnEvents(me)) if filter.event_id.is_none() => Some(me),
+            (None, crate::access::Scope::All) if filter.event_id.is_none() => {
+                actor.as_user().map(|u| u.id)
+            }
+            (None, _) => None,
         };
         // Events whose tickets the actor may see beyond their own.
         let mut only_events_of: Option<i64> = None;
         if let Some(event_id) = filter.event_id {
             let event = events::get(c, event_id)?;
             authorize(actor, Action::SeeEventRecords(&event))?;
-        } else if let Some(o) = &owner
-            && o.id != me.id
-            && me.role == crate::Role::Promoter
+        } else if other.is_some()
+            && let crate::access::Scope::OwnEvents(me) = scope
         {
-            // Plain users naming someone else were refused above, before the lookup.
-            only_events_of = Some(me.id);
+            only_events_of = Some(me);
         }
         let mut stmt = c.prepare_cached(&format!(
             "{TICKET_SELECT}
@@ -487,7 +486,7 @@ pub fn for_each(
              ORDER BY t.id DESC"
         ))?;
         let mut rows = stmt.query(rusqlite::params![
-            owner.map(|o| o.id),
+            owner,
             filter.event_id,
             only_events_of,
             filter.include_used

@@ -745,7 +745,7 @@ pub fn availability(store: &Store, actor: &Actor, tier_id: i64) -> Result<Availa
 /// Takes `n` seats of a tier inside an open transaction, refusing to go past its
 /// quantity. The single place where `sold` grows; orders call it in the same
 /// `BEGIN IMMEDIATE` transaction that records them, so no tier is ever oversold.
-pub fn take_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<Tier> {
+pub(crate) fn take_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<Tier> {
     if n < 1 {
         return Err(Error::invalid(
             "quantity",
@@ -775,7 +775,7 @@ pub fn take_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<Tier> {
 
 /// Gives `n` seats of a tier back (an order was cancelled or refunded), inside the
 /// caller's transaction.
-pub fn release_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<()> {
+pub(crate) fn release_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<()> {
     let changed = conn
         .prepare_cached("UPDATE tiers SET sold = sold - ?2 WHERE id = ?1 AND sold >= ?2")?
         .execute(params![tier_id, n])?;
@@ -785,10 +785,4 @@ pub fn release_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Sells `n` seats of a tier in its own transaction: for tests and tools that need sales
-/// before orders exist. Checks no rule but the quantity.
-pub fn record_sale(store: &mut Store, tier_id: i64, n: i64) -> Result<Tier> {
-    store.write(|tx| take_seats(tx, tier_id, n))
 }

@@ -293,10 +293,30 @@ impl Tix {
             .ok();
     }
 
-    /// Sells `n` seats of a tier through the library, since orders do not exist yet.
+    /// Sells `n` seats of a tier as a real order: the admin issues complimentary tickets
+    /// (no price, sale window or per-order limit applies), publishing the event first if
+    /// it is still a draft, since only published events sell.
     pub fn sell(&self, tier: i64, n: i64) {
-        let mut store = tix::Store::open(self.db(), tix::OpenMode::MustExist).unwrap();
-        tix::tiers::record_sale(&mut store, tier, n).unwrap();
+        let event = self.show_tier(tier)["event_id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let status = self.admin(&["event", "show", &event, "--json"]).ok().json()["status"].clone();
+        if status == "draft" {
+            self.admin(&["event", "publish", &event]).ok();
+        }
+        self.admin(&[
+            "order",
+            "create",
+            "--tier",
+            &tier.to_string(),
+            "--quantity",
+            &n.to_string(),
+            "--buyer",
+            ADMIN,
+            "--comp",
+        ])
+        .ok();
     }
 
     /// Every tier of an event, inactive ones too, as the admin sees them.
