@@ -38,12 +38,24 @@ fn resolved(path: &Path) -> PathBuf {
     }
 }
 
+/// Whether two existing paths are one file (a hard link, say).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
 /// Checks that `out` may be written: not one of the `protected` files (the open database
 /// and its `-wal`, `-shm` and `-journal` files: never, even with `force`), not a
 /// directory, and not an existing file unless `force`.
 pub fn check_output(out: &Path, protected: &[PathBuf], force: bool) -> Result<()> {
     let target = resolved(out);
-    if protected.iter().any(|p| resolved(p) == target) {
+    if protected
+        .iter()
+        .any(|p| resolved(p) == target || same_file(p, out))
+    {
         return Err(Error::rule(format!(
             "{} is the database tix is working on (or one of its journal files); refusing to write over it — choose another output path",
             out.display()
@@ -155,9 +167,15 @@ mod tests {
             let e = check_output(p, &protected, true).unwrap_err();
             assert!(e.to_string().contains("database"), "{e}");
         }
-        // The same file by another spelling.
+        // The same file by another spelling, a symbolic link or a hard link.
         let sneaky = dir.path().join(".").join("v.db");
         assert!(check_output(&sneaky, &protected, true).is_err());
+        let sym = dir.path().join("sym.png");
+        std::os::unix::fs::symlink(&db, &sym).unwrap();
+        assert!(check_output(&sym, &protected, true).is_err());
+        let hard = dir.path().join("hard.png");
+        std::fs::hard_link(&db, &hard).unwrap();
+        assert!(check_output(&hard, &protected, true).is_err());
         assert!(check_output(&dir.path().join("other.png"), &protected, false).is_ok());
     }
 

@@ -102,7 +102,9 @@ pub enum ScannerCmd {
 
 /// The name of this device in the scan log: `TIX_DEVICE`, else the host name.
 fn device() -> crate::Result<String> {
-    if let Some(d) = std::env::var_os("TIX_DEVICE").filter(|d| !d.is_empty()) {
+    if let Some(d) =
+        std::env::var_os("TIX_DEVICE").filter(|d| !d.to_string_lossy().trim().is_empty())
+    {
         return checkin::check_gate_name("TIX_DEVICE", &d.to_string_lossy());
     }
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
