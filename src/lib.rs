@@ -3,13 +3,13 @@
 //! The library holds every rule and query; the `tix` binary is a thin shell over it.
 //! Operations take an [`Actor`] and plain typed arguments, check permissions through
 //! [`access`], do their work inside one transaction of the [`Store`], and return typed
-//! values that the command line renders as a table or JSON. Nothing below [`cli`]
-//! prints, reads the environment or exits.
+//! values that the command line renders as a table or JSON. The command line itself (clap,
+//! prompts, renderers) lives on the binary's side; nothing in this library prints, reads
+//! the environment or exits.
 
 pub mod access;
 pub mod audit;
 pub mod checkin;
-pub mod cli;
 pub mod codes;
 pub mod demo;
 pub mod error;

@@ -1,10 +1,12 @@
 //! The `tix` binary: parse the command line, run it through the library, and map the
 //! outcome to the exit codes of the contract.
 
+mod cli;
+
 use std::process::ExitCode;
 
 use clap::Parser;
-use tix::cli::{self, Cli};
+use cli::Cli;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -5,8 +5,8 @@ use comfy_table::Cell;
 
 use super::Ctx;
 use super::render::{ListRow, Style, emit};
-use crate::audit::{self, Entry};
-use crate::time::rfc3339;
+use tix::audit::{self, Entry};
+use tix::time::rfc3339;
 
 /// `tix audit` subcommands.
 #[derive(Debug, Subcommand)]

@@ -8,12 +8,12 @@ use comfy_table::Cell;
 
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields, printable};
-use crate::checkin::{self, DoorEntry, Scan, Stats, TierStats, Verdict};
-use crate::error::Error;
-use crate::gate::Gate;
-use crate::offline::{self, ExportReport, MergeReport};
-use crate::qr;
-use crate::time::rfc3339;
+use tix::checkin::{self, DoorEntry, Scan, Stats, TierStats, Verdict};
+use tix::error::Error;
+use tix::gate::Gate;
+use tix::offline::{self, ExportReport, MergeReport};
+use tix::qr;
+use tix::time::rfc3339;
 
 /// Arguments of `tix validate`.
 #[derive(Debug, Args)]
@@ -101,7 +101,7 @@ pub enum ScannerCmd {
 }
 
 /// The name of this device in the scan log: `TIX_DEVICE`, else the host name.
-fn device() -> crate::Result<String> {
+fn device() -> tix::Result<String> {
     if let Some(d) =
         std::env::var_os("TIX_DEVICE").filter(|d| !d.to_string_lossy().trim().is_empty())
     {
@@ -114,7 +114,7 @@ fn device() -> crate::Result<String> {
 }
 
 /// The gate's name, checked: it is shown on other people's screens.
-fn gate_name(gate: Option<&str>) -> crate::Result<Option<String>> {
+fn gate_name(gate: Option<&str>) -> tix::Result<Option<String>> {
     gate.map(|g| checkin::check_gate_name("gate", g))
         .transpose()
 }
@@ -602,6 +602,8 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
         /// Whatever a scanner (or a cat) types, every line becomes text — over-long lines
         /// and bytes that are not UTF-8 included — and reading ends at the end of input.
         #[test]

@@ -5,8 +5,8 @@ use comfy_table::{Cell, Color};
 
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields};
-use crate::events::{self, Event, EventStatus, NewEvent};
-use crate::time::rfc3339;
+use tix::events::{self, Event, EventStatus, NewEvent};
+use tix::time::rfc3339;
 
 /// Arguments of `tix event create`.
 #[derive(Debug, Args)]

@@ -19,10 +19,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::access::Actor;
-use crate::error::Error;
-use crate::store::{OpenMode, Store};
-use crate::users;
+use tix::access::Actor;
+use tix::error::Error;
+use tix::store::{OpenMode, Store};
+use tix::users;
 
 pub use render::{clap_error, is_broken_pipe, report_error};
 
@@ -166,7 +166,7 @@ impl Ctx {
 
     /// Asks before a destructive step: `--yes` agrees; without a terminal (or with
     /// `--no-input`) the command fails instead of guessing.
-    pub fn confirm(&self, question: &str) -> crate::Result<()> {
+    pub fn confirm(&self, question: &str) -> tix::Result<()> {
         if self.yes {
             return Ok(());
         }
@@ -192,9 +192,9 @@ impl Ctx {
 
 /// How long to wait for another process's write lock: `TIX_BUSY_TIMEOUT_MS`, else 30 s.
 /// A script that would rather fail fast than queue sets it low.
-fn busy_timeout() -> crate::Result<std::time::Duration> {
+fn busy_timeout() -> tix::Result<std::time::Duration> {
     match std::env::var("TIX_BUSY_TIMEOUT_MS") {
-        Err(_) => Ok(crate::store::BUSY_TIMEOUT),
+        Err(_) => Ok(tix::store::BUSY_TIMEOUT),
         Ok(v) => v
             .trim()
             .parse::<u64>()

@@ -7,9 +7,9 @@ use super::Ctx;
 use std::io::Write;
 
 use super::render::{JsonArray, ListRow, Render, Style, emit, fields, yes_no};
-use crate::orders::{self, Ending, NewOrder, Order, OrderStatus};
-use crate::tickets;
-use crate::time::rfc3339;
+use tix::orders::{self, Ending, NewOrder, Order, OrderStatus};
+use tix::tickets;
+use tix::time::rfc3339;
 
 /// `tix order` subcommands.
 #[derive(Debug, Subcommand)]
@@ -88,8 +88,8 @@ pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
 /// `--quiet` needs none of them.
 fn create(
     ctx: &Ctx,
-    store: &mut crate::Store,
-    actor: &crate::Actor,
+    store: &mut tix::Store,
+    actor: &tix::Actor,
     new: &NewOrder,
 ) -> anyhow::Result<()> {
     if !ctx.json {
@@ -103,7 +103,7 @@ fn create(
     let head = head
         .strip_suffix("[]\n}")
         .ok_or_else(|| anyhow::anyhow!("unexpected order JSON layout"))?;
-    let stdout_error = |source| crate::Error::Io {
+    let stdout_error = |source| tix::Error::Io {
         action: "write",
         path: "standard output".into(),
         source,
@@ -122,8 +122,8 @@ fn create(
 
 fn end(
     ctx: &Ctx,
-    store: &mut crate::Store,
-    actor: &crate::Actor,
+    store: &mut tix::Store,
+    actor: &tix::Actor,
     id: i64,
     ending: Ending,
 ) -> anyhow::Result<()> {

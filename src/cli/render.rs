@@ -8,7 +8,7 @@ use comfy_table::{Cell, Color, ContentArrangement, LineStyle, Table, TableStyle,
 use serde::Serialize;
 
 use super::Ctx;
-use crate::error::Error;
+use tix::error::Error;
 
 /// How human output may look on this stdout.
 #[derive(Debug, Clone, Copy)]
@@ -208,7 +208,7 @@ fn json_error(code: &str, message: &str) {
 /// on stdout.
 pub fn report_error(err: &anyhow::Error, json: bool) {
     if let Some(e) = err.downcast_ref::<Error>()
-        && e.kind() == crate::ErrorKind::Rejected
+        && e.kind() == tix::ErrorKind::Rejected
     {
         // The verdict on stdout (JSON included) is the answer; stderr gets the one line
         // every failing command prints, and no second JSON document.

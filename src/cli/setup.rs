@@ -4,9 +4,9 @@ use clap::Args;
 
 use super::Ctx;
 use super::render::{Render, Style, emit, fields, yes_no};
-use crate::demo::{self, DemoReport};
-use crate::time::rfc3339;
-use crate::users::{self, InitReport};
+use tix::demo::{self, DemoReport};
+use tix::time::rfc3339;
+use tix::users::{self, InitReport};
 
 /// Arguments of `tix init`.
 #[derive(Debug, Args)]
@@ -83,7 +83,7 @@ impl Render for DemoReport {
         let f = &self.festival;
         let mut tiers = String::new();
         for t in &self.tiers {
-            let a = crate::tiers::availability_at(t, f, crate::time::now());
+            let a = tix::tiers::availability_at(t, f, tix::time::now());
             tiers.push_str(&format!(
                 "\n  tier {:<3} {:<18} {:>8} {}  {}",
                 t.id,

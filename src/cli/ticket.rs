@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::render::{JsonArray, ListRow, Render, Style, emit, fields, note};
-use crate::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
-use crate::time::rfc3339;
-use crate::{files, qr};
+use tix::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
+use tix::time::rfc3339;
+use tix::{files, qr};
 
 /// `tix ticket` subcommands.
 #[derive(Debug, Subcommand)]
@@ -163,7 +163,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 let path = dir.join(format!("{stem}.png"));
                 match files::check_output(&path, &protected, force) {
                     Err(e)
-                        if e.kind() == crate::ErrorKind::RuleViolation
+                        if e.kind() == tix::ErrorKind::RuleViolation
                             && path.is_file()
                             && !force =>
                     {
@@ -173,7 +173,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 }
             }
             if existing > 0 {
-                return Err(crate::Error::rule(format!(
+                return Err(tix::Error::rule(format!(
                     "{existing} of the {} QR files already exist in {}; pass --force to replace them",
                     items.len(),
                     dir.display()
@@ -197,7 +197,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 },
             )
         }
-        TicketCmd::Qr { .. } => Err(crate::Error::Usage(
+        TicketCmd::Qr { .. } => Err(tix::Error::Usage(
             "give a TICKET with --out FILE.png, or --event ID with --out-dir DIR".into(),
         )
         .into()),
@@ -223,12 +223,12 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
 /// an event of any size. Tables need every row for their widths, so they are not streamed.
 fn stream_list(
     ctx: &Ctx,
-    store: &crate::Store,
-    actor: &crate::Actor,
+    store: &tix::Store,
+    actor: &tix::Actor,
     filter: &TicketFilter,
 ) -> anyhow::Result<()> {
     use std::io::Write;
-    let stdout_error = |source| crate::Error::Io {
+    let stdout_error = |source| tix::Error::Io {
         action: "write",
         path: "standard output".into(),
         source,

@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields, yes_no};
-use crate::error::Error;
-use crate::import::{self, Format, ImportAction, ImportReport};
-use crate::tiers::{self, Availability, Tier, TierFields};
-use crate::time::rfc3339;
+use tix::error::Error;
+use tix::import::{self, Format, ImportAction, ImportReport};
+use tix::tiers::{self, Availability, Tier, TierFields};
+use tix::time::rfc3339;
 
 /// Options shared by `tier create` and `tier update`.
 #[derive(Debug, Args)]

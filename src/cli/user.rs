@@ -5,9 +5,9 @@ use comfy_table::{Cell, Color};
 
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields, yes_no};
-use crate::access::Role;
-use crate::time::rfc3339;
-use crate::users::{self, User};
+use tix::access::Role;
+use tix::time::rfc3339;
+use tix::users::{self, User};
 
 /// Roles as command-line values.
 #[derive(Debug, Clone, Copy, ValueEnum)]
