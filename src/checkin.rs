@@ -509,12 +509,8 @@ pub(crate) fn validate_in(
                     let v = t.secret_version;
                     (Some(*t), Some(v), None)
                 }
-                CodeCheck::Revoked(t) => {
-                    let v = crate::codes::parse(scan.code)
-                        .map(|u| u.code.secret_version)
-                        .ok();
-                    (Some(*t), v, None)
-                }
+                // The code is parsed once, by check_code; the version it carried comes back.
+                CodeCheck::Revoked(t, v) => (Some(*t), Some(v), None),
                 CodeCheck::UnknownTicket | CodeCheck::Malformed => {
                     (None, None, Some(Reason::UnknownTicket))
                 }

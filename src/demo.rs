@@ -40,6 +40,8 @@ pub struct DemoReport {
     pub festival: Event,
     /// Its tiers: Early Bird (sales over), General Admission, VIP (approval, max 4).
     pub tiers: Vec<Tier>,
+    /// Whether and how each of those tiers can be bought now, in the same order.
+    pub availability: Vec<crate::tiers::Availability>,
     /// A draft event still being set up.
     pub draft_event: Event,
     /// Its tiers.
@@ -72,10 +74,16 @@ pub fn run(store: &mut Store) -> Result<DemoReport> {
                     (false, festival, draft)
                 }
             };
+        let tiers = tiers_of(tx, festival.id)?;
+        let now = crate::time::now();
         Ok(DemoReport {
             database: database.clone(),
             already_present,
-            tiers: tiers_of(tx, festival.id)?,
+            availability: tiers
+                .iter()
+                .map(|t| crate::tiers::availability_at(t, &festival, now))
+                .collect(),
+            tiers,
             draft_tiers: tiers_of(tx, draft_event.id)?,
             admin,
             promoter,

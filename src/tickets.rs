@@ -662,8 +662,9 @@ pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> 
 pub enum CodeCheck {
     /// Correctly signed and the ticket's current code.
     Current(Box<Ticket>),
-    /// Correctly signed, but replaced by a newer code (the ticket was transferred).
-    Revoked(Box<Ticket>),
+    /// Correctly signed, but replaced by a newer code (the ticket was transferred); with
+    /// the secret version the presented code carried.
+    Revoked(Box<Ticket>, i64),
     /// Correctly signed by its event, but no such ticket exists.
     UnknownTicket,
     /// Looks like a tix code but the signature does not match the event's key (or the
@@ -702,7 +703,7 @@ pub fn check_code(conn: &Connection, text: &str) -> Result<CodeCheck> {
             CodeCheck::BadSignature
         }
         Some(t) if t.secret_version == code.secret_version => CodeCheck::Current(Box::new(t)),
-        Some(t) => CodeCheck::Revoked(Box::new(t)),
+        Some(t) => CodeCheck::Revoked(Box::new(t), code.secret_version),
     })
 }
 

@@ -82,8 +82,7 @@ impl Render for DemoReport {
         let db = format!("--db '{}' ", self.database.replace('\'', "'\\''"));
         let f = &self.festival;
         let mut tiers = String::new();
-        for t in &self.tiers {
-            let a = tix::tiers::availability_at(t, f, tix::time::now());
+        for (t, a) in self.tiers.iter().zip(&self.availability) {
             tiers.push_str(&format!(
                 "\n  tier {:<3} {:<18} {:>8} {}  {}",
                 t.id,

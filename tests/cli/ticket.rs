@@ -227,7 +227,7 @@ fn transfer_moves_ownership_and_kills_the_old_code() {
     assert_ne!(after.qr_payload, before.qr_payload);
     assert!(matches!(
         check(&t, &before.qr_payload),
-        tix::tickets::CodeCheck::Revoked(_)
+        tix::tickets::CodeCheck::Revoked(_, 1)
     ));
     assert!(matches!(
         check(&t, &after.qr_payload),
