@@ -160,6 +160,8 @@ pub enum Action<'a> {
     },
     /// Work a gate at all (before the event is known): promoters, staff and admins.
     WorkGate,
+    /// Record offline admissions by ticket id on the gate staff's word, at merge.
+    AcceptManualAdmissions(&'a Event),
 }
 
 /// Decides whether `actor` may do `action`; the error says who may instead.
@@ -216,7 +218,8 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
         | Action::SeeInactiveTiers(event)
         | Action::SellFor(event)
         | Action::ManageOrders(event)
-        | Action::SeeEventRecords(event) => owner_only(actor, event, user.is_some(), &who),
+        | Action::SeeEventRecords(event)
+        | Action::AcceptManualAdmissions(event) => owner_only(actor, event, user.is_some(), &who),
         Action::CheckIn { event, is_staff } => {
             if actor.owns(event) || (is_staff && user.is_some_and(|u| u.role == Role::Staff)) {
                 Ok(())

@@ -139,6 +139,14 @@ pub struct NewEvent {
     pub currency: Option<String>,
 }
 
+/// Whether a character must not reach a terminal as it is: a control character (C0, DEL,
+/// C1) or an invisible mark that reorders the text around it (bidi embeddings,
+/// overrides and isolates), with which a name could show as another.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Checks a one-line text (a name, a title, a gate): like [`check_text`], and no line
 /// breaks or tabs either.
 pub(crate) fn check_line(field: &str, value: &str, max: usize) -> Result<String> {
@@ -167,7 +175,9 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String>
             format!("the {field} is longer than {max} characters"),
         ));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if v.chars()
+        .any(|c| is_unsafe_char(c) && c != '\n' && c != '\t')
+    {
         return Err(Error::invalid(
             field,
             format!("the {field} contains control characters"),

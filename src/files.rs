@@ -88,6 +88,41 @@ pub fn temp_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
+/// Removes temporary files ([`temp_path`], and SQLite's journal of one) that a killed
+/// tix process left in `dir`: those whose process is gone. Best effort, and only where
+/// `/proc` tells which processes live.
+pub fn remove_stale_temps(dir: &Path) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') {
+            continue;
+        }
+        let Some(stem) = name
+            .strip_suffix(".partial")
+            .or_else(|| name.strip_suffix(".partial-journal"))
+        else {
+            continue;
+        };
+        let Some((_, pid)) = stem.rsplit_once('.') else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !proc.join(pid).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Syncs a finished temporary file, renames it to `out` and syncs the directory, so the
 /// file is on disk under its name before anyone is told it was written.
 pub fn commit_temp(tmp: &Path, out: &Path) -> Result<()> {
@@ -199,5 +234,20 @@ mod tests {
         assert_eq!(names.len(), 1, "no temporary file is left behind");
         // A directory that does not exist: an error, nothing written.
         assert!(write_atomic(&dir.path().join("no/such/dir/x"), b"x").is_err());
+    }
+
+    #[test]
+    fn temporaries_of_dead_processes_are_cleaned_up_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".a.png.999999999.partial");
+        let dead_journal = dir.path().join(".g.tixgate.999999999.partial-journal");
+        let live = temp_path(&dir.path().join("b.png"));
+        let other = dir.path().join(".hidden");
+        for f in [&dead, &dead_journal, &live, &other] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        remove_stale_temps(dir.path());
+        assert!(!dead.exists() && !dead_journal.exists());
+        assert!(live.exists() && other.exists());
     }
 }

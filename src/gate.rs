@@ -4,6 +4,7 @@
 //! `validate`, `checkin scan` and `checkin lookup` cannot disagree.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::access::{Action, Actor, authorize};
 use crate::checkin::{self, DoorEntry, Scan, Verdict};
@@ -31,13 +32,19 @@ impl Gate {
     /// Opens the gate at `path`: a gate file if it is one (an `event_id` given must be
     /// its own), else the main database, where `event_id` is required and the actor must
     /// be allowed to work that event's gate — checked now, before the first scan.
-    pub fn open(path: &Path, as_user: Option<&str>, event_id: Option<i64>) -> Result<Gate> {
+    /// `busy` is how long to wait for another process's write lock.
+    pub fn open(
+        path: &Path,
+        as_user: Option<&str>,
+        event_id: Option<i64>,
+        busy: Duration,
+    ) -> Result<Gate> {
         if offline::is_gate_file(path) {
-            let file = GateFile::open(path)?;
+            let file = GateFile::open_waiting(path, busy)?;
             file.check_event(event_id)?;
             return Ok(Gate::File(Box::new(file)));
         }
-        let store = Store::open(path, OpenMode::MustExist)?;
+        let store = Store::open_waiting(path, OpenMode::MustExist, busy)?;
         let actor = users::actor(&store, as_user)?;
         // Someone who may not work any gate hears that first, not which flag is missing.
         authorize(&actor, Action::WorkGate)?;

@@ -60,6 +60,8 @@ pub struct ExportReport {
     /// When the file was made.
     #[serde(with = "time::serde_ts")]
     pub exported_at: Timestamp,
+    /// The file's id, which the main database records (`gate_exports`).
+    pub file_id: String,
 }
 
 /// Writes a gate file for one event: the event's promoter, its staff or an admin. The
@@ -67,7 +69,7 @@ pub struct ExportReport {
 /// never exists; an existing file is replaced only with `overwrite` (its unmerged scans
 /// would be lost), and the open database itself never.
 pub fn export(
-    store: &Store,
+    store: &mut Store,
     actor: &Actor,
     event_id: i64,
     out: &Path,
@@ -82,6 +84,10 @@ pub fn export(
     }
     let tmp = files::temp_path(out);
     let _ = std::fs::remove_file(&tmp);
+    if let Some(dir) = out.parent() {
+        files::remove_stale_temps(dir);
+    }
+    let file_id = Uuid::new_v4().to_string();
     let result = store.read(|main| {
         let event = events::get(main, event_id)?;
         checkin::authorize_gate(main, actor, &event)?;
@@ -120,7 +126,7 @@ pub fn export(
                 event.timezone.name(),
                 key,
                 now,
-                Uuid::new_v4().to_string(),
+                file_id,
                 salt.to_vec(),
             ],
         )?;
@@ -179,6 +185,7 @@ pub fn export(
             tickets,
             admissible,
             exported_at: now,
+            file_id: file_id.clone(),
         })
         };
         write_gate().map_err(|e| match e {
@@ -186,7 +193,26 @@ pub fn export(
             e => e,
         })
     });
-    match result {
+    // The main database remembers the export (merge checks admissions by ticket id
+    // against it, not against times written in the file) before the file is in place.
+    let recorded = result.and_then(|report| {
+        store.write(|tx| {
+            tx.execute(
+                "INSERT INTO gate_exports (file_id, event_id, exported_at, exported_by) VALUES (?1, ?2, ?3, ?4)",
+                params![report.file_id, event_id, report.exported_at, actor.as_user().map(|u| u.email.as_str())],
+            )?;
+            crate::audit::record(
+                tx,
+                actor,
+                "scanner.export",
+                crate::audit::Subject { object_type: "event", object_id: &event_id.to_string(), event_id: Some(event_id), ticket_id: None },
+                serde_json::json!({ "file": report.file, "file_id": report.file_id, "tickets": report.tickets }),
+            )?;
+            Ok(())
+        })?;
+        Ok(report)
+    });
+    match recorded {
         Ok(report) => {
             files::commit_temp(&tmp, out)?;
             Ok(report)
@@ -209,6 +235,7 @@ pub struct GateFile {
     verify_key: Vec<u8>,
     exported_at: Timestamp,
     email_salt: Vec<u8>,
+    file_id: String,
     zone: Zone,
     path: PathBuf,
     read_only: bool,
@@ -229,6 +256,11 @@ impl GateFile {
     /// crash is rolled back to its last committed scan first (SQLite does this on a
     /// read-write open); a file of an older tix is brought up to date.
     pub fn open(path: &Path) -> Result<GateFile> {
+        GateFile::open_waiting(path, store::BUSY_TIMEOUT)
+    }
+
+    /// Like [`GateFile::open`], waiting at most `busy` for another process's lock on it.
+    pub fn open_waiting(path: &Path, busy: Duration) -> Result<GateFile> {
         if !path.exists() {
             return Err(Error::not_found_hint(
                 "gate file",
@@ -244,7 +276,7 @@ impl GateFile {
         }
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| damaged(path, e))?;
-        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.busy_timeout(busy)?;
         // A gate file on a read-only medium (a write-protected USB stick) can still be
         // read and merged, if it needs no upgrade; scanning on it says it is read-only.
         let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
@@ -260,7 +292,7 @@ impl GateFile {
         {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| store::refine(Error::Database(e), path, store::BUSY_TIMEOUT))?;
+                .map_err(|e| store::refine(Error::Database(e), path, busy))?;
             match store::migrate_gate(&tx, path) {
                 Ok(()) => {}
                 Err(e @ Error::NewerDatabase { .. }) => return Err(e),
@@ -275,7 +307,7 @@ impl GateFile {
     fn load(conn: Connection, path: &Path) -> Result<GateFile> {
         let row = conn
             .query_row(
-                "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone, email_salt
+                "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone, email_salt, file_id
                  FROM gate WHERE id = 1",
                 [],
                 |r| {
@@ -287,11 +319,12 @@ impl GateFile {
                         r.get::<_, i64>(4)?,
                         r.get::<_, String>(5)?,
                         r.get::<_, Option<Vec<u8>>>(6)?,
+                        r.get::<_, String>(7)?,
                     ))
                 },
             )
             .map_err(|e| damaged(path, e))?;
-        let (event_id, event_title, status, verify_key, exported_at, tz, salt) = row;
+        let (event_id, event_title, status, verify_key, exported_at, tz, salt, file_id) = row;
         let zone = Zone::parse(&tz).unwrap_or(Zone::UTC);
         let event_status = EventStatus::parse(&status).unwrap_or(EventStatus::Completed);
         Ok(GateFile {
@@ -302,6 +335,7 @@ impl GateFile {
             verify_key,
             exported_at,
             email_salt: salt.unwrap_or_default(),
+            file_id,
             zone,
             path: path.to_path_buf(),
             read_only: false,
@@ -431,7 +465,18 @@ impl GateFile {
                     Ok(code) => {
                         let uuid = code.uuid.hyphenated().to_string();
                         match load("uuid", &uuid)? {
-                            Some(c) => {
+                            Some(mut c) => {
+                                if code.secret_version > c.secret_version
+                                    && c.status == TicketStatus::Used
+                                {
+                                    // A newer code than any this file knew: whoever got in
+                                    // before came with an older code, revoked since by a
+                                    // transfer. The new holder gets in; merge reports the
+                                    // earlier admission as `admitted_after_transfer`.
+                                    c.status = TicketStatus::Valid;
+                                    c.checked_in_at = None;
+                                    c.checked_in_gate = None;
+                                }
                                 let r = checkin::decide(&c, Some(code.secret_version), None);
                                 (Some(c), Some(code.secret_version), r)
                             }
@@ -711,6 +756,8 @@ struct GateScan {
     dry_run: bool,
     method: Option<Method>,
     code: Option<String>,
+    /// When the main database exported this scan's file, if it has a record of it.
+    exported_at: Option<Timestamp>,
 }
 
 fn text(v: Value, max: usize) -> Option<String> {
@@ -729,7 +776,12 @@ fn int(v: Value) -> Option<i64> {
 
 /// Reads the scans of one gate file, times clamped into `[lo, hi]` (a gate laptop's
 /// clock can be wrong, or the file edited): admissions then order and count sanely.
-fn read_scans(gate: &GateFile, lo: Timestamp, hi: Timestamp) -> Result<Vec<GateScan>> {
+fn read_scans(
+    gate: &GateFile,
+    lo: Timestamp,
+    hi: Timestamp,
+    exported_at: Option<Timestamp>,
+) -> Result<Vec<GateScan>> {
     let file = gate.path.display().to_string();
     let mut stmt = gate
         .conn
@@ -758,6 +810,7 @@ fn read_scans(gate: &GateFile, lo: Timestamp, hi: Timestamp) -> Result<Vec<GateS
                 dry_run: false,
                 method: None,
                 code: None,
+                exported_at,
             });
             continue;
         };
@@ -773,6 +826,7 @@ fn read_scans(gate: &GateFile, lo: Timestamp, hi: Timestamp) -> Result<Vec<GateS
             dry_run: int(v(7)) == Some(1),
             method: text(v(8), 10).and_then(|s| Method::parse(&s)),
             code: text(v(9), codes::MAX_CODE_LEN),
+            exported_at,
         });
     }
     Ok(out)
@@ -810,10 +864,11 @@ pub struct MergeOptions {
 fn judge(
     tx: &Connection,
     s: &GateScan,
-    event_id: i64,
+    event: &crate::events::Event,
     key: &[u8],
     opts: MergeOptions,
 ) -> Result<Outcome> {
+    let event_id = event.id;
     let conflict = |kind: &'static str, ticket_id: Option<i64>, detail: String| Outcome::Conflict {
         kind,
         ticket_id,
@@ -876,7 +931,9 @@ fn judge(
                         .into(),
                 ));
             };
-            (uuid.hyphenated().to_string(), s.secret_version, m)
+            // The version column of such a row is the file's word, which an editor can
+            // change: transfers are judged by the main database's record below.
+            (uuid.hyphenated().to_string(), None, m)
         }
     };
     let Some(t) = main_ticket(tx, &uuid, event_id)? else {
@@ -887,6 +944,13 @@ fn judge(
         ));
     };
     let id = Some(t.id);
+    if event.status == EventStatus::Cancelled {
+        return Ok(conflict(
+            "admitted_after_cancel",
+            id,
+            "the event was cancelled online; not recorded".into(),
+        ));
+    }
     match t.status.as_str() {
         "cancelled" => {
             return Ok(conflict(
@@ -929,14 +993,31 @@ fn judge(
                 ),
             ));
         }
-        None if method != Method::Code => {
+        _ => {}
+    }
+    if method != Method::Code {
+        // A typed UUID or a door-list admission says nothing of which holder came: it is
+        // the old holder's if the ticket changed hands after the file was made, by the
+        // main database's own record of the export and of the transfer.
+        let Some(exported_at) = s.exported_at else {
             return Ok(conflict(
                 "unverifiable_scan",
                 id,
-                "the file records an admission by ticket id without the ticket's version; not recorded".into(),
+                "admitted by ticket id, but the main database has no record of exporting this gate file, so it cannot tell whether the ticket changed hands since; not recorded".into(),
+            ));
+        };
+        let transfers: i64 = tx
+            .prepare_cached(
+                "SELECT count(*) FROM audit_log WHERE action = 'ticket.transfer' AND ticket_id = ?1 AND at >= ?2",
+            )?
+            .query_row(params![t.id, exported_at], |r| r.get(0))?;
+        if transfers > 0 {
+            return Ok(conflict(
+                "admitted_after_transfer",
+                id,
+                "admitted by ticket id, but the ticket was transferred online after this gate file was made; the new holder can still get in".into(),
             ));
         }
-        _ => {}
     }
     if t.order_status == "pending_approval" {
         // Its seats stay held by the pending order, which the promoter can still approve
@@ -967,16 +1048,29 @@ fn judge(
     })
 }
 
-/// The conflict an earlier merge logged for a scan.
-fn earlier_conflict(tx: &Connection, scan_uuid: &str) -> Result<Option<String>> {
+/// A scan as an earlier merge logged it.
+struct LoggedScan {
+    event_id: Option<i64>,
+    ticket_uuid: Option<String>,
+    method: String,
+    conflict: Option<String>,
+}
+
+fn earlier_scan(tx: &Connection, scan_uuid: &str) -> Result<Option<LoggedScan>> {
     Ok(tx
         .query_row(
-            "SELECT conflict FROM scans WHERE scan_uuid = ?1",
+            "SELECT event_id, ticket_uuid, method, conflict FROM scans WHERE scan_uuid = ?1",
             [scan_uuid],
-            |r| r.get(0),
+            |r| {
+                Ok(LoggedScan {
+                    event_id: r.get(0)?,
+                    ticket_uuid: r.get(1)?,
+                    method: r.get(2)?,
+                    conflict: r.get(3)?,
+                })
+            },
         )
-        .optional()?
-        .flatten())
+        .optional()?)
 }
 
 /// Brings the scans of gate files home into the main database, in one transaction:
@@ -995,6 +1089,10 @@ pub fn merge(
     let (event, key) = store.read(|c| {
         let event = events::get(c, event_id)?;
         checkin::authorize_gate(c, actor, &event)?;
+        if opts.accept_manual {
+            // Taking the gate staff's word is the promoter's call, not the staff's own.
+            crate::access::authorize(actor, crate::access::Action::AcceptManualAdmissions(&event))?;
+        }
         let key: Vec<u8> = c.query_row(
             "SELECT verify_key FROM events WHERE id = ?1",
             [event_id],
@@ -1005,7 +1103,7 @@ pub fn merge(
     let now = time::now();
     let mut scans = Vec::new();
     for path in files {
-        let gate = GateFile::open(path)?;
+        let gate = GateFile::open_waiting(path, store.busy_timeout())?;
         if gate.event_id != event_id {
             return Err(Error::rule(format!(
                 "{} is a gate file for event {} \"{}\", not event {event_id}",
@@ -1014,10 +1112,20 @@ pub fn merge(
                 gate.event_title
             )));
         }
-        // Scan times fall between the export and now; the export time itself is only
-        // believed between the event's creation and now.
-        let lo = gate.exported_at.clamp(event.created_at.min(now), now);
-        scans.extend(read_scans(&gate, lo, now)?);
+        // The main database's record of the export, if it has one (files made by an older
+        // tix have none): its time, not the file's, bounds the file's scans.
+        let exported = store.read(|c| {
+            Ok(c.query_row(
+                "SELECT exported_at FROM gate_exports WHERE file_id = ?1 AND event_id = ?2",
+                params![gate.file_id, event_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?)
+        })?;
+        // Scan times fall between the export and now; an export time only the file knows
+        // is believed between the event's creation and now.
+        let lo = exported.unwrap_or_else(|| gate.exported_at.clamp(event.created_at.min(now), now));
+        scans.extend(read_scans(&gate, lo.min(now), now, exported)?);
     }
     // The earliest admission anywhere decides; later ones are the conflicts.
     scans.sort_by_key(|s| s.scanned_at);
@@ -1032,7 +1140,7 @@ pub fn merge(
         };
         for s in &scans {
             let admission = s.reason == Some(Reason::Ok) && !s.dry_run;
-            let outcome = if admission { Some(judge(tx, s, event_id, &key, opts)?) } else { None };
+            let outcome = if admission { Some(judge(tx, s, &event, &key, opts)?) } else { None };
             let ticket = match (&outcome, &s.ticket_uuid) {
                 (Some(Outcome::Admit { ticket, .. }), _) => Some(ticket.id),
                 (_, Some(u)) => main_ticket(tx, u, event_id)?.map(|t| t.id),
@@ -1040,6 +1148,7 @@ pub fn merge(
             };
             let conflict_kind = match &outcome {
                 Some(Outcome::Conflict { kind, .. }) => Some(*kind),
+                Some(Outcome::Admit { ticket, .. }) if ticket.status == "used" => Some("double_admission"),
                 _ => None,
             };
             let fresh = checkin::log_scan(
@@ -1068,9 +1177,20 @@ pub fn merge(
             } else {
                 report.scans_already_merged += 1;
                 // A manual admission an earlier merge only reported is recorded now, if
-                // the promoter accepts manual admissions this time.
+                // the promoter accepts manual admissions this time, and if the scan logged
+                // then is this very scan (same event, ticket and method: an edited file
+                // cannot borrow another scan's id to reopen it).
                 let manual = matches!(outcome, Some(Outcome::Admit { manual: true, .. }));
-                if !(manual && earlier_conflict(tx, &s.scan_uuid)?.as_deref() == Some("manual_admission")) {
+                if !manual {
+                    continue;
+                }
+                let logged = earlier_scan(tx, &s.scan_uuid)?;
+                let same = logged.as_ref().is_some_and(|l| {
+                    l.event_id == Some(event_id)
+                        && l.ticket_uuid == s.ticket_uuid
+                        && Some(l.method.as_str()) == s.method.map(Method::as_str)
+                });
+                if !same || logged.and_then(|l| l.conflict).as_deref() != Some("manual_admission") {
                     continue;
                 }
                 tx.execute("UPDATE scans SET conflict = NULL WHERE scan_uuid = ?1", [&s.scan_uuid])?;
@@ -1174,7 +1294,7 @@ mod tests {
         )
         .unwrap();
         let gate = dir.join("pristine.tixgate");
-        export(&store, &promoter, demo.festival.id, &gate, false).unwrap();
+        export(&mut store, &promoter, demo.festival.id, &gate, false).unwrap();
         let uuids = order.tickets.iter().map(|t| t.uuid.clone()).collect();
         (store, promoter, demo.festival.id, uuids, gate)
     }

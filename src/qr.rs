@@ -66,6 +66,7 @@ pub fn write_many(
         path: dir.to_path_buf(),
         source,
     })?;
+    crate::files::remove_stale_temps(dir);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len().max(1));

@@ -120,7 +120,12 @@ fn gate_name(gate: Option<&str>) -> tix::Result<Option<String>> {
 }
 
 fn open_gate(ctx: &Ctx, event: Option<i64>) -> anyhow::Result<Gate> {
-    Ok(Gate::open(&ctx.db_path()?, ctx.as_user(), event)?)
+    Ok(Gate::open(
+        &ctx.db_path()?,
+        ctx.as_user(),
+        event,
+        super::busy_timeout()?,
+    )?)
 }
 
 /// `tix validate`.
@@ -458,7 +463,7 @@ pub fn scanner(ctx: &Ctx, cmd: ScannerCmd) -> anyhow::Result<()> {
             force,
         } => emit(
             ctx,
-            &offline::export(&store, &actor, event_id, &out, force)?,
+            &offline::export(&mut store, &actor, event_id, &out, force)?,
         ),
         ScannerCmd::Merge {
             event_id,
@@ -486,7 +491,7 @@ impl Render for ExportReport {
                 self.event_id, self.event_title
             )),
             vec![
-                ("File", self.file.clone()),
+                ("File", printable(&self.file)),
                 (
                     "Tickets",
                     format!("{} ({} still to admit)", self.tickets, self.admissible),
@@ -494,7 +499,10 @@ impl Render for ExportReport {
                 ("Exported", rfc3339(self.exported_at)),
                 (
                     "Use",
-                    format!("tix --db '{}' checkin scan --gate NAME", self.file),
+                    format!(
+                        "tix --db '{}' checkin scan --gate NAME",
+                        printable(&self.file)
+                    ),
                 ),
             ],
         )

@@ -192,7 +192,7 @@ impl Ctx {
 
 /// How long to wait for another process's write lock: `TIX_BUSY_TIMEOUT_MS`, else 30 s.
 /// A script that would rather fail fast than queue sets it low.
-fn busy_timeout() -> tix::Result<std::time::Duration> {
+pub fn busy_timeout() -> tix::Result<std::time::Duration> {
     match std::env::var("TIX_BUSY_TIMEOUT_MS") {
         Err(_) => Ok(tix::store::BUSY_TIMEOUT),
         Ok(v) => v

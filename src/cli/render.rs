@@ -227,15 +227,16 @@ pub fn report_error(err: &anyhow::Error, json: bool) {
 }
 
 /// Text from a file or a database made safe for a terminal: control characters (an
-/// escape sequence that would clear the screen or recolour it, a bell) are shown as
-/// visible escapes instead of being obeyed.
+/// escape sequence that would clear the screen or recolour it, a bell) and the
+/// invisible marks that reorder text (bidi overrides) are shown as visible escapes
+/// instead of being obeyed.
 pub fn printable(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(tix::events::is_unsafe_char) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if tix::events::is_unsafe_char(c) {
                 c.escape_default().collect::<String>()
             } else {
                 c.to_string()

@@ -8,7 +8,7 @@ use comfy_table::{Cell, Color};
 use serde::Serialize;
 
 use super::Ctx;
-use super::render::{JsonArray, ListRow, Render, Style, emit, fields, note};
+use super::render::{JsonArray, ListRow, Render, Style, emit, fields, note, printable};
 use tix::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
 use tix::time::rfc3339;
 use tix::{files, qr};
@@ -283,14 +283,17 @@ struct QrFiles {
 impl Render for QrFiles {
     fn human(&self, _style: &Style) -> String {
         match self.files.as_slice() {
-            [one] => format!("QR code written to {}", one.display()),
+            [one] => format!(
+                "QR code written to {}",
+                printable(&one.display().to_string())
+            ),
             [] => "No valid tickets: no QR codes written.".into(),
             [first, ..] => format!(
                 "{} QR codes written to {}",
                 self.count,
                 first
                     .parent()
-                    .map_or_else(String::new, |p| p.display().to_string())
+                    .map_or_else(String::new, |p| printable(&p.display().to_string()))
             ),
         }
     }

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_checkin.sql"),
     include_str!("migrations/0004_scan_evidence.sql"),
     include_str!("migrations/0005_tier_name_key.sql"),
+    include_str!("migrations/0006_gate_exports.sql"),
 ];
 
 /// How tix folds a name for comparing it: trimmed and lower-cased by Unicode's rules.
@@ -141,6 +142,16 @@ impl Store {
             return Err(Error::NotADatabase {
                 path: path.to_path_buf(),
                 detail: "it is a directory".into(),
+            });
+        }
+        if exists
+            && mode == OpenMode::MustExist
+            && std::fs::metadata(path).is_ok_and(|m| m.len() == 0)
+        {
+            // An empty file is no database yet: only `init` and `demo` make one of it.
+            return Err(Error::NotADatabase {
+                path: path.to_path_buf(),
+                detail: "it is an empty file; run `tix init` to make a database of it".into(),
             });
         }
         // Several processes may open (or create) the same file at once: a step that finds
@@ -265,13 +276,29 @@ impl Store {
     /// The files that make up the open database (the file and its `-wal`, `-shm` and
     /// `-journal` companions): no output of a command may be written over them.
     pub fn protected_paths(&self) -> Vec<PathBuf> {
-        let mut paths = vec![self.path.clone()];
-        for suffix in ["-wal", "-shm", "-journal"] {
-            let mut p = self.path.clone().into_os_string();
-            p.push(suffix);
-            paths.push(PathBuf::from(p));
+        // SQLite names the journal files after the file as it resolves it (through
+        // symbolic links), so both spellings are protected.
+        let mut bases = vec![self.path.clone()];
+        if let Ok(real) = self.path.canonicalize()
+            && real != self.path
+        {
+            bases.push(real);
+        }
+        let mut paths = Vec::new();
+        for base in bases {
+            paths.push(base.clone());
+            for suffix in ["-wal", "-shm", "-journal"] {
+                let mut p = base.clone().into_os_string();
+                p.push(suffix);
+                paths.push(PathBuf::from(p));
+            }
         }
         paths
+    }
+
+    /// How long this store waits for another process's write lock.
+    pub fn busy_timeout(&self) -> Duration {
+        self.busy
     }
 
     /// Whether this open created the file.

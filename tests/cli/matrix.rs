@@ -196,6 +196,7 @@ static ROWS: &[Row] = &[
     row("validate --manual",              "validate --ticket {K} --manual --event {E}",                GATE),
     row("scanner export",                 "scanner export {E} --out {DIR}/new.tixgate",                GATE),
     row("scanner merge",                  "scanner merge {E} {DIR}/gate.tixgate",                      GATE),
+    row("scanner merge --accept-manual",  "scanner merge {E} {DIR}/gate.tixgate --accept-manual",      OWNER),
 ];
 
 /// The database every cell starts from, and the ids in it.

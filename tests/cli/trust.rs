@@ -920,7 +920,8 @@ fn a_gate_file_on_a_full_or_read_only_disk() {
     let s = stick.display().to_string();
     let script = format!(
         "mount --bind '{s}' '{s}' && mount -o remount,bind,ro '{s}' || exit 99; \"$@\"; rc=$?; \
-         \"$1\" --db '{s}/north.tixgate' checkin scan < /dev/null 2>&1 | head -1; exit $rc"
+         \"$1\" --db '{s}/north.tixgate' checkin scan < /dev/null 2>&1 | head -1; \
+         \"$1\" --db '{s}/north.tixgate' validate --ticket 1 --manual 2>&1 | head -1; exit $rc"
     );
     let o = std::process::Command::new("unshare")
         .args(["-rm", "sh", "-c", &script, "sh"])
@@ -945,4 +946,207 @@ fn a_gate_file_on_a_full_or_read_only_disk() {
         stdout.contains("read-only"),
         "scanning on it says why it cannot: {stdout}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Found by a second hostile trial of this work
+// ---------------------------------------------------------------------------------------
+
+/// SQLite names the journal files after the database as it resolves it: through a
+/// symbolic link, `real.db-wal` is the live WAL of `link.db`.
+#[test]
+fn outputs_never_replace_the_journals_of_a_database_opened_through_a_link() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let link = t.dir().join("link.db");
+    std::os::unix::fs::symlink(t.db(), &link).unwrap();
+    let real = t.db().display().to_string();
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let out = format!("{real}{suffix}");
+        for args in [
+            vec!["ticket", "qr", tk.uuid.as_str(), "--out", &out, "--force"],
+            vec!["ticket", "show", tk.uuid.as_str(), "--qr", &out, "--force"],
+        ] {
+            let mut c = t.cmd_at(&link);
+            c.args(["--as", PROMOTER]).args(&args);
+            finish(c).code(5).err_has("database");
+        }
+        let mut c = t.cmd_at(&link);
+        c.args([
+            "--as",
+            PROMOTER,
+            "scanner",
+            "export",
+            &event.to_string(),
+            "--out",
+            &out,
+            "--force",
+        ]);
+        finish(c).code(5).err_has("database");
+    }
+}
+
+#[test]
+fn an_edited_version_cannot_hide_a_transfer_from_an_accepted_manual_admission() {
+    let (t, event, tier) = big_sale();
+    add_user(&t, "eve@example.com", "user");
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let gate = export(&t, event, "g.tixgate");
+    t.as_(
+        BUYER,
+        &["ticket", "transfer", &tk.uuid, "--to", "eve@example.com"],
+    )
+    .ok();
+    offline_ok(&t, &gate, "laptop", &[&tk.uuid]);
+    gate_db(&gate)
+        .execute_batch(
+            "UPDATE scans SET secret_version = 2; UPDATE gate_tickets SET secret_version = 2;",
+        )
+        .unwrap();
+    let report = merge(&t, event, &[&gate], &["--accept-manual"]);
+    assert_eq!(kinds(&report), ["admitted_after_transfer"], "{report:#}");
+    assert_eq!(status(&t, &tk), "valid", "the new holder can still get in");
+}
+
+#[test]
+fn the_new_holders_code_gets_in_at_a_gate_file_where_the_old_code_got_in_first() {
+    let (t, event, tier) = big_sale();
+    add_user(&t, "eve@example.com", "user");
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let gate = export(&t, event, "g.tixgate");
+    t.as_(
+        BUYER,
+        &["ticket", "transfer", &tk.uuid, "--to", "eve@example.com"],
+    )
+    .ok();
+    let new_code = t
+        .as_("eve@example.com", &["ticket", "show", &tk.uuid, "--json"])
+        .ok()
+        .json()["qr_payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    offline_ok(&t, &gate, "laptop", &[&tk.qr_payload]); // the old holder, first
+    offline_ok(&t, &gate, "laptop", &[&new_code]); // the rightful holder still gets in
+    offline(&t, &gate, "laptop", &[&new_code]).code(6); // once
+    offline(&t, &gate, "laptop", &[&tk.qr_payload]).code(6); // and the old code is dead
+    let report = merge(&t, event, &[&gate], &[]);
+    assert_eq!(kinds(&report), ["admitted_after_transfer"], "{report:#}");
+    assert_eq!(report["admitted"], 1);
+    assert_eq!(status(&t, &tk), "used");
+}
+
+#[test]
+fn offline_admissions_to_an_event_cancelled_online_are_conflicts() {
+    let (t, event, tier) = big_sale();
+    let o = buy_tickets(&t, tier, 1);
+    let gate = export(&t, event, "g.tixgate");
+    t.cancel(event);
+    offline_ok(&t, &gate, "laptop", &[&o.tickets[0].qr_payload]);
+    let report = merge(&t, event, &[&gate], &[]);
+    assert_eq!(kinds(&report), ["admitted_after_cancel"], "{report:#}");
+    assert_eq!(status(&t, &o.tickets[0]), "valid");
+    t.as_(PROMOTER, &["order", "refund", &o.id.to_string(), "--yes"])
+        .ok();
+}
+
+#[test]
+fn an_edited_file_cannot_borrow_another_scans_id() {
+    let (t, event, tier) = big_sale();
+    let (second, second_tier) = second_event(&t, "Second");
+    let mine = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let theirs = buy_tickets(&t, second_tier, 1).tickets[0].clone();
+    let g2 = export(&t, second, "g2.tixgate");
+    offline(
+        &t,
+        &g2,
+        "laptop",
+        &["--ticket", &theirs.id.to_string(), "--manual"],
+    )
+    .code(0);
+    let report = merge(&t, second, &[&g2], &[]);
+    assert_eq!(kinds(&report), ["manual_admission"]);
+    let borrowed: String = gate_db(&g2)
+        .query_row("SELECT scan_uuid FROM scans", [], |r| r.get(0))
+        .unwrap();
+    let g1 = export(&t, event, "g1.tixgate");
+    gate_db(&g1)
+        .execute(
+            "INSERT INTO scans (scan_uuid, ticket_uuid, secret_version, scanned_at, device, result, reason, method)
+             VALUES (?1, ?2, 1, strftime('%s','now'), 'x', 'accepted', 'ok', 'manual')",
+            params![borrowed, mine.uuid],
+        )
+        .unwrap();
+    let report = merge(&t, event, &[&g1], &["--accept-manual"]);
+    assert_eq!(report["admitted"], 0, "{report:#}");
+    assert_eq!(status(&t, &mine), "valid");
+    // The genuine manual admission it borrowed from can still be recorded.
+    let report = merge(&t, second, &[&g2], &["--accept-manual"]);
+    assert_eq!(report["admitted"], 1, "{report:#}");
+    assert_eq!(status(&t, &theirs), "used");
+}
+
+#[test]
+fn gate_commands_honour_the_busy_timeout_and_staff_cannot_accept_manual_admissions() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let lock = Connection::open(t.db()).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut c = t.cmd();
+    c.env("TIX_BUSY_TIMEOUT_MS", "200").args([
+        "--as",
+        PROMOTER,
+        "validate",
+        &tk.qr_payload,
+        "--event",
+        "1",
+        "--json",
+    ]);
+    let started = std::time::Instant::now();
+    let out = finish(c).code(1);
+    assert_eq!(out.json()["error"]["code"], "busy");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "it waited the full 30 s"
+    );
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    t.add_staff_user();
+    let ev = event.to_string();
+    t.as_(PROMOTER, &["event", "staff", "add", &ev, STAFF]).ok();
+    let gate = export(&t, event, "g.tixgate");
+    let g = gate.display().to_string();
+    t.as_(STAFF, &["scanner", "merge", &ev, &g]).ok();
+    t.as_(STAFF, &["scanner", "merge", &ev, &g, "--accept-manual"])
+        .code(4);
+}
+
+#[test]
+fn an_empty_file_is_no_database_and_is_left_untouched() {
+    let t = Tix::empty();
+    std::fs::write(t.db(), b"").unwrap();
+    t.run(&["event", "list"]).code(1).err_has("empty");
+    assert_eq!(std::fs::metadata(t.db()).unwrap().len(), 0);
+    t.run(&["init"]).ok();
+}
+
+#[test]
+fn double_admissions_are_marked_in_the_scan_log_and_names_cannot_hide_their_direction() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let gate = export(&t, event, "g.tixgate");
+    admit(&t, PROMOTER, &[&tk.qr_payload]);
+    offline_ok(&t, &gate, "laptop", &[&tk.qr_payload]);
+    let report = merge(&t, event, &[&gate], &[]);
+    assert_eq!(kinds(&report), ["double_admission"]);
+    let marked: String = Connection::open(t.db())
+        .unwrap()
+        .query_row("SELECT conflict FROM scans WHERE offline = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(marked, "double_admission");
+    // A right-to-left override would make a name read as another.
+    t.admin(&["user", "add", "x@example.com", "--name", "Ann\u{202E}eeL"])
+        .code(2);
 }
