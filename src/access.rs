@@ -3,57 +3,11 @@
 //! Every operation of the library asks [`authorize`] before it changes or reveals
 //! anything; nothing else in the crate decides permissions.
 
-use serde::Serialize;
-
+use crate::domain::event::Event;
+use crate::domain::people::User;
 use crate::error::{Error, Result};
-use crate::events::Event;
-use crate::users::User;
 
-/// The role of a registered user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Buys and holds tickets.
-    User,
-    /// Runs events; may create tiers once an admin has verified them.
-    Promoter,
-    /// Gate staff: checks tickets in at the events they are assigned to.
-    Staff,
-    /// May do everything.
-    Admin,
-}
-
-impl Role {
-    /// The role's name as stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Promoter => "promoter",
-            Role::Staff => "staff",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Reads a role name (`user`, `promoter`, `staff`, `admin`).
-    pub fn parse(s: &str) -> Result<Role> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "user" => Ok(Role::User),
-            "promoter" => Ok(Role::Promoter),
-            "staff" => Ok(Role::Staff),
-            "admin" => Ok(Role::Admin),
-            other => Err(Error::invalid(
-                "role",
-                format!("'{other}' is not a role; use user, promoter, staff or admin"),
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::domain::people::Role;
 
 /// Who is acting: the anonymous public or a registered user.
 #[derive(Debug, Clone)]
@@ -204,7 +158,7 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
             None => Err(need_login("creating an event")),
         },
         Action::SeeEvent(event) => {
-            if event.status != crate::events::EventStatus::Draft || actor.owns(event) {
+            if event.status != crate::domain::event::EventStatus::Draft || actor.owns(event) {
                 Ok(())
             } else {
                 Err(Error::denied(format!(

@@ -2,7 +2,6 @@
 //! the gate staff assigned to them.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
 
 use crate::access::{Action, Actor, Role, authorize};
 use crate::audit::{self, Subject};
@@ -13,78 +12,7 @@ use crate::store::Store;
 use crate::time::{self, Timestamp, Zone};
 use crate::users::{self, User};
 
-/// Where an event is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EventStatus {
-    /// Being set up; visible to its promoter and admins only; nothing on sale.
-    Draft,
-    /// Public; tiers may be on sale.
-    Published,
-    /// Called off.
-    Cancelled,
-    /// Over.
-    Completed,
-}
-
-impl EventStatus {
-    /// The status as stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventStatus::Draft => "draft",
-            EventStatus::Published => "published",
-            EventStatus::Cancelled => "cancelled",
-            EventStatus::Completed => "completed",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Result<EventStatus> {
-        match s {
-            "draft" => Ok(EventStatus::Draft),
-            "published" => Ok(EventStatus::Published),
-            "cancelled" => Ok(EventStatus::Cancelled),
-            "completed" => Ok(EventStatus::Completed),
-            other => Err(Error::Corrupt(format!("unknown event status '{other}'"))),
-        }
-    }
-}
-
-impl std::fmt::Display for EventStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An event, as the contract shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Event {
-    /// Numeric id.
-    pub id: i64,
-    /// Title shown to buyers.
-    pub title: String,
-    /// Where the event is in its life.
-    pub status: EventStatus,
-    /// When it starts.
-    #[serde(with = "time::serde_ts")]
-    pub starts_at: Timestamp,
-    /// When it ends, if known.
-    #[serde(with = "time::serde_ts::option")]
-    pub ends_at: Option<Timestamp>,
-    /// Where it happens.
-    pub venue: Option<String>,
-    /// The IANA zone local times of this event are read and shown in.
-    pub timezone: Zone,
-    /// The currency of all its prices.
-    pub currency: Currency,
-    /// The owning promoter's user id.
-    #[serde(skip)]
-    pub owner_id: i64,
-    /// The owning promoter's email.
-    pub owner_email: String,
-    /// When it was created.
-    #[serde(with = "time::serde_ts")]
-    pub created_at: Timestamp,
-}
+pub use crate::domain::event::{Event, EventStatus};
 
 const EVENT_COLUMNS: &str = "e.id, e.title, e.status, e.starts_at, e.ends_at, e.venue, e.timezone, \
      e.currency, e.owner_id, u.email, e.created_at";
@@ -139,52 +67,7 @@ pub struct NewEvent {
     pub currency: Option<String>,
 }
 
-/// Whether a character must not reach a terminal as it is: a control character (C0, DEL,
-/// C1) or an invisible mark that reorders the text around it (bidi embeddings,
-/// overrides and isolates), with which a name could show as another.
-pub fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Checks a one-line text (a name, a title, a gate): like [`check_text`], and no line
-/// breaks or tabs either.
-pub(crate) fn check_line(field: &str, value: &str, max: usize) -> Result<String> {
-    let v = check_text(field, value, max)?;
-    if v.contains(['\n', '\t']) {
-        return Err(Error::invalid(
-            field,
-            format!("the {field} must be one line, without line breaks or tabs"),
-        ));
-    }
-    Ok(v)
-}
-
-/// Checks a short text field: trimmed, not blank, at most `max` characters, no control
-/// characters but line breaks and tabs (which are shown as they are).
-pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
-    // CRLF files (RFC 4180 CSV among them) end lines inside quoted cells with CRLF too.
-    let normalized = value.replace("\r\n", "\n");
-    let v = normalized.trim();
-    if v.is_empty() {
-        return Err(Error::invalid(field, format!("the {field} is empty")));
-    }
-    if v.chars().count() > max {
-        return Err(Error::invalid(
-            field,
-            format!("the {field} is longer than {max} characters"),
-        ));
-    }
-    if v.chars()
-        .any(|c| is_unsafe_char(c) && c != '\n' && c != '\t')
-    {
-        return Err(Error::invalid(
-            field,
-            format!("the {field} contains control characters"),
-        ));
-    }
-    Ok(v.to_string())
-}
+pub use crate::domain::text::{check_line, check_text, is_unsafe_char};
 
 /// Creates a draft event owned by the actor (a promoter or an admin), with a fresh
 /// Ed25519 key pair for its ticket codes.

@@ -10,22 +10,22 @@
 pub mod access;
 pub mod audit;
 pub mod checkin;
-pub mod codes;
 pub mod demo;
+pub mod domain;
 pub mod error;
 pub mod events;
 pub mod files;
 pub mod gate;
 pub mod import;
-pub mod money;
 pub mod offline;
 pub mod orders;
 pub mod qr;
 pub mod store;
 pub mod tickets;
 pub mod tiers;
-pub mod time;
 pub mod users;
+
+pub use domain::{codes, money, time};
 
 pub use access::{Actor, Role};
 pub use error::{Error, ErrorKind, Result};

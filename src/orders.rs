@@ -3,7 +3,6 @@
 //! transaction so that no tier is ever oversold.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
 use serde_json::json;
 
 use crate::access::{Action, Actor, authorize};
@@ -12,125 +11,12 @@ use crate::error::{Error, Result};
 use crate::events::{self, EventStatus};
 use crate::money::Currency;
 use crate::store::Store;
-use crate::tickets::{self, Ticket};
+use crate::tickets;
 use crate::tiers::{self, MAX_QUANTITY};
-use crate::time::{self, Timestamp};
+use crate::time;
 use crate::users::{self, User};
 
-/// Where an order is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Seats held; tickets wait for the promoter's approval.
-    PendingApproval,
-    /// Done; tickets can be used.
-    Completed,
-    /// Called off; seats freed, tickets cancelled.
-    Cancelled,
-    /// Money returned; seats freed, tickets refunded.
-    Refunded,
-}
-
-impl OrderStatus {
-    /// The status as stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::PendingApproval => "pending_approval",
-            OrderStatus::Completed => "completed",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::Refunded => "refunded",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Result<OrderStatus> {
-        match s {
-            "pending_approval" => Ok(OrderStatus::PendingApproval),
-            "completed" => Ok(OrderStatus::Completed),
-            "cancelled" => Ok(OrderStatus::Cancelled),
-            "refunded" => Ok(OrderStatus::Refunded),
-            other => Err(Error::Corrupt(format!("unknown order status '{other}'"))),
-        }
-    }
-}
-
-impl std::fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An order with its tickets.
-#[derive(Debug, Clone)]
-pub struct Order {
-    /// Numeric id.
-    pub id: i64,
-    /// The event.
-    pub event_id: i64,
-    /// The tier.
-    pub tier_id: i64,
-    /// The tier's name (not part of the JSON).
-    pub tier_name: String,
-    /// Internal id of the buyer.
-    pub buyer_id: i64,
-    /// The buyer's email.
-    pub buyer_email: String,
-    /// Number of tickets.
-    pub quantity: i64,
-    /// Where the order is in its life.
-    pub status: OrderStatus,
-    /// Complimentary: issued at price 0.
-    pub is_comp: bool,
-    /// Total in minor units.
-    pub total_minor: i64,
-    /// The currency of the total.
-    pub currency: Currency,
-    /// When it was placed.
-    pub created_at: Timestamp,
-    /// Its tickets.
-    pub tickets: Vec<Ticket>,
-}
-
-impl Order {
-    /// The total as an exact decimal string.
-    pub fn total(&self) -> String {
-        self.currency.format_amount(self.total_minor)
-    }
-}
-
-#[derive(Serialize)]
-struct OrderJson<'a> {
-    id: i64,
-    event_id: i64,
-    tier_id: i64,
-    buyer_email: &'a str,
-    quantity: i64,
-    status: OrderStatus,
-    is_comp: bool,
-    total: String,
-    currency: Currency,
-    #[serde(with = "time::serde_ts")]
-    created_at: Timestamp,
-    tickets: &'a [Ticket],
-}
-
-impl Serialize for Order {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        OrderJson {
-            id: self.id,
-            event_id: self.event_id,
-            tier_id: self.tier_id,
-            buyer_email: &self.buyer_email,
-            quantity: self.quantity,
-            status: self.status,
-            is_comp: self.is_comp,
-            total: self.total(),
-            currency: self.currency,
-            created_at: self.created_at,
-            tickets: &self.tickets,
-        }
-        .serialize(s)
-    }
-}
+pub use crate::domain::sale::{NewOrder, Order, OrderStatus};
 
 const ORDER_SELECT: &str =
     "SELECT o.id, o.event_id, o.tier_id, ti.name, o.buyer_id, u.email, o.quantity, o.status,
@@ -169,20 +55,6 @@ pub fn get(conn: &Connection, id: i64) -> Result<Order> {
         })?;
     order.tickets = tickets::query(conn, "WHERE t.order_id = ?1 ORDER BY t.id", &[&id])?;
     Ok(order)
-}
-
-/// What to order.
-#[derive(Debug, Clone)]
-pub struct NewOrder {
-    /// The tier.
-    pub tier_id: i64,
-    /// How many tickets.
-    pub quantity: i64,
-    /// Who gets them; the actor if absent. Someone else needs the event's promoter or an admin.
-    pub buyer: Option<String>,
-    /// Complimentary (price 0; the event's promoter or an admin; also outside the sale
-    /// window, on inactive tiers and beyond the per-order limits).
-    pub comp: bool,
 }
 
 /// Places an order and issues its tickets, all in one transaction: the seat check and the

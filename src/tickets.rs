@@ -4,120 +4,20 @@
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::{Action, Actor, authorize};
 use crate::audit::{self, Subject};
 use crate::codes::{self, CodeError, EventKeys, TicketCode};
+use crate::domain::sale::OrderStatus;
 use crate::error::{Error, Result};
 use crate::events::{self, EventStatus};
-use crate::orders::OrderStatus;
 use crate::store::Store;
 use crate::time::{self, Timestamp};
 use crate::users;
 
-/// Where a ticket is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TicketStatus {
-    /// May be used to get in (if its order is approved).
-    Valid,
-    /// Checked in.
-    Used,
-    /// Its order was cancelled.
-    Cancelled,
-    /// Its order was refunded.
-    Refunded,
-}
-
-impl TicketStatus {
-    /// The status as stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketStatus::Valid => "valid",
-            TicketStatus::Used => "used",
-            TicketStatus::Cancelled => "cancelled",
-            TicketStatus::Refunded => "refunded",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Result<TicketStatus> {
-        match s {
-            "valid" => Ok(TicketStatus::Valid),
-            "used" => Ok(TicketStatus::Used),
-            "cancelled" => Ok(TicketStatus::Cancelled),
-            "refunded" => Ok(TicketStatus::Refunded),
-            other => Err(Error::Corrupt(format!("unknown ticket status '{other}'"))),
-        }
-    }
-}
-
-impl std::fmt::Display for TicketStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A ticket, as the contract shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Ticket {
-    /// Numeric id.
-    pub id: i64,
-    /// The ticket's UUID.
-    pub uuid: String,
-    /// Its event.
-    pub event_id: i64,
-    /// The event's title.
-    pub event_title: String,
-    /// Its tier.
-    pub tier_id: i64,
-    /// The tier's name.
-    pub tier_name: String,
-    /// The order that issued it.
-    pub order_id: i64,
-    /// Internal id of the owner.
-    #[serde(skip)]
-    pub owner_id: i64,
-    /// The owner's email.
-    pub owner_email: String,
-    /// The owner's name (for the door list; not part of the JSON).
-    #[serde(skip)]
-    pub owner_name: String,
-    /// Who will attend.
-    pub attendee_name: Option<String>,
-    /// The attendee's email.
-    pub attendee_email: Option<String>,
-    /// The attendee's phone.
-    pub attendee_phone: Option<String>,
-    /// Where the ticket is in its life.
-    pub status: TicketStatus,
-    /// The order's status (a ticket of a `pending_approval` order cannot be used yet).
-    #[serde(skip)]
-    pub order_status: OrderStatus,
-    /// Bumped on every re-issue; codes of older versions are dead.
-    #[serde(skip)]
-    pub secret_version: i64,
-    /// When it was checked in.
-    #[serde(with = "time::serde_ts::option")]
-    pub checked_in_at: Option<Timestamp>,
-    /// The gate it was first admitted at (not part of the JSON).
-    #[serde(skip)]
-    pub checked_in_gate: Option<String>,
-    /// The signed text its QR code carries.
-    pub qr_payload: String,
-    /// When it was issued.
-    #[serde(with = "time::serde_ts")]
-    pub created_at: Timestamp,
-}
-
-impl Ticket {
-    /// Whether the ticket is valid but its order still awaits approval.
-    pub fn awaiting_approval(&self) -> bool {
-        self.status == TicketStatus::Valid && self.order_status == OrderStatus::PendingApproval
-    }
-}
+pub use crate::domain::sale::{Ticket, TicketStatus};
 
 /// How many UUIDs take their random bytes from one call to the operating system.
 const UUID_BATCH: usize = 4_096;

@@ -6,26 +6,9 @@ use serde::Serialize;
 use crate::access::{Action, Actor, Role, authorize};
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::time::{self, Timestamp};
+use crate::time;
 
-/// A registered user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct User {
-    /// Internal row id (not part of the JSON surface).
-    #[serde(skip)]
-    pub id: i64,
-    /// Unique, stored in lower case.
-    pub email: String,
-    /// Display name.
-    pub name: String,
-    /// What the user may do.
-    pub role: Role,
-    /// For promoters: whether an admin has verified them. Admins are always verified.
-    pub verified: bool,
-    /// When the account was made.
-    #[serde(with = "time::serde_ts")]
-    pub created_at: Timestamp,
-}
+pub use crate::domain::people::User;
 
 const USER_COLUMNS: &str = "id, email, name, role, verified, created_at";
 

@@ -1,0 +1,71 @@
+//! People: a registered user and their role.
+
+use serde::Serialize;
+
+use crate::domain::time::{self, Timestamp};
+use crate::error::{Error, Result};
+
+/// The role of a registered user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Buys and holds tickets.
+    User,
+    /// Runs events; may create tiers once an admin has verified them.
+    Promoter,
+    /// Gate staff: checks tickets in at the events they are assigned to.
+    Staff,
+    /// May do everything.
+    Admin,
+}
+
+impl Role {
+    /// The role's name as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Promoter => "promoter",
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Reads a role name (`user`, `promoter`, `staff`, `admin`).
+    pub fn parse(s: &str) -> Result<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "user" => Ok(Role::User),
+            "promoter" => Ok(Role::Promoter),
+            "staff" => Ok(Role::Staff),
+            "admin" => Ok(Role::Admin),
+            other => Err(Error::invalid(
+                "role",
+                format!("'{other}' is not a role; use user, promoter, staff or admin"),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A registered user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Internal row id (not part of the JSON surface).
+    #[serde(skip)]
+    pub id: i64,
+    /// Unique, stored in lower case.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// For promoters: whether an admin has verified them. Admins are always verified.
+    pub verified: bool,
+    /// When the account was made.
+    #[serde(with = "time::serde_ts")]
+    pub created_at: Timestamp,
+}

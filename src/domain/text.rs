@@ -1,0 +1,51 @@
+//! Text a person typed or a file held, checked before it is stored: names, titles and
+//! descriptions that are shown on other people's screens.
+
+use crate::error::{Error, Result};
+
+/// Whether a character must not reach a terminal as it is: a control character (C0, DEL,
+/// C1) or an invisible mark that reorders the text around it (bidi embeddings,
+/// overrides and isolates), with which a name could show as another.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Checks a one-line text (a name, a title, a gate): like [`check_text`], and no line
+/// breaks or tabs either.
+pub fn check_line(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = check_text(field, value, max)?;
+    if v.contains(['\n', '\t']) {
+        return Err(Error::invalid(
+            field,
+            format!("the {field} must be one line, without line breaks or tabs"),
+        ));
+    }
+    Ok(v)
+}
+
+/// Checks a short text field: trimmed, not blank, at most `max` characters, no control
+/// characters but line breaks and tabs (which are shown as they are).
+pub fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
+    // CRLF files (RFC 4180 CSV among them) end lines inside quoted cells with CRLF too.
+    let normalized = value.replace("\r\n", "\n");
+    let v = normalized.trim();
+    if v.is_empty() {
+        return Err(Error::invalid(field, format!("the {field} is empty")));
+    }
+    if v.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("the {field} is longer than {max} characters"),
+        ));
+    }
+    if v.chars()
+        .any(|c| is_unsafe_char(c) && c != '\n' && c != '\t')
+    {
+        return Err(Error::invalid(
+            field,
+            format!("the {field} contains control characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
