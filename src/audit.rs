@@ -8,8 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::access::{Action, Actor, authorize};
-use crate::error::Result;
-use crate::events;
+use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::time::{self, Timestamp};
 
@@ -101,16 +100,19 @@ pub fn list(
     store.read(|c| {
         let ticket_id = match ticket {
             Some(t) => {
-                let t = crate::tickets::find_ref(c, t)?;
-                let event = events::get(c, t.event_id)?;
+                let reference = crate::domain::sale::TicketRef::parse(t)?;
+                let (id, event_id) = crate::store::tickets::locate(c, &reference)?.ok_or_else(|| {
+                    Error::not_found_hint("ticket", t.trim(), "`tix ticket list` shows your tickets")
+                })?;
+                let event = crate::store::events::get(c, event_id)?;
                 authorize(actor, Action::SeeEventRecords(&event))?;
-                Some(t.id)
+                Some(id)
             }
             None => None,
         };
         let owner_filter = match event_id {
             Some(id) => {
-                let event = events::get(c, id)?;
+                let event = crate::store::events::get(c, id)?;
                 authorize(actor, Action::SeeEventRecords(&event))?;
                 None
             }

@@ -13,7 +13,7 @@ use crate::access::{Action, Actor, authorize};
 use crate::error::{Error, Result};
 use crate::events::{self, Event};
 use crate::store::Store;
-use crate::tickets::{self, CodeCheck, Ticket};
+use crate::tickets::{self, CodeCheck, Ticket, TicketRef};
 use crate::time::{self, Timestamp};
 
 pub use crate::domain::gate::{
@@ -125,20 +125,9 @@ pub fn validate(store: &mut Store, actor: &Actor, scan: &Scan<'_>) -> Result<Ver
 
 /// Finds a ticket by numeric id or UUID for a manual admission (no code signed).
 fn find_unsigned(tx: &Connection, reference: &str) -> Result<Option<Ticket>> {
-    let r = reference.trim();
-    let found = if !r.is_empty() && r.len() <= 18 && r.bytes().all(|b| b.is_ascii_digit()) {
-        let id: i64 = r
-            .parse()
-            .map_err(|_| Error::invalid("ticket", "not a ticket id"))?;
-        tickets::query_unsigned(tx, "WHERE t.id = ?1", &[&id])?
-    } else {
-        let uuid = Uuid::parse_str(r).map_err(|_| {
-            Error::invalid(
-                "ticket",
-                "give the ticket's id or UUID, as `checkin lookup` lists it",
-            )
-        })?;
-        tickets::query_unsigned(tx, "WHERE t.uuid = ?1", &[&uuid.hyphenated().to_string()])?
+    let found = match TicketRef::parse(reference)? {
+        TicketRef::Id(id) => tickets::query_unsigned(tx, "WHERE t.id = ?1", &[&id])?,
+        TicketRef::Uuid(uuid) => tickets::query_unsigned(tx, "WHERE t.uuid = ?1", &[&uuid])?,
     };
     Ok(found.into_iter().next())
 }

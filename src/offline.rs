@@ -420,19 +420,10 @@ impl GateFile {
         let mut extra = "";
         let (candidate, presented, reason) = match method {
             Method::Manual => {
-                let r = scan.code.trim();
-                let found =
-                    if !r.is_empty() && r.len() <= 18 && r.bytes().all(|b| b.is_ascii_digit()) {
-                        load("ticket_id", &r.parse::<i64>().unwrap_or(-1))?
-                    } else {
-                        let uuid = Uuid::parse_str(r).map_err(|_| {
-                            Error::invalid(
-                                "ticket",
-                                "give the ticket's id or UUID, as `checkin lookup` lists it",
-                            )
-                        })?;
-                        load("uuid", &uuid.hyphenated().to_string())?
-                    };
+                let found = match crate::tickets::TicketRef::parse(scan.code)? {
+                    crate::tickets::TicketRef::Id(id) => load("ticket_id", &id)?,
+                    crate::tickets::TicketRef::Uuid(uuid) => load("uuid", &uuid)?,
+                };
                 match found {
                     Some(c) => {
                         let v = c.secret_version;

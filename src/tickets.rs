@@ -17,7 +17,7 @@ use crate::store::Store;
 use crate::time::{self, Timestamp};
 use crate::users;
 
-pub use crate::domain::sale::{Ticket, TicketStatus};
+pub use crate::domain::sale::{Ticket, TicketRef, TicketStatus};
 
 /// How many UUIDs take their random bytes from one call to the operating system.
 const UUID_BATCH: usize = 4_096;
@@ -232,25 +232,17 @@ pub(crate) fn query_unsigned(
 
 /// Finds a ticket by numeric id or UUID.
 pub fn find_ref(conn: &Connection, reference: &str) -> Result<Ticket> {
-    let r = reference.trim();
-    let found = if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()) {
-        let id: i64 = r
-            .parse()
-            .map_err(|_| Error::invalid("ticket", format!("'{r}' is not a ticket id")))?;
-        query(conn, "WHERE t.id = ?1", &[&id])?
-    } else {
-        let uuid = Uuid::parse_str(r).map_err(|_| {
-            Error::invalid(
-                "ticket",
-                format!("'{reference}' is neither a ticket id nor a UUID"),
-            )
-        })?;
-        query(conn, "WHERE t.uuid = ?1", &[&uuid.hyphenated().to_string()])?
+    let found = match TicketRef::parse(reference)? {
+        TicketRef::Id(id) => query(conn, "WHERE t.id = ?1", &[&id])?,
+        TicketRef::Uuid(uuid) => query(conn, "WHERE t.uuid = ?1", &[&uuid])?,
     };
-    found
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::not_found_hint("ticket", r, "`tix ticket list` shows your tickets"))
+    found.into_iter().next().ok_or_else(|| {
+        Error::not_found_hint(
+            "ticket",
+            reference.trim(),
+            "`tix ticket list` shows your tickets",
+        )
+    })
 }
 
 /// One ticket: its owner, the event's promoter or an admin.

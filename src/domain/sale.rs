@@ -1,6 +1,7 @@
 //! What a sale makes: orders and their tickets, and where each is in its life.
 
 use serde::Serialize;
+use uuid::Uuid;
 
 use crate::domain::money::Currency;
 use crate::domain::time::{self, Timestamp};
@@ -234,4 +235,51 @@ pub struct NewOrder {
     /// Complimentary (price 0; the event's promoter or an admin; also outside the sale
     /// window, on inactive tiers and beyond the per-order limits).
     pub comp: bool,
+}
+
+/// How a person names a ticket: its numeric id or its UUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketRef {
+    /// The numeric id.
+    Id(i64),
+    /// The UUID, hyphenated and lower case.
+    Uuid(String),
+}
+
+impl TicketRef {
+    /// Reads a ticket id (digits) or UUID (any case, surrounding blanks ignored).
+    pub fn parse(reference: &str) -> Result<TicketRef> {
+        let r = reference.trim();
+        if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()) {
+            return r.parse().map(TicketRef::Id).map_err(|_| {
+                Error::invalid("ticket", format!("'{r}' is not a ticket id (too large)"))
+            });
+        }
+        Uuid::parse_str(r)
+            .map(|u| TicketRef::Uuid(u.hyphenated().to_string()))
+            .map_err(|_| {
+                Error::invalid(
+                    "ticket",
+                    format!("'{}' is neither a ticket id nor a UUID", r.escape_debug()),
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticket_references() {
+        assert_eq!(TicketRef::parse(" 42 ").unwrap(), TicketRef::Id(42));
+        let u = "01A2157F-B337-7000-8000-D196D637AD0F";
+        assert_eq!(
+            TicketRef::parse(u).unwrap(),
+            TicketRef::Uuid(u.to_lowercase())
+        );
+        for bad in ["", "+9", "9.0", "0x9", "99999999999999999999", "abc"] {
+            assert!(TicketRef::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

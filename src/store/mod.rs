@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
+pub mod events;
+pub mod tickets;
+
 use crate::error::{Error, Result};
 
 /// `PRAGMA application_id` of a tix database: the bytes `TIX1`.
