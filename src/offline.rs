@@ -997,11 +997,7 @@ fn judge(
                 "admitted by ticket id, but the main database has no record of exporting this gate file, so it cannot tell whether the ticket changed hands since; not recorded".into(),
             ));
         };
-        let transfers: i64 = tx
-            .prepare_cached(
-                "SELECT count(*) FROM audit_log WHERE action = 'ticket.transfer' AND ticket_id = ?1 AND at >= ?2",
-            )?
-            .query_row(params![t.id, exported_at], |r| r.get(0))?;
+        let transfers = store::audit::transfers_since(tx, t.id, exported_at)?;
         if transfers > 0 {
             return Ok(conflict(
                 "admitted_after_transfer",

@@ -1,28 +1,14 @@
 //! People: accounts, roles, verification, and setting up a new database.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::access::{Action, Actor, Role, authorize};
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::time;
 
 pub use crate::domain::people::User;
-
-const USER_COLUMNS: &str = "id, email, name, role, verified, created_at";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
-    let role: String = r.get(3)?;
-    Ok(User {
-        id: r.get(0)?,
-        email: r.get(1)?,
-        name: r.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::User),
-        verified: r.get(4)?,
-        created_at: r.get(5)?,
-    })
-}
 
 /// Normalises and checks an email address: trimmed, lower case, one `@` with text on
 /// both sides and a dot in the domain, no spaces, at most 254 characters.
@@ -66,13 +52,7 @@ fn check_name(name: &str) -> Result<String> {
 
 /// Looks a user up by email (case-insensitive).
 pub fn find(conn: &Connection, email: &str) -> Result<Option<User>> {
-    let email = email.trim().to_lowercase();
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
-        ))?
-        .query_row([email], from_row)
-        .optional()?)
+    store::users::by_email(conn, &email.trim().to_lowercase())
 }
 
 /// Looks a user up by email, or fails with not-found.
@@ -104,20 +84,8 @@ pub fn actor(store: &Store, email: Option<&str>) -> Result<Actor> {
 }
 
 fn insert(conn: &Connection, email: &str, name: &str, role: Role) -> Result<User> {
-    let now = time::now();
-    let verified = role == Role::Admin;
-    conn.prepare_cached(
-        "INSERT INTO users (email, name, role, verified, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![email, name, role.as_str(), verified, now])?;
-    Ok(User {
-        id: conn.last_insert_rowid(),
-        email: email.to_string(),
-        name: name.to_string(),
-        role,
-        verified,
-        created_at: now,
-    })
+    // Admins need no verification.
+    store::users::insert(conn, email, name, role, role == Role::Admin, time::now())
 }
 
 /// What `tix init` did.
@@ -154,11 +122,7 @@ pub fn init(store: &mut Store, admin: Option<(&str, Option<&str>)>) -> Result<In
                     u.email, u.role
                 ))),
                 None => {
-                    let admins: i64 = tx.query_row(
-                        "SELECT count(*) FROM users WHERE role = 'admin'",
-                        [],
-                        |r| r.get(0),
-                    )?;
+                    let admins = store::users::count_admins(tx)?;
                     if admins > 0 {
                         return Err(Error::denied(
                             "this database already has an admin; they can add another with `tix user add EMAIL --name NAME --role admin`",
@@ -239,7 +203,7 @@ pub(crate) fn verify_in(conn: &Connection, email: &str) -> Result<User> {
         )));
     }
     if !user.verified {
-        conn.execute("UPDATE users SET verified = 1 WHERE id = ?1", [user.id])?;
+        store::users::mark_verified(conn, user.id)?;
         user.verified = true;
     }
     Ok(user)
@@ -248,11 +212,7 @@ pub(crate) fn verify_in(conn: &Connection, email: &str) -> Result<User> {
 /// Every user, by email (admin only).
 pub fn list(store: &Store, actor: &Actor) -> Result<Vec<User>> {
     authorize(actor, Action::ListUsers)?;
-    store.read(|c| {
-        let mut stmt = c.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY email"))?;
-        let rows = stmt.query_map([], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    })
+    store.read(store::users::all)
 }
 
 /// One user's account (an admin, or the user themself).

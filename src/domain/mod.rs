@@ -4,6 +4,7 @@
 //! Everything above (operations, the store, the command line) depends on this module;
 //! it depends on nothing of theirs.
 
+pub mod audit;
 pub mod codes;
 pub mod event;
 pub mod gate;

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
+pub mod audit;
 pub mod events;
 pub mod tickets;
+pub mod users;
 
 use crate::error::{Error, Result};
 

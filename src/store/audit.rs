@@ -1,0 +1,78 @@
+//! The audit log table.
+
+use rusqlite::{Connection, Row, params};
+use serde_json::Value;
+
+use crate::domain::audit::{Entry, Subject};
+use crate::domain::time::Timestamp;
+use crate::error::Result;
+
+/// Appends one entry.
+pub fn insert(
+    conn: &Connection,
+    at: Timestamp,
+    actor_email: Option<&str>,
+    action: &str,
+    subject: Subject<'_>,
+    details: &Value,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, actor_email, action, object_type, object_id, event_id, ticket_id, details)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        at,
+        actor_email,
+        action,
+        subject.object_type,
+        subject.object_id,
+        subject.event_id,
+        subject.ticket_id,
+        details.to_string(),
+    ])?;
+    Ok(())
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
+    let details: String = r.get(8)?;
+    Ok(Entry {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor_email: r.get(2)?,
+        action: r.get(3)?,
+        object_type: r.get(4)?,
+        object_id: r.get(5)?,
+        event_id: r.get(6)?,
+        ticket_id: r.get(7)?,
+        details: serde_json::from_str(&details).unwrap_or(Value::String(details)),
+    })
+}
+
+/// Entries oldest first, narrowed to an event, a ticket, and the events of one owner
+/// (each `None` for no narrowing).
+pub fn entries(
+    conn: &Connection,
+    event_id: Option<i64>,
+    ticket_id: Option<i64>,
+    events_of_owner: Option<i64>,
+) -> Result<Vec<Entry>> {
+    let mut stmt = conn.prepare(
+        "SELECT a.id, a.at, a.actor_email, a.action, a.object_type, a.object_id, a.event_id, a.ticket_id, a.details
+         FROM audit_log a
+         WHERE (?1 IS NULL OR a.event_id = ?1)
+           AND (?2 IS NULL OR a.ticket_id = ?2)
+           AND (?3 IS NULL OR a.event_id IN (SELECT id FROM events WHERE owner_id = ?3))
+         ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map(params![event_id, ticket_id, events_of_owner], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// How many times a ticket was transferred at or after `since`.
+pub fn transfers_since(conn: &Connection, ticket_id: i64, since: Timestamp) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM audit_log WHERE action = 'ticket.transfer' AND ticket_id = ?1 AND at >= ?2",
+        )?
+        .query_row(params![ticket_id, since], |r| r.get(0))?)
+}
