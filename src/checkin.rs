@@ -5,7 +5,7 @@
 //! ([`crate::offline`]), so a gate laptop with no network answers exactly as the main
 //! database would.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -76,11 +76,7 @@ fn is_staff(conn: &Connection, actor: &Actor, event_id: i64) -> Result<bool> {
     let Some(user) = actor.as_user() else {
         return Ok(false);
     };
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM event_staff WHERE event_id = ?1 AND user_id = ?2")?
-        .query_row(params![event_id, user.id], |_| Ok(()))
-        .optional()?
-        .is_some())
+    crate::store::events::is_staff(conn, event_id, user.id)
 }
 
 /// May the actor check in at this event?

@@ -1,21 +1,20 @@
 //! Events: creation with their own signing keys, listing, publishing, cancelling, and
 //! the gate staff assigned to them.
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
 use crate::access::{Action, Actor, Role, authorize};
 use crate::audit::{self, Subject};
 use crate::codes;
 use crate::error::{Error, Result};
 use crate::money::Currency;
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::time::{self, Timestamp, Zone};
 use crate::users::{self, User};
 
 pub use crate::domain::event::{Event, EventStatus};
 
 pub use crate::store::events::get;
-use crate::store::events::{EVENT_COLUMNS, EVENT_FROM, from_row};
 
 /// What is needed to create an event; times are read in `timezone`.
 #[derive(Debug, Clone, Default)]
@@ -110,43 +109,32 @@ pub(crate) fn insert(
     currency: Currency,
     keys: &codes::EventKeys,
 ) -> Result<Event> {
-    let now = time::now();
-    conn.prepare_cached(
-        "INSERT INTO events (title, status, starts_at, ends_at, venue, timezone, currency, owner_id,
-                             signing_key, verify_key, created_at, updated_at)
-         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-    )?
-    .execute(params![
-        title,
-        starts_at,
-        ends_at,
-        venue,
-        zone.name(),
-        currency.code(),
-        owner.id,
-        keys.secret_bytes(),
-        keys.public_bytes(),
-        now
-    ])?;
-    get(conn, conn.last_insert_rowid())
+    let id = store::events::insert(
+        conn,
+        &store::events::NewRow {
+            title,
+            starts_at,
+            ends_at,
+            venue,
+            zone,
+            currency,
+            owner_id: owner.id,
+            signing_key: &keys.secret_bytes(),
+            verify_key: &keys.public_bytes(),
+            now: time::now(),
+        },
+    )?;
+    get(conn, id)
 }
 
 /// The events the actor may see, soonest first: everyone sees published, cancelled and
 /// completed events; promoters also their own drafts; admins everything.
 pub fn list(store: &Store, actor: &Actor) -> Result<Vec<Event>> {
     store.read(|c| {
-        let mut stmt = c.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} ORDER BY e.starts_at, e.id"
-        ))?;
-        let rows = stmt.query_map([], from_row)?;
-        let mut out = Vec::new();
-        for event in rows {
-            let event = event?;
-            if authorize(actor, Action::SeeEvent(&event)).is_ok() {
-                out.push(event);
-            }
-        }
-        Ok(out)
+        Ok(store::events::all(c)?
+            .into_iter()
+            .filter(|event| authorize(actor, Action::SeeEvent(event)).is_ok())
+            .collect())
     })
 }
 
@@ -187,10 +175,7 @@ fn set_status(
     event: &mut Event,
     status: EventStatus,
 ) -> Result<()> {
-    conn.execute(
-        "UPDATE events SET status = ?1, updated_at = ?2 WHERE id = ?3",
-        params![status.as_str(), time::now(), event.id],
-    )?;
+    store::events::set_status(conn, event.id, status, time::now())?;
     let action = if status == EventStatus::Published {
         "event.publish"
     } else {
@@ -275,11 +260,7 @@ pub fn add_staff(
                 user.email, user.role
             )));
         }
-        let added = tx.execute(
-            "INSERT OR IGNORE INTO event_staff (event_id, user_id, created_at) VALUES (?1, ?2, ?3)",
-            params![event.id, user.id, time::now()],
-        )?;
-        if added > 0 {
+        if store::events::add_staff(tx, event.id, user.id, time::now())? {
             record(tx, actor, "event.staff_add", event.id, serde_json::json!({ "staff": user.email }))?;
         }
         staff_of(tx, event.id)
@@ -297,11 +278,8 @@ pub fn remove_staff(
         let event = get(tx, event_id)?;
         authorize(actor, Action::ManageStaff(&event))?;
         let user = users::get(tx, email)?;
-        let n = tx.execute(
-            "DELETE FROM event_staff WHERE event_id = ?1 AND user_id = ?2",
-            params![event.id, user.id],
-        )?;
-        if n > 0 {
+        let removed = store::events::remove_staff(tx, event.id, user.id)?;
+        if removed {
             record(
                 tx,
                 actor,
@@ -310,7 +288,7 @@ pub fn remove_staff(
                 serde_json::json!({ "staff": user.email }),
             )?;
         }
-        if n == 0 {
+        if !removed {
             return Err(Error::not_found_hint(
                 "staff assignment",
                 format!("of {} to event {}", user.email, event.id),
@@ -331,12 +309,8 @@ pub fn list_staff(store: &Store, actor: &Actor, event_id: i64) -> Result<Vec<Use
 }
 
 fn staff_of(conn: &Connection, event_id: i64) -> Result<Vec<User>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.email FROM event_staff s JOIN users u ON u.id = s.user_id
-         WHERE s.event_id = ?1 ORDER BY u.email",
-    )?;
-    let emails = stmt
-        .query_map([event_id], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    emails.iter().map(|e| users::get(conn, e)).collect()
+    store::events::staff_emails(conn, event_id)?
+        .iter()
+        .map(|e| users::get(conn, e))
+        .collect()
 }

@@ -91,11 +91,8 @@ pub fn export(
     let result = store.read(|main| {
         let event = events::get(main, event_id)?;
         checkin::authorize_gate(main, actor, &event)?;
-        let key: Vec<u8> = main.query_row(
-            "SELECT verify_key FROM events WHERE id = ?1",
-            [event_id],
-            |r| r.get(0),
-        )?;
+        let key = store::events::verify_key(main, event_id)?
+            .ok_or_else(|| Error::not_found("event", event_id))?;
         // What goes wrong from here on is said of the gate file being written (a full
         // disk is the gate file's disk), not of the main database.
         let write_gate = || -> Result<ExportReport> {
@@ -1080,11 +1077,8 @@ pub fn merge(
             // Taking the gate staff's word is the promoter's call, not the staff's own.
             crate::access::authorize(actor, crate::access::Action::AcceptManualAdmissions(&event))?;
         }
-        let key: Vec<u8> = c.query_row(
-            "SELECT verify_key FROM events WHERE id = ?1",
-            [event_id],
-            |r| r.get(0),
-        )?;
+        let key = store::events::verify_key(c, event_id)?
+            .ok_or_else(|| Error::not_found("event", event_id))?;
         Ok((event, key))
     })?;
     let now = time::now();

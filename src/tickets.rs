@@ -573,10 +573,7 @@ pub fn check_code(conn: &Connection, text: &str) -> Result<CodeCheck> {
         Ok(u) => u,
         Err(_) => return Ok(CodeCheck::Malformed),
     };
-    let key: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT verify_key FROM events WHERE id = ?1")?
-        .query_row([unverified.code.event_id], |r| r.get(0))
-        .optional()?;
+    let key = crate::store::events::verify_key(conn, unverified.code.event_id)?;
     let Some(key) = key else {
         return Ok(CodeCheck::BadSignature);
     };

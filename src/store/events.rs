@@ -1,10 +1,10 @@
 //! The events table: reading an event back as the domain's type.
 
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::domain::event::{Event, EventStatus};
 use crate::domain::money::Currency;
-use crate::domain::time::Zone;
+use crate::domain::time::{Timestamp, Zone};
 use crate::error::{Error, Result};
 
 pub(crate) const EVENT_COLUMNS: &str = "e.id, e.title, e.status, e.starts_at, e.ends_at, e.venue, e.timezone, \
@@ -41,4 +41,113 @@ pub fn get(conn: &Connection, id: i64) -> Result<Event> {
     .ok_or_else(|| {
         Error::not_found_hint("event", id, "`tix event list` shows the events you can see")
     })
+}
+
+/// A new event's row.
+pub struct NewRow<'a> {
+    /// Its title.
+    pub title: &'a str,
+    /// Start.
+    pub starts_at: Timestamp,
+    /// End, if known.
+    pub ends_at: Option<Timestamp>,
+    /// Venue.
+    pub venue: Option<&'a str>,
+    /// Its time zone.
+    pub zone: Zone,
+    /// Its currency.
+    pub currency: Currency,
+    /// The owning promoter.
+    pub owner_id: i64,
+    /// The Ed25519 private seed (the main database only).
+    pub signing_key: &'a [u8],
+    /// The public key.
+    pub verify_key: &'a [u8],
+    /// Creation time.
+    pub now: Timestamp,
+}
+
+/// Adds a draft event and returns its id.
+pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO events (title, status, starts_at, ends_at, venue, timezone, currency, owner_id,
+                             signing_key, verify_key, created_at, updated_at)
+         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+    )?
+    .execute(params![
+        row.title,
+        row.starts_at,
+        row.ends_at,
+        row.venue,
+        row.zone.name(),
+        row.currency.code(),
+        row.owner_id,
+        row.signing_key,
+        row.verify_key,
+        row.now
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Every event, soonest first.
+pub fn all(conn: &Connection) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} ORDER BY e.starts_at, e.id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Sets an event's status.
+pub fn set_status(conn: &Connection, id: i64, status: EventStatus, now: Timestamp) -> Result<()> {
+    conn.execute(
+        "UPDATE events SET status = ?1, updated_at = ?2 WHERE id = ?3",
+        params![status.as_str(), now, id],
+    )?;
+    Ok(())
+}
+
+/// The event's public verification key, if the event exists.
+pub fn verify_key(conn: &Connection, id: i64) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .prepare_cached("SELECT verify_key FROM events WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Assigns a staff account to an event; false if it already was.
+pub fn add_staff(conn: &Connection, event_id: i64, user_id: i64, now: Timestamp) -> Result<bool> {
+    Ok(conn.execute(
+        "INSERT OR IGNORE INTO event_staff (event_id, user_id, created_at) VALUES (?1, ?2, ?3)",
+        params![event_id, user_id, now],
+    )? > 0)
+}
+
+/// Removes a staff assignment; false if there was none.
+pub fn remove_staff(conn: &Connection, event_id: i64, user_id: i64) -> Result<bool> {
+    Ok(conn.execute(
+        "DELETE FROM event_staff WHERE event_id = ?1 AND user_id = ?2",
+        params![event_id, user_id],
+    )? > 0)
+}
+
+/// Whether a user is assigned to an event as gate staff.
+pub fn is_staff(conn: &Connection, event_id: i64, user_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM event_staff WHERE event_id = ?1 AND user_id = ?2")?
+        .query_row(params![event_id, user_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The e-mail addresses of an event's staff, alphabetically.
+pub fn staff_emails(conn: &Connection, event_id: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.email FROM event_staff s JOIN users u ON u.id = s.user_id
+         WHERE s.event_id = ?1 ORDER BY u.email",
+    )?;
+    let emails = stmt
+        .query_map([event_id], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(emails)
 }
