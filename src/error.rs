@@ -105,7 +105,7 @@ pub enum Error {
     },
 
     /// The file exists but is not a SQLite database (or is corrupt).
-    #[error("{} is not a tix database (or is damaged): {detail}; check the --db path", .path.display())]
+    #[error("{} is not a tix database (or is damaged): {detail}; check the path", .path.display())]
     NotADatabase {
         /// The file.
         path: PathBuf,

@@ -47,14 +47,33 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Checks that `out` may be written: not one of the `protected` files (the open database
-/// and its `-wal`, `-shm` and `-journal` files: never, even with `force`), not a
-/// directory, and not an existing file unless `force`.
+/// The suffixes SQLite gives a database's companion files.
+const JOURNAL_SUFFIXES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// Whether `out` is a journal file of the database `db` under another of its names:
+/// `X-wal` where `X` is the database itself by a hard link (SQLite names a connection's
+/// journals after the name it opened, so another process may use `X`'s).
+fn journal_of(out: &Path, db: &Path) -> bool {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    JOURNAL_SUFFIXES.iter().any(|suffix| {
+        name.strip_suffix(suffix)
+            .is_some_and(|base| !base.is_empty() && same_file(&out.with_file_name(base), db))
+    })
+}
+
+/// Checks that `out` may be written: not one of the `protected` files (the open database,
+/// first, and its `-wal`, `-shm` and `-journal` files: never, even with `force`), nor a
+/// journal of the database under another of its names, not a directory, and not an
+/// existing file unless `force`.
 pub fn check_output(out: &Path, protected: &[PathBuf], force: bool) -> Result<()> {
     let target = resolved(out);
     if protected
         .iter()
         .any(|p| resolved(p) == target || same_file(p, out))
+        || protected.first().is_some_and(|db| journal_of(out, db))
     {
         return Err(Error::rule(format!(
             "{} is the database tix is working on (or one of its journal files); refusing to write over it — choose another output path",
@@ -211,6 +230,11 @@ mod tests {
         let hard = dir.path().join("hard.png");
         std::fs::hard_link(&db, &hard).unwrap();
         assert!(check_output(&hard, &protected, true).is_err());
+        // The journal another process uses when it opened the database by another name.
+        let other_name = dir.path().join("other.db");
+        std::fs::hard_link(&db, &other_name).unwrap();
+        assert!(check_output(&dir.path().join("other.db-wal"), &protected, true).is_err());
+        assert!(check_output(&dir.path().join("unrelated.db-wal"), &protected, true).is_ok());
         assert!(check_output(&dir.path().join("other.png"), &protected, false).is_ok());
     }
 

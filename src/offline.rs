@@ -88,6 +88,12 @@ pub fn export(
         files::remove_stale_temps(dir);
     }
     let file_id = Uuid::new_v4().to_string();
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| Error::Io {
+        action: "read random bytes from",
+        path: "the operating system".into(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
     let result = store.read(|main| {
         let event = events::get(main, event_id)?;
         checkin::authorize_gate(main, actor, &event)?;
@@ -107,12 +113,7 @@ pub fn export(
         let tx = gate.transaction()?;
         store::migrate_gate(&tx, out)?;
         let now = time::now();
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(|e| Error::Io {
-            action: "read random bytes from",
-            path: "the operating system".into(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+
         tx.execute(
             "INSERT INTO gate (id, event_id, event_title, event_status, timezone, verify_key, exported_at, file_id, email_salt)
              VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -195,8 +196,8 @@ pub fn export(
     let recorded = result.and_then(|report| {
         store.write(|tx| {
             tx.execute(
-                "INSERT INTO gate_exports (file_id, event_id, exported_at, exported_by) VALUES (?1, ?2, ?3, ?4)",
-                params![report.file_id, event_id, report.exported_at, actor.as_user().map(|u| u.email.as_str())],
+                "INSERT INTO gate_exports (file_id, event_id, exported_at, exported_by, salt) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![report.file_id, event_id, report.exported_at, actor.as_user().map(|u| u.email.as_str()), salt.to_vec()],
             )?;
             crate::audit::record(
                 tx,
@@ -238,8 +239,47 @@ pub struct GateFile {
     read_only: bool,
 }
 
-/// A damaged gate file: what was wrong, and what to do.
-fn damaged(path: &Path, what: impl std::fmt::Display) -> Error {
+/// A gate file that could not be read: busy (another process holds its lock) if that
+/// is why, else damaged — what was wrong, and what to do.
+fn damaged(path: &Path, what: impl Into<DamageCause>) -> Error {
+    let what = match what.into() {
+        DamageCause::Db(e) => {
+            let e = store::refine(Error::Database(e), path, store::BUSY_TIMEOUT);
+            if matches!(
+                e,
+                Error::Busy { .. } | Error::ReadOnly { .. } | Error::DiskFull { .. }
+            ) {
+                return e;
+            }
+            e.to_string()
+        }
+        DamageCause::Other(s) => s,
+    };
+    damaged_file(path, what)
+}
+
+/// Why a gate file could not be read.
+enum DamageCause {
+    Db(rusqlite::Error),
+    Other(String),
+}
+
+impl From<rusqlite::Error> for DamageCause {
+    fn from(e: rusqlite::Error) -> Self {
+        DamageCause::Db(e)
+    }
+}
+
+impl From<Error> for DamageCause {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Database(e) => DamageCause::Db(e),
+            e => DamageCause::Other(e.to_string()),
+        }
+    }
+}
+
+fn damaged_file(path: &Path, what: impl std::fmt::Display) -> Error {
     Error::NotADatabase {
         path: path.to_path_buf(),
         detail: format!(
@@ -372,6 +412,12 @@ impl GateFile {
     /// knew), in one transaction. A correctly signed code for a ticket sold after the
     /// export is accepted and marked so.
     pub fn validate(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
+        let path = self.path.clone();
+        self.validate_in(scan)
+            .map_err(|e| store::refine(e, &path, store::BUSY_TIMEOUT))
+    }
+
+    fn validate_in(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
         self.check_event(scan.event_id)?;
         self.check_writable()?;
         let zone = self.zone;
@@ -1095,10 +1141,13 @@ pub fn merge(
         }
         // The main database's record of the export, if it has one (files made by an older
         // tix have none): its time, not the file's, bounds the file's scans.
+        // The record counts only if the file is that export in every part the main
+        // database keeps: its id, its time and its random salt (an edited file cannot
+        // pass for a later export by copying its id).
         let exported = store.read(|c| {
             Ok(c.query_row(
-                "SELECT exported_at FROM gate_exports WHERE file_id = ?1 AND event_id = ?2",
-                params![gate.file_id, event_id],
+                "SELECT exported_at FROM gate_exports WHERE file_id = ?1 AND event_id = ?2 AND exported_at = ?3 AND salt = ?4",
+                params![gate.file_id, event_id, gate.exported_at, gate.email_salt],
                 |r| r.get::<_, i64>(0),
             )
             .optional()?)
@@ -1174,7 +1223,10 @@ pub fn merge(
                 if !same || logged.and_then(|l| l.conflict).as_deref() != Some("manual_admission") {
                     continue;
                 }
-                tx.execute("UPDATE scans SET conflict = NULL WHERE scan_uuid = ?1", [&s.scan_uuid])?;
+                tx.execute(
+                    "UPDATE scans SET conflict = ?2 WHERE scan_uuid = ?1",
+                    params![s.scan_uuid, conflict_kind],
+                )?;
             }
             let at = |ts: Timestamp, gate: &Option<String>| {
                 format!("{}{}", time::rfc3339(ts), gate.as_ref().map_or(String::new(), |g| format!(" at gate {g}")))

@@ -285,6 +285,12 @@ pub fn approve(store: &mut Store, actor: &Actor, id: i64) -> Result<Order> {
                 order.status
             )));
         }
+        if event.status != EventStatus::Published {
+            return Err(Error::rule(format!(
+                "event {} is {}; its orders can no longer be approved (cancel or refund order {id} instead)",
+                event.id, event.status
+            )));
+        }
         set_status(tx, actor, &order, OrderStatus::Completed, None)?;
         get(tx, id)
     })

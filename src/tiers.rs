@@ -270,6 +270,10 @@ pub(crate) fn take_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<Tier
                 "Sold out: tier {} '{}' has no seats left",
                 tier.id, tier.name
             )),
+            left if left < tier.min_purchase => Error::rule(format!(
+                "Only {left} left of tier {} '{}', fewer than its minimum of {} per order: no new order can be placed",
+                tier.id, tier.name, tier.min_purchase
+            )),
             left => Error::rule(format!(
                 "Only {left} left of tier {} '{}'; ask for {left} or fewer",
                 tier.id, tier.name

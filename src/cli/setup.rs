@@ -148,7 +148,8 @@ impl Render for DemoReport {
                     format!("tix {db}--as {fan} order create --tier {ga} --quantity 2"),
                     format!("tix {db}--as {fan} ticket show 1 --qr-terminal"),
                     format!(
-                        "tix {db}--as {p} validate \"$(tix {db}--as {fan} -q ticket show 1)\" --gate North"
+                        "tix {db}--as {p} validate \"$(tix {db}--as {fan} -q ticket show 1)\" --event {} --gate North",
+                        f.id
                     ),
                     format!("tix {db}--as {p} checkin stats {}", f.id),
                     format!(

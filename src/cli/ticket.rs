@@ -117,7 +117,13 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
             let t = tickets::show(&store, &actor, &ticket)?;
             if let Some(path) = &qr {
                 qr::write_png(&t.qr_payload, path)?;
-                note(ctx, &format!("QR code written to {}", path.display()));
+                note(
+                    ctx,
+                    &format!(
+                        "QR code written to {}",
+                        printable(&path.display().to_string())
+                    ),
+                );
             }
             if qr_terminal {
                 let drawing = qr::terminal(&t.qr_payload)?;

@@ -4,11 +4,24 @@
 use crate::error::{Error, Result};
 
 /// Whether a character must not reach a terminal as it is: a control character (C0, DEL,
-/// C1) or an invisible mark that reorders the text around it (bidi embeddings,
-/// overrides and isolates), with which a name could show as another.
+/// C1), an invisible mark that reorders the text around it (bidi embeddings, overrides
+/// and isolates), or one that is invisible or breaks a line (zero-width characters,
+/// line and paragraph separators), with which a name could show as another.
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            // soft hyphen, Arabic letter mark, zero-width and direction marks, line and
+            // paragraph separators, embeddings and overrides, invisible operators,
+            // isolates, and the byte-order mark
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// Checks a one-line text (a name, a title, a gate): like [`check_text`], and no line

@@ -512,6 +512,13 @@ pub(crate) fn refine(e: Error, path: &Path, busy: Duration) -> Error {
         Some(ErrorCode::DiskFull) => Error::DiskFull {
             path: path.to_path_buf(),
         },
+        Some(ErrorCode::SystemIoFailure) => Error::Io {
+            action: "read or write",
+            path: path.to_path_buf(),
+            source: std::io::Error::other(
+                "the disk reported an I/O error (is it full, failing or gone?); nothing was changed",
+            ),
+        },
         _ => e,
     }
 }

@@ -1150,3 +1150,152 @@ fn double_admissions_are_marked_in_the_scan_log_and_names_cannot_hide_their_dire
     t.admin(&["user", "add", "x@example.com", "--name", "Ann\u{202E}eeL"])
         .code(2);
 }
+
+// ---------------------------------------------------------------------------------------
+// Found by a third hostile trial
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_gate_file_cannot_pass_for_a_later_export_by_its_id() {
+    let (t, event, tier) = big_sale();
+    add_user(&t, "cem@example.com", "user");
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let a = export(&t, event, "a.tixgate");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    t.as_(
+        BUYER,
+        &["ticket", "transfer", &tk.uuid, "--to", "cem@example.com"],
+    )
+    .ok();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let b = export(&t, event, "b.tixgate");
+    // The old holder, admitted from a's out-of-date door list …
+    offline(
+        &t,
+        &a,
+        "laptop",
+        &["--ticket", &tk.id.to_string(), "--manual"],
+    )
+    .code(0);
+    // … and a's id replaced by b's.
+    let b_id: String = gate_db(&b)
+        .query_row("SELECT file_id FROM gate", [], |r| r.get(0))
+        .unwrap();
+    gate_db(&a)
+        .execute("UPDATE gate SET file_id = ?1", [b_id])
+        .unwrap();
+    let report = merge(&t, event, &[&a], &["--accept-manual"]);
+    assert_eq!(report["admitted"], 0, "{report:#}");
+    assert_eq!(kinds(&report), ["unverifiable_scan"]);
+    assert_eq!(status(&t, &tk), "valid", "the new holder can still get in");
+}
+
+#[test]
+fn outputs_never_replace_the_journals_of_the_database_under_another_hard_linked_name() {
+    let (t, _event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let hard = t.dir().join("hard.db");
+    std::fs::hard_link(t.db(), &hard).unwrap();
+    let wal = format!("{}-wal", t.db().display());
+    let mut c = t.cmd_at(&hard);
+    c.args([
+        "--as", PROMOTER, "ticket", "qr", &tk.uuid, "--out", &wal, "--force",
+    ]);
+    finish(c).code(5).err_has("database");
+}
+
+#[test]
+fn a_re_merged_manual_admission_that_was_a_double_admission_is_marked_so() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let gate = export(&t, event, "g.tixgate");
+    offline(
+        &t,
+        &gate,
+        "laptop",
+        &["--ticket", &tk.id.to_string(), "--manual"],
+    )
+    .code(0);
+    assert_eq!(
+        kinds(&merge(&t, event, &[&gate], &[])),
+        ["manual_admission"]
+    );
+    admit(&t, PROMOTER, &[&tk.qr_payload]);
+    let report = merge(&t, event, &[&gate], &["--accept-manual"]);
+    assert_eq!(kinds(&report), ["double_admission"], "{report:#}");
+    let marked: String = Connection::open(t.db())
+        .unwrap()
+        .query_row("SELECT conflict FROM scans WHERE offline = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(marked, "double_admission");
+}
+
+#[test]
+fn small_things_a_third_trial_found() {
+    let (t, event, tier) = on_sale_with(&[
+        "--requires-approval",
+        "--quantity",
+        "10",
+        "--max-purchase",
+        "4",
+    ]);
+    // An order of a cancelled event cannot be approved.
+    let o = crate::order::order(&crate::order::buy(&t, BUYER, tier, 2).ok());
+    assert_eq!(o.status, "pending_approval");
+    t.cancel(event);
+    t.as_(PROMOTER, &["order", "approve", &o.id.to_string()])
+        .code(5)
+        .err_has("cancelled");
+    // A path echoed in a note is escaped.
+    let (t, _event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let evil = t.dir().join("s\x1b[31mX\x07\u{202E}.png");
+    let out = t.as_(
+        PROMOTER,
+        &["ticket", "show", &tk.uuid, "--qr", evil.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        !out.stderr.contains('\x1b') && !out.stderr.contains('\u{202E}'),
+        "{:?}",
+        out.stderr
+    );
+    // Invisible characters and line separators are no part of a name.
+    for bad in [
+        "Ann\u{2028}Lee",
+        "Ann\u{200B}",
+        "\u{FEFF}Ann",
+        "An\u{00AD}n",
+    ] {
+        t.admin(&["user", "add", "z@example.com", "--name", bad])
+            .code(2);
+    }
+    // A gate file locked by another process is busy, not damaged.
+    let gate = export(&t, 1, "g.tixgate");
+    let lock = gate_db(&gate);
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let mut c = t.cmd_at(&gate);
+    c.env("TIX_BUSY_TIMEOUT_MS", "200")
+        .args(["validate", &tk.qr_payload, "--json"]);
+    let out = finish(c).code(1);
+    assert_eq!(out.json()["error"]["code"], "busy", "{out:?}");
+    lock.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn the_last_seats_below_a_tiers_minimum_say_so() {
+    let (t, _event, tier) = on_sale_with(&[
+        "--quantity",
+        "3",
+        "--min-purchase",
+        "2",
+        "--max-purchase",
+        "3",
+    ]);
+    crate::order::buy(&t, BUYER, tier, 2).ok();
+    crate::order::buy(&t, BUYER, tier, 2)
+        .code(5)
+        .err_has("minimum of 2");
+}

@@ -5,7 +5,10 @@ CREATE TABLE gate_exports (
     file_id      TEXT    PRIMARY KEY,          -- gate.file_id of the exported file
     event_id     INTEGER NOT NULL REFERENCES events (id),
     exported_at  INTEGER NOT NULL,
-    exported_by  TEXT
+    exported_by  TEXT,
+    -- the file's own random salt: a file is the recorded export only if its id, time
+    -- and salt all match, so an edited file cannot pass for a later export by its id
+    salt         BLOB    NOT NULL
 ) STRICT;
 CREATE INDEX gate_exports_by_event ON gate_exports (event_id);
 CREATE INDEX audit_by_action_ticket ON audit_log (action, ticket_id, at);
