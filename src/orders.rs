@@ -2,15 +2,14 @@
 //! cancellation and refunds — each seat counted inside one `BEGIN IMMEDIATE`
 //! transaction so that no tier is ever oversold.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::Connection;
 use serde_json::json;
 
 use crate::access::{Action, Actor, authorize};
 use crate::audit::{self, Subject};
 use crate::error::{Error, Result};
 use crate::events::{self, EventStatus};
-use crate::money::Currency;
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::tickets;
 use crate::tiers::{self, MAX_QUANTITY};
 use crate::time;
@@ -18,42 +17,12 @@ use crate::users::{self, User};
 
 pub use crate::domain::sale::{NewOrder, Order, OrderStatus};
 
-const ORDER_SELECT: &str =
-    "SELECT o.id, o.event_id, o.tier_id, ti.name, o.buyer_id, u.email, o.quantity, o.status,
-        o.is_comp, o.total_minor, o.currency, o.created_at
- FROM orders o JOIN users u ON u.id = o.buyer_id JOIN tiers ti ON ti.id = o.tier_id";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
-    let conversion = crate::store::bad_column;
-    let status: String = r.get(7)?;
-    let currency: String = r.get(10)?;
-    Ok(Order {
-        id: r.get(0)?,
-        event_id: r.get(1)?,
-        tier_id: r.get(2)?,
-        tier_name: r.get(3)?,
-        buyer_id: r.get(4)?,
-        buyer_email: r.get(5)?,
-        quantity: r.get(6)?,
-        status: OrderStatus::parse(&status).map_err(|e| conversion(7, e))?,
-        is_comp: r.get(8)?,
-        total_minor: r.get(9)?,
-        currency: Currency::parse(&currency).map_err(|e| conversion(10, e))?,
-        created_at: r.get(11)?,
-        tickets: Vec::new(),
-    })
-}
-
 /// Loads an order with its tickets, or fails with not-found.
 pub fn get(conn: &Connection, id: i64) -> Result<Order> {
-    let mut order = conn
-        .prepare_cached(&format!("{ORDER_SELECT} WHERE o.id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?
-        .ok_or_else(|| {
-            Error::not_found_hint("order", id, "`tix order list` shows the orders you can see")
-        })?;
-    order.tickets = tickets::query(conn, "WHERE t.order_id = ?1 ORDER BY t.id", &[&id])?;
+    let mut order = store::orders::by_id(conn, id)?.ok_or_else(|| {
+        Error::not_found_hint("order", id, "`tix order list` shows the orders you can see")
+    })?;
+    order.tickets = tickets::of_order(conn, id)?;
     Ok(order)
 }
 
@@ -148,25 +117,22 @@ pub fn create_keeping(
             .checked_mul(new.quantity)
             .ok_or_else(|| Error::rule("the order total is too large"))?;
         let now = time::now();
-        tx.prepare_cached(
-            "INSERT INTO orders (event_id, tier_id, buyer_id, quantity, status, is_comp, unit_minor,
-                                 total_minor, currency, created_by, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        )?
-        .execute(params![
-            event.id,
-            tier.id,
-            buyer.id,
-            new.quantity,
-            status.as_str(),
-            new.comp,
-            unit,
-            total,
-            event.currency.code(),
-            me.id,
-            now
-        ])?;
-        let order_id = tx.last_insert_rowid();
+        let order_id = store::orders::insert(
+            tx,
+            &store::orders::NewRow {
+                event_id: event.id,
+                tier_id: tier.id,
+                buyer_id: buyer.id,
+                quantity: new.quantity,
+                status,
+                is_comp: new.comp,
+                unit_minor: unit,
+                total_minor: total,
+                currency: event.currency,
+                created_by: me.id,
+                now,
+            },
+        )?;
         let tickets = tickets::issue(tx, order_id, &event, &tier, &buyer, new.quantity, status, now, keep)?;
         audit::record(
             tx,
@@ -217,19 +183,11 @@ pub fn list(store: &Store, actor: &Actor, event_id: Option<i64>) -> Result<Vec<O
             }
             None => scope == crate::access::Scope::All,
         };
-        let mut stmt = c.prepare_cached(&format!(
-            "{ORDER_SELECT}
-             WHERE (?1 IS NULL OR o.event_id = ?1)
-               AND (?2 OR o.buyer_id = ?3 OR o.event_id IN (SELECT id FROM events WHERE owner_id = ?3))
-             ORDER BY o.id"
-        ))?;
-        let orders = stmt
-            .query_map(params![event_id, sees_all, me], from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let orders = store::orders::visible(c, event_id, sees_all, me)?;
         orders
             .into_iter()
             .map(|mut o| {
-                o.tickets = tickets::query(c, "WHERE t.order_id = ?1 ORDER BY t.id", &[&o.id])?;
+                o.tickets = tickets::of_order(c, o.id)?;
                 redact_others(c, actor, &mut o)?;
                 Ok(o)
             })
@@ -370,15 +328,9 @@ fn set_status(
     tickets: Option<&str>,
 ) -> Result<()> {
     let now = time::now();
-    conn.execute(
-        "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![order.id, status.as_str(), now],
-    )?;
+    store::orders::set_status(conn, order.id, status, now)?;
     if let Some(ts) = tickets {
-        conn.execute(
-            "UPDATE tickets SET status = ?2, updated_at = ?3 WHERE order_id = ?1 AND status = 'valid'",
-            params![order.id, ts, now],
-        )?;
+        store::tickets::end_valid_of_order(conn, order.id, ts, now)?;
     }
     let action = match status {
         OrderStatus::Completed => "order.approve",

@@ -245,6 +245,11 @@ pub fn find_ref(conn: &Connection, reference: &str) -> Result<Ticket> {
     })
 }
 
+/// An order's tickets in issue order, with their codes.
+pub(crate) fn of_order(conn: &Connection, order_id: i64) -> Result<Vec<Ticket>> {
+    query(conn, "WHERE t.order_id = ?1 ORDER BY t.id", &[&order_id])
+}
+
 /// One ticket: its owner, the event's promoter or an admin.
 pub fn show(store: &Store, actor: &Actor, reference: &str) -> Result<Ticket> {
     store.read(|c| {

@@ -11,6 +11,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavio
 
 pub mod audit;
 pub mod events;
+pub mod orders;
 pub mod tickets;
 pub mod tiers;
 pub mod users;

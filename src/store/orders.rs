@@ -1,0 +1,118 @@
+//! The orders table.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::domain::money::Currency;
+use crate::domain::sale::{Order, OrderStatus};
+use crate::domain::time::Timestamp;
+use crate::error::Result;
+
+const ORDER_SELECT: &str =
+    "SELECT o.id, o.event_id, o.tier_id, ti.name, o.buyer_id, u.email, o.quantity, o.status,
+        o.is_comp, o.total_minor, o.currency, o.created_at
+ FROM orders o JOIN users u ON u.id = o.buyer_id JOIN tiers ti ON ti.id = o.tier_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
+    let conversion = super::bad_column;
+    let status: String = r.get(7)?;
+    let currency: String = r.get(10)?;
+    Ok(Order {
+        id: r.get(0)?,
+        event_id: r.get(1)?,
+        tier_id: r.get(2)?,
+        tier_name: r.get(3)?,
+        buyer_id: r.get(4)?,
+        buyer_email: r.get(5)?,
+        quantity: r.get(6)?,
+        status: OrderStatus::parse(&status).map_err(|e| conversion(7, e))?,
+        is_comp: r.get(8)?,
+        total_minor: r.get(9)?,
+        currency: Currency::parse(&currency).map_err(|e| conversion(10, e))?,
+        created_at: r.get(11)?,
+        tickets: Vec::new(),
+    })
+}
+
+/// The order with this id (without its tickets), if any.
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Order>> {
+    Ok(conn
+        .prepare_cached(&format!("{ORDER_SELECT} WHERE o.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// A new order's row.
+pub struct NewRow {
+    /// Its event.
+    pub event_id: i64,
+    /// Its tier.
+    pub tier_id: i64,
+    /// Who buys.
+    pub buyer_id: i64,
+    /// How many tickets.
+    pub quantity: i64,
+    /// Completed or awaiting approval.
+    pub status: OrderStatus,
+    /// Complimentary.
+    pub is_comp: bool,
+    /// Price of one ticket, in minor units.
+    pub unit_minor: i64,
+    /// The total, in minor units.
+    pub total_minor: i64,
+    /// The event's currency.
+    pub currency: Currency,
+    /// Who placed it.
+    pub created_by: i64,
+    /// When.
+    pub now: Timestamp,
+}
+
+/// Adds an order and returns its id.
+pub fn insert(conn: &Connection, row: &NewRow) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO orders (event_id, tier_id, buyer_id, quantity, status, is_comp, unit_minor,
+                             total_minor, currency, created_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+    )?
+    .execute(params![
+        row.event_id,
+        row.tier_id,
+        row.buyer_id,
+        row.quantity,
+        row.status.as_str(),
+        row.is_comp,
+        row.unit_minor,
+        row.total_minor,
+        row.currency.code(),
+        row.created_by,
+        row.now
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Orders (without tickets), oldest first: of one event or all (`event_id`), and either
+/// every one (`all`) or those bought by `user_id` or of the events they own.
+pub fn visible(
+    conn: &Connection,
+    event_id: Option<i64>,
+    all: bool,
+    user_id: i64,
+) -> Result<Vec<Order>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{ORDER_SELECT}
+         WHERE (?1 IS NULL OR o.event_id = ?1)
+           AND (?2 OR o.buyer_id = ?3 OR o.event_id IN (SELECT id FROM events WHERE owner_id = ?3))
+         ORDER BY o.id"
+    ))?;
+    let rows = stmt.query_map(params![event_id, all, user_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Sets an order's status.
+pub fn set_status(conn: &Connection, id: i64, status: OrderStatus, now: Timestamp) -> Result<()> {
+    conn.execute(
+        "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, status.as_str(), now],
+    )?;
+    Ok(())
+}
