@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::access::{Action, Actor, authorize};
 use crate::error::{Error, Result};
 use crate::events::{self, Event};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::tickets::{self, CodeCheck, Ticket, TicketRef};
 use crate::time::{self, Timestamp};
 
@@ -121,11 +121,7 @@ pub fn validate(store: &mut Store, actor: &Actor, scan: &Scan<'_>) -> Result<Ver
 
 /// Finds a ticket by numeric id or UUID for a manual admission (no code signed).
 fn find_unsigned(tx: &Connection, reference: &str) -> Result<Option<Ticket>> {
-    let found = match TicketRef::parse(reference)? {
-        TicketRef::Id(id) => tickets::query_unsigned(tx, "WHERE t.id = ?1", &[&id])?,
-        TicketRef::Uuid(uuid) => tickets::query_unsigned(tx, "WHERE t.uuid = ?1", &[&uuid])?,
-    };
-    Ok(found.into_iter().next())
+    store::tickets::find(tx, &TicketRef::parse(reference)?)
 }
 
 pub(crate) fn validate_in(
@@ -150,16 +146,12 @@ pub(crate) fn validate_in(
                 None => (None, None, Some(Reason::UnknownTicket)),
             },
             Method::Typed => {
-                let t = as_typed_uuid(scan.code)
-                    .map(|u| {
-                        tickets::query_unsigned(
-                            tx,
-                            "WHERE t.uuid = ?1",
-                            &[&u.hyphenated().to_string()],
-                        )
-                    })
-                    .transpose()?
-                    .and_then(|v| v.into_iter().next());
+                let t = match as_typed_uuid(scan.code) {
+                    Some(u) => {
+                        store::tickets::find(tx, &TicketRef::Uuid(u.hyphenated().to_string()))?
+                    }
+                    None => None,
+                };
                 let early = t.is_none().then_some(Reason::UnknownTicket);
                 (t, None, early)
             }
@@ -196,22 +188,16 @@ pub(crate) fn validate_in(
         (Some(e), Reason::WrongEvent) if authorize_gate(tx, actor, e).is_err() => (None, None),
         _ => (ticket, candidate),
     };
+    // The decisive step: the database admits the ticket only if it is still valid.
     if reason == Reason::Ok
         && !scan.dry_run
         && let Some(t) = &ticket
+        && !store::tickets::admit(tx, t.id, now, scan.gate)?
     {
-        let admitted = tx
-            .prepare_cached(
-                "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?2
-                 WHERE id = ?1 AND status = 'valid'",
-            )?
-            .execute(params![t.id, now, scan.gate])?;
-        if admitted != 1 {
-            return Err(Error::Corrupt(format!(
-                "ticket {} changed during check-in",
-                t.id
-            )));
-        }
+        return Err(Error::Corrupt(format!(
+            "ticket {} changed during check-in",
+            t.id
+        )));
     }
     log_scan(
         tx,
@@ -276,16 +262,7 @@ pub fn lookup(store: &Store, actor: &Actor, event_id: i64, text: &str) -> Result
         // Part of a UUID (tickets of one order share its first part, so the end is what
         // tells them apart).
         let uuid_part = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-        let found = tickets::query_unsigned(
-            c,
-            &format!(
-                "WHERE t.event_id = ?1 AND (t.id = ?2 OR (length(?4) > 9 AND t.uuid LIKE ?4)
-                   OR tix_fold(t.attendee_name) LIKE ?3 ESCAPE '\\' OR tix_fold(u.name) LIKE ?3 ESCAPE '\\'
-                   OR tix_fold(u.email) LIKE ?3 ESCAPE '\\' OR tix_fold(t.attendee_email) LIKE ?3 ESCAPE '\\')
-                 ORDER BY t.id LIMIT {LOOKUP_LIMIT}"
-            ),
-            &[&event_id, &id, &like, &uuid_part],
-        )?;
+        let found = store::tickets::search(c, event_id, id, &like, &uuid_part, LOOKUP_LIMIT)?;
         Ok(found
             .iter()
             .map(|t| {

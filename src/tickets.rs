@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::Connection;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -13,7 +13,7 @@ use crate::codes::{self, CodeError, EventKeys, TicketCode};
 use crate::domain::sale::OrderStatus;
 use crate::error::{Error, Result};
 use crate::events::{self, EventStatus};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::time::{self, Timestamp};
 use crate::users;
 
@@ -42,11 +42,6 @@ pub(crate) fn issue(
     now: Timestamp,
     keep: usize,
 ) -> Result<Vec<Ticket>> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
-                              status, secret_version, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'valid', 1, ?8, ?8)",
-    )?;
     let millis = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
     let count = usize::try_from(quantity).unwrap_or(0);
     let mut out = Vec::with_capacity(count.min(keep));
@@ -73,22 +68,23 @@ pub(crate) fn issue(
             tail[3] = (n & 0xFF) as u8;
             let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &tail).into_uuid();
             let text: &str = uuid.hyphenated().encode_lower(&mut uuid_buf);
-            insert.execute(params![
-                text,
-                order_id,
-                event.id,
-                tier.id,
-                buyer.id,
-                buyer.name,
-                buyer.email,
-                now
-            ])?;
+            let id = store::tickets::insert(
+                tx,
+                &store::tickets::NewRow {
+                    uuid: text,
+                    order_id,
+                    event_id: event.id,
+                    tier_id: tier.id,
+                    owner: buyer,
+                    now,
+                },
+            )?;
             issued += 1;
             if out.len() >= keep {
                 continue;
             }
             out.push(Ticket {
-                id: tx.last_insert_rowid(),
+                id,
                 uuid: text.to_string(),
                 event_id: event.id,
                 event_title: event.title.clone(),
@@ -124,9 +120,7 @@ fn sign_all(conn: &Connection, tickets: &mut [Ticket]) -> Result<()> {
     let mut keys: HashMap<i64, EventKeys> = HashMap::new();
     for t in tickets.iter() {
         if let std::collections::hash_map::Entry::Vacant(e) = keys.entry(t.event_id) {
-            let secret: Vec<u8> = conn
-                .prepare_cached("SELECT signing_key FROM events WHERE id = ?1")?
-                .query_row([t.event_id], |r| r.get(0))?;
+            let secret = store::events::signing_key(conn, t.event_id)?;
             e.insert(EventKeys::from_secret(&secret)?);
         }
     }
@@ -167,75 +161,16 @@ fn sign_all(conn: &Connection, tickets: &mut [Ticket]) -> Result<()> {
     })
 }
 
-pub(crate) const TICKET_SELECT: &str =
-    "SELECT t.id, t.uuid, t.event_id, e.title, t.tier_id, ti.name, t.order_id, t.owner_id, u.email,
-        t.attendee_name, t.attendee_email, t.attendee_phone, t.status, o.status, t.secret_version,
-        t.checked_in_at, t.created_at, t.checked_in_gate, u.name
- FROM tickets t
- JOIN events e ON e.id = t.event_id
- JOIN tiers ti ON ti.id = t.tier_id
- JOIN users u ON u.id = t.owner_id
- JOIN orders o ON o.id = t.order_id";
-
-use crate::store::bad_column as conversion;
-
-/// Reads a ticket row (of [`TICKET_SELECT`]) without its code.
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
-    let status: String = r.get(12)?;
-    let order_status: String = r.get(13)?;
-    Ok(Ticket {
-        id: r.get(0)?,
-        uuid: r.get(1)?,
-        event_id: r.get(2)?,
-        event_title: r.get(3)?,
-        tier_id: r.get(4)?,
-        tier_name: r.get(5)?,
-        order_id: r.get(6)?,
-        owner_id: r.get(7)?,
-        owner_email: r.get(8)?,
-        attendee_name: r.get(9)?,
-        attendee_email: r.get(10)?,
-        attendee_phone: r.get(11)?,
-        status: TicketStatus::parse(&status).map_err(|e| conversion(12, e))?,
-        order_status: OrderStatus::parse(&order_status).map_err(|e| conversion(13, e))?,
-        secret_version: r.get(14)?,
-        checked_in_at: r.get(15)?,
-        checked_in_gate: r.get(17)?,
-        owner_name: r.get(18)?,
-        qr_payload: String::new(),
-        created_at: r.get(16)?,
-    })
-}
-
-/// Runs a ticket query and signs each ticket's code.
-pub(crate) fn query(
-    conn: &Connection,
-    where_sql: &str,
-    params: &[&dyn rusqlite::ToSql],
-) -> Result<Vec<Ticket>> {
-    let mut out = query_unsigned(conn, where_sql, params)?;
-    sign_all(conn, &mut out)?;
-    Ok(out)
-}
-
-/// Runs a ticket query without signing codes (`qr_payload` left empty): for the gate,
-/// which reads a code and never needs to write one.
-pub(crate) fn query_unsigned(
-    conn: &Connection,
-    where_sql: &str,
-    params: &[&dyn rusqlite::ToSql],
-) -> Result<Vec<Ticket>> {
-    let mut stmt = conn.prepare_cached(&format!("{TICKET_SELECT} {where_sql}"))?;
-    let rows = stmt.query_map(params, from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+/// Signs the codes of tickets read without them.
+fn signed(conn: &Connection, mut tickets: Vec<Ticket>) -> Result<Vec<Ticket>> {
+    sign_all(conn, &mut tickets)?;
+    Ok(tickets)
 }
 
 /// Finds a ticket by numeric id or UUID.
 pub fn find_ref(conn: &Connection, reference: &str) -> Result<Ticket> {
-    let found = match TicketRef::parse(reference)? {
-        TicketRef::Id(id) => query(conn, "WHERE t.id = ?1", &[&id])?,
-        TicketRef::Uuid(uuid) => query(conn, "WHERE t.uuid = ?1", &[&uuid])?,
-    };
+    let found = store::tickets::find(conn, &TicketRef::parse(reference)?)?;
+    let found = signed(conn, found.into_iter().collect())?;
     found.into_iter().next().ok_or_else(|| {
         Error::not_found_hint(
             "ticket",
@@ -247,7 +182,7 @@ pub fn find_ref(conn: &Connection, reference: &str) -> Result<Ticket> {
 
 /// An order's tickets in issue order, with their codes.
 pub(crate) fn of_order(conn: &Connection, order_id: i64) -> Result<Vec<Ticket>> {
-    query(conn, "WHERE t.order_id = ?1 ORDER BY t.id", &[&order_id])
+    signed(conn, store::tickets::of_order(conn, order_id)?)
 }
 
 /// One ticket: its owner, the event's promoter or an admin.
@@ -296,13 +231,7 @@ pub fn for_each_of_order(
     mut f: impl FnMut(Ticket) -> Result<()>,
 ) -> Result<()> {
     store.read(|c| {
-        let (event_id, buyer_id): (i64, i64) = c
-            .query_row(
-                "SELECT event_id, buyer_id FROM orders WHERE id = ?1",
-                [order_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
+        let (event_id, buyer_id) = store::orders::event_and_buyer(c, order_id)?
             .ok_or_else(|| Error::not_found("order", order_id))?;
         let event = events::get(c, event_id)?;
         authorize(
@@ -312,27 +241,45 @@ pub fn for_each_of_order(
                 buyer_id,
             },
         )?;
-        let mut stmt = c.prepare_cached(&format!(
-            "{TICKET_SELECT} WHERE t.order_id = ?1 ORDER BY t.id"
-        ))?;
-        let mut rows = stmt.query([order_id])?;
-        let mut batch = Vec::with_capacity(STREAM_BATCH);
-        let mut flush = |batch: &mut Vec<Ticket>| -> Result<()> {
-            sign_all(c, batch)?;
-            batch.drain(..).try_for_each(&mut f)
-        };
-        while let Some(row) = rows.next()? {
-            batch.push(from_row(row)?);
-            if batch.len() == STREAM_BATCH {
-                flush(&mut batch)?;
-            }
-        }
-        flush(&mut batch)
+        stream(
+            c,
+            &store::tickets::Selection {
+                order_id: Some(order_id),
+                include_used: true,
+                ..Default::default()
+            },
+            true,
+            &mut f,
+        )
     })
 }
 
 /// How many tickets are read and signed at a time when streaming a list.
 const STREAM_BATCH: usize = 4_096;
+
+/// Hands the selected tickets to `f` a batch at a time, signing their codes if `codes`.
+fn stream(
+    conn: &Connection,
+    selection: &store::tickets::Selection,
+    codes: bool,
+    f: &mut impl FnMut(Ticket) -> Result<()>,
+) -> Result<()> {
+    let mut batch = Vec::with_capacity(STREAM_BATCH);
+    let mut flush = |batch: &mut Vec<Ticket>| -> Result<()> {
+        if codes {
+            sign_all(conn, batch)?;
+        }
+        batch.drain(..).try_for_each(&mut *f)
+    };
+    store::tickets::each(conn, selection, |t| {
+        batch.push(t);
+        if batch.len() == STREAM_BATCH {
+            flush(&mut batch)?;
+        }
+        Ok(())
+    })?;
+    flush(&mut batch)
+}
 
 /// Hands each ticket of [`list`] to `f` as it is read, a batch at a time, so a list of
 /// any length is written out with flat memory. With `codes` false, `qr_payload` is left
@@ -374,34 +321,19 @@ pub fn for_each(
         {
             only_events_of = Some(me);
         }
-        let mut stmt = c.prepare_cached(&format!(
-            "{TICKET_SELECT}
-             WHERE (?1 IS NULL OR t.owner_id = ?1)
-               AND (?2 IS NULL OR t.event_id = ?2)
-               AND (?3 IS NULL OR e.owner_id = ?3)
-               AND (?4 OR t.status = 'valid')
-             ORDER BY t.id DESC"
-        ))?;
-        let mut rows = stmt.query(rusqlite::params![
-            owner,
-            filter.event_id,
-            only_events_of,
-            filter.include_used
-        ])?;
-        let mut batch = Vec::with_capacity(STREAM_BATCH);
-        let mut flush = |batch: &mut Vec<Ticket>| -> Result<()> {
-            if codes {
-                sign_all(c, batch)?;
-            }
-            batch.drain(..).try_for_each(&mut f)
-        };
-        while let Some(row) = rows.next()? {
-            batch.push(from_row(row)?);
-            if batch.len() == STREAM_BATCH {
-                flush(&mut batch)?;
-            }
-        }
-        flush(&mut batch)
+        stream(
+            c,
+            &store::tickets::Selection {
+                owner_id: owner,
+                event_id: filter.event_id,
+                events_of_owner: only_events_of,
+                include_used: filter.include_used,
+                newest_first: true,
+                ..Default::default()
+            },
+            codes,
+            &mut f,
+        )
     })
 }
 
@@ -481,9 +413,11 @@ pub fn set_attendee(
         let new_name = name.clone().unwrap_or(old.attendee_name.clone());
         let new_email = email.clone().unwrap_or(old.attendee_email.clone());
         let new_phone = phone.clone().unwrap_or(old.attendee_phone.clone());
-        tx.execute(
-            "UPDATE tickets SET attendee_name = ?2, attendee_email = ?3, attendee_phone = ?4, updated_at = ?5 WHERE id = ?1",
-            params![old.id, new_name, new_email, new_phone, time::now()],
+        store::tickets::set_attendee(
+            tx,
+            old.id,
+            [new_name.as_deref(), new_email.as_deref(), new_phone.as_deref()],
+            time::now(),
         )?;
         audit::record(
             tx,
@@ -532,12 +466,7 @@ pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> 
         if recipient.id == old.owner_id {
             return Err(Error::rule(format!("{} already owns ticket {}", recipient.email, old.id)));
         }
-        tx.execute(
-            "UPDATE tickets SET owner_id = ?2, attendee_name = ?3, attendee_email = ?4, attendee_phone = NULL,
-                    secret_version = secret_version + 1, updated_at = ?5
-             WHERE id = ?1",
-            params![old.id, recipient.id, recipient.name, recipient.email, time::now()],
-        )?;
+        store::tickets::transfer(tx, old.id, &recipient, time::now())?;
         audit::record(
             tx,
             actor,
@@ -586,12 +515,8 @@ pub fn check_code(conn: &Connection, text: &str) -> Result<CodeCheck> {
         Ok(code) => code,
         Err(CodeError::BadSignature | CodeError::Malformed) => return Ok(CodeCheck::BadSignature),
     };
-    let found = query_unsigned(
-        conn,
-        "WHERE t.uuid = ?1",
-        &[&code.uuid.hyphenated().to_string()],
-    )?;
-    Ok(match found.into_iter().next() {
+    let found = store::tickets::find(conn, &TicketRef::Uuid(code.uuid.hyphenated().to_string()))?;
+    Ok(match found {
         None => CodeCheck::UnknownTicket,
         Some(t) if t.event_id != code.event_id || t.tier_id != code.tier_id => {
             CodeCheck::BadSignature
@@ -607,10 +532,6 @@ pub fn admissible(store: &Store, actor: &Actor, event_id: i64) -> Result<Vec<Tic
     store.read(|c| {
         let event = events::get(c, event_id)?;
         authorize(actor, Action::SeeEventRecords(&event))?;
-        query(
-            c,
-            "WHERE t.event_id = ?1 AND t.status = 'valid' AND o.status = 'completed' ORDER BY t.id",
-            &[&event_id],
-        )
+        signed(c, store::tickets::admissible_of_event(c, event_id)?)
     })
 }

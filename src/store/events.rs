@@ -151,3 +151,10 @@ pub fn staff_emails(conn: &Connection, event_id: i64) -> Result<Vec<String>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(emails)
 }
+
+/// The event's private signing key (the main database only; never exported).
+pub fn signing_key(conn: &Connection, id: i64) -> Result<Vec<u8>> {
+    Ok(conn
+        .prepare_cached("SELECT signing_key FROM events WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?)
+}

@@ -116,3 +116,11 @@ pub fn set_status(conn: &Connection, id: i64, status: OrderStatus, now: Timestam
     )?;
     Ok(())
 }
+
+/// The event and buyer of an order, if it exists.
+pub fn event_and_buyer(conn: &Connection, id: i64) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached("SELECT event_id, buyer_id FROM orders WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}

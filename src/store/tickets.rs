@@ -1,10 +1,51 @@
 //! The tickets table: lookups every layer above needs without the whole ticket.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::domain::sale::TicketRef;
+use crate::domain::people::User;
+use crate::domain::sale::{OrderStatus, Ticket, TicketRef, TicketStatus};
 use crate::domain::time::Timestamp;
 use crate::error::Result;
+
+const TICKET_SELECT: &str =
+    "SELECT t.id, t.uuid, t.event_id, e.title, t.tier_id, ti.name, t.order_id, t.owner_id, u.email,
+        t.attendee_name, t.attendee_email, t.attendee_phone, t.status, o.status, t.secret_version,
+        t.checked_in_at, t.created_at, t.checked_in_gate, u.name
+ FROM tickets t
+ JOIN events e ON e.id = t.event_id
+ JOIN tiers ti ON ti.id = t.tier_id
+ JOIN users u ON u.id = t.owner_id
+ JOIN orders o ON o.id = t.order_id";
+
+use super::bad_column as conversion;
+
+/// Reads a ticket row (of [`TICKET_SELECT`]) without its code.
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+    let status: String = r.get(12)?;
+    let order_status: String = r.get(13)?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        uuid: r.get(1)?,
+        event_id: r.get(2)?,
+        event_title: r.get(3)?,
+        tier_id: r.get(4)?,
+        tier_name: r.get(5)?,
+        order_id: r.get(6)?,
+        owner_id: r.get(7)?,
+        owner_email: r.get(8)?,
+        attendee_name: r.get(9)?,
+        attendee_email: r.get(10)?,
+        attendee_phone: r.get(11)?,
+        status: TicketStatus::parse(&status).map_err(|e| conversion(12, e))?,
+        order_status: OrderStatus::parse(&order_status).map_err(|e| conversion(13, e))?,
+        secret_version: r.get(14)?,
+        checked_in_at: r.get(15)?,
+        checked_in_gate: r.get(17)?,
+        owner_name: r.get(18)?,
+        qr_payload: String::new(),
+        created_at: r.get(16)?,
+    })
+}
 
 /// The id and event of the ticket a reference names, if there is one.
 pub fn locate(conn: &Connection, reference: &TicketRef) -> Result<Option<(i64, i64)>> {
@@ -33,4 +74,178 @@ pub fn end_valid_of_order(
         params![order_id, status, now],
     )?;
     Ok(())
+}
+
+/// The ticket a reference names (without its code), if any.
+pub fn find(conn: &Connection, reference: &TicketRef) -> Result<Option<Ticket>> {
+    Ok(match reference {
+        TicketRef::Id(id) => conn
+            .prepare_cached(&format!("{TICKET_SELECT} WHERE t.id = ?1"))?
+            .query_row([id], from_row)
+            .optional()?,
+        TicketRef::Uuid(uuid) => conn
+            .prepare_cached(&format!("{TICKET_SELECT} WHERE t.uuid = ?1"))?
+            .query_row([uuid], from_row)
+            .optional()?,
+    })
+}
+
+/// An order's tickets in issue order (without codes).
+pub fn of_order(conn: &Connection, order_id: i64) -> Result<Vec<Ticket>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{TICKET_SELECT} WHERE t.order_id = ?1 ORDER BY t.id"
+    ))?;
+    let rows = stmt.query_map([order_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// An event's tickets that can be admitted (valid, order completed), by id.
+pub fn admissible_of_event(conn: &Connection, event_id: i64) -> Result<Vec<Ticket>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{TICKET_SELECT} WHERE t.event_id = ?1 AND t.status = 'valid' AND o.status = 'completed' ORDER BY t.id"
+    ))?;
+    let rows = stmt.query_map([event_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Which tickets [`each`] reads; `None` narrows nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only this owner's.
+    pub owner_id: Option<i64>,
+    /// Only this event's.
+    pub event_id: Option<i64>,
+    /// Only of events this user owns.
+    pub events_of_owner: Option<i64>,
+    /// Only this order's.
+    pub order_id: Option<i64>,
+    /// Also used, cancelled and refunded ones (else valid only).
+    pub include_used: bool,
+    /// Newest first (else in issue order).
+    pub newest_first: bool,
+}
+
+/// Hands every selected ticket (without its code) to `f` as it is read.
+pub fn each(
+    conn: &Connection,
+    s: &Selection,
+    mut f: impl FnMut(Ticket) -> Result<()>,
+) -> Result<()> {
+    let order = if s.newest_first { "DESC" } else { "ASC" };
+    let mut stmt = conn.prepare_cached(&format!(
+        "{TICKET_SELECT}
+         WHERE (?1 IS NULL OR t.owner_id = ?1)
+           AND (?2 IS NULL OR t.event_id = ?2)
+           AND (?3 IS NULL OR e.owner_id = ?3)
+           AND (?4 IS NULL OR t.order_id = ?4)
+           AND (?5 OR t.status = 'valid')
+         ORDER BY t.id {order}"
+    ))?;
+    let mut rows = stmt.query(params![
+        s.owner_id,
+        s.event_id,
+        s.events_of_owner,
+        s.order_id,
+        s.include_used
+    ])?;
+    while let Some(row) = rows.next()? {
+        f(from_row(row)?)?;
+    }
+    Ok(())
+}
+
+/// A new ticket's row: valid, version 1, owned by and naming as attendee its buyer.
+pub struct NewRow<'a> {
+    /// Its UUID, hyphenated, lower case.
+    pub uuid: &'a str,
+    /// Its order.
+    pub order_id: i64,
+    /// Its event.
+    pub event_id: i64,
+    /// Its tier.
+    pub tier_id: i64,
+    /// The buyer.
+    pub owner: &'a User,
+    /// When.
+    pub now: Timestamp,
+}
+
+/// Adds a ticket and returns its id.
+pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
+                              status, secret_version, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'valid', 1, ?8, ?8)",
+    )?
+    .execute(params![
+        row.uuid,
+        row.order_id,
+        row.event_id,
+        row.tier_id,
+        row.owner.id,
+        row.owner.name,
+        row.owner.email,
+        row.now
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Sets a ticket's attendee: name, e-mail and phone.
+pub fn set_attendee(
+    conn: &Connection,
+    id: i64,
+    [name, email, phone]: [Option<&str>; 3],
+    now: Timestamp,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE tickets SET attendee_name = ?2, attendee_email = ?3, attendee_phone = ?4, updated_at = ?5 WHERE id = ?1",
+        params![id, name, email, phone, now],
+    )?;
+    Ok(())
+}
+
+/// Gives a ticket to `to` (who becomes its attendee too) and bumps its secret version,
+/// so every code printed before is dead.
+pub fn transfer(conn: &Connection, id: i64, to: &User, now: Timestamp) -> Result<()> {
+    conn.execute(
+        "UPDATE tickets SET owner_id = ?2, attendee_name = ?3, attendee_email = ?4, attendee_phone = NULL,
+                secret_version = secret_version + 1, updated_at = ?5
+         WHERE id = ?1",
+        params![id, to.id, to.name, to.email, now],
+    )?;
+    Ok(())
+}
+
+/// Admits a valid ticket: one conditional UPDATE, so of several processes admitting one
+/// ticket at once exactly one wins. False if it was not valid any more.
+pub fn admit(conn: &Connection, id: i64, now: Timestamp, gate: Option<&str>) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?2
+             WHERE id = ?1 AND status = 'valid'",
+        )?
+        .execute(params![id, now, gate])?
+        == 1)
+}
+
+/// Door-list search in one event: a ticket id, part of a UUID (`uuid_part`, a LIKE
+/// pattern, only if longer than 9 characters), or a case-folded LIKE pattern over the
+/// attendee's and holder's names and e-mail addresses.
+pub fn search(
+    conn: &Connection,
+    event_id: i64,
+    id: i64,
+    pattern: &str,
+    uuid_part: &str,
+    limit: usize,
+) -> Result<Vec<Ticket>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{TICKET_SELECT}
+         WHERE t.event_id = ?1 AND (t.id = ?2 OR (length(?4) > 9 AND t.uuid LIKE ?4)
+           OR tix_fold(t.attendee_name) LIKE ?3 ESCAPE '\\' OR tix_fold(u.name) LIKE ?3 ESCAPE '\\'
+           OR tix_fold(u.email) LIKE ?3 ESCAPE '\\' OR tix_fold(t.attendee_email) LIKE ?3 ESCAPE '\\')
+         ORDER BY t.id LIMIT {limit}"
+    ))?;
+    let rows = stmt.query_map(params![event_id, id, pattern, uuid_part], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
