@@ -5,7 +5,7 @@
 //! ([`crate::offline`]), so a gate laptop with no network answers exactly as the main
 //! database would.
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -21,56 +21,7 @@ pub use crate::domain::gate::{
     as_typed_uuid, check_gate_name, decide, lookup_text, suffix, verdict,
 };
 
-/// A row of the scan log.
-pub(crate) struct ScanRecord<'a> {
-    pub scan_uuid: String,
-    pub event_id: Option<i64>,
-    pub ticket_id: Option<i64>,
-    pub ticket_uuid: Option<&'a str>,
-    pub secret_version: Option<i64>,
-    pub scanned_at: Timestamp,
-    pub gate: Option<&'a str>,
-    pub device: &'a str,
-    pub actor_email: Option<&'a str>,
-    pub reason: Reason,
-    pub offline: bool,
-    pub dry_run: bool,
-    pub merged_at: Option<Timestamp>,
-    pub method: Method,
-    pub code: Option<&'a str>,
-    pub conflict: Option<&'a str>,
-}
-
-/// Appends to a scan log (the main database's or a gate file's: same table shape).
-/// Returns false if a scan with this id is already there.
-pub(crate) fn log_scan(conn: &Connection, r: &ScanRecord<'_>) -> Result<bool> {
-    let n = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO scans (scan_uuid, event_id, ticket_id, ticket_uuid, secret_version, scanned_at,
-                 gate, device, actor_email, result, reason, offline, dry_run, merged_at, method, code, conflict)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        )?
-        .execute(params![
-            r.scan_uuid,
-            r.event_id,
-            r.ticket_id,
-            r.ticket_uuid,
-            r.secret_version,
-            r.scanned_at,
-            r.gate,
-            r.device,
-            r.actor_email,
-            if r.reason == Reason::Ok { "accepted" } else { "rejected" },
-            r.reason.as_str(),
-            r.offline,
-            r.dry_run,
-            r.merged_at,
-            r.method.as_str(),
-            r.code,
-            r.conflict,
-        ])?;
-    Ok(n > 0)
-}
+pub(crate) use crate::store::scans::{ScanRecord, log_scan};
 
 fn is_staff(conn: &Connection, actor: &Actor, event_id: i64) -> Result<bool> {
     let Some(user) = actor.as_user() else {
@@ -351,27 +302,19 @@ pub fn stats(store: &Store, actor: &Actor, event_id: i64) -> Result<Stats> {
     store.read(|c| {
         let event = events::get(c, event_id)?;
         authorize_gate(c, actor, &event)?;
-        let mut stmt = c.prepare(
-            "SELECT ti.id, ti.name,
-                    (SELECT count(*) FROM tickets t WHERE t.tier_id = ti.id AND t.status IN ('valid', 'used')),
-                    (SELECT count(*) FROM tickets t WHERE t.tier_id = ti.id AND t.status = 'used')
-             FROM tiers ti WHERE ti.event_id = ?1 ORDER BY ti.position, ti.id",
-        )?;
-        let tiers = stmt
-            .query_map([event_id], |r| {
-                let (sold, used): (i64, i64) = (r.get(2)?, r.get(3)?);
-                Ok(TierStats { tier_id: r.get(0)?, tier_name: r.get(1)?, sold, checked_in: used, percent: percent(used, sold) })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let tiers: Vec<TierStats> = store::scans::tier_counts(c, event_id)?
+            .into_iter()
+            .map(|(tier_id, tier_name, sold, used)| TierStats {
+                tier_id,
+                tier_name,
+                sold,
+                checked_in: used,
+                percent: percent(used, sold),
+            })
+            .collect();
         let sold = tiers.iter().map(|t| t.sold).sum();
         let checked_in = tiers.iter().map(|t| t.checked_in).sum();
-        let mut stmt = c.prepare(
-            "SELECT (checked_in_at / ?2) * ?2 AS slot, count(*) FROM tickets
-             WHERE event_id = ?1 AND checked_in_at IS NOT NULL GROUP BY slot ORDER BY slot",
-        )?;
-        let counted = stmt
-            .query_map(params![event_id, SLOT_SECONDS], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let counted = store::scans::arrivals(c, event_id, SLOT_SECONDS)?;
         let mut arrivals = Vec::new();
         // Empty slots fill the gaps of a normal event day; over a longer span (a wrong
         // clock somewhere) only slots with arrivals are listed.
@@ -382,7 +325,11 @@ pub fn stats(store: &Store, actor: &Actor, event_id: i64) -> Result<Stats> {
         if !span_ok {
             arrivals = counted
                 .iter()
-                .map(|&(from, n)| Slot { from, to: from.saturating_add(SLOT_SECONDS), arrivals: n })
+                .map(|&(from, n)| Slot {
+                    from,
+                    to: from.saturating_add(SLOT_SECONDS),
+                    arrivals: n,
+                })
                 .collect();
         } else if let (Some(first), Some(last)) = (counted.first(), counted.last()) {
             // A bounded count of slots (at most three days' worth), never a loop over
@@ -399,14 +346,14 @@ pub fn stats(store: &Store, actor: &Actor, event_id: i64) -> Result<Stats> {
                     }
                     _ => 0,
                 };
-                arrivals.push(Slot { from: slot, to: slot.saturating_add(SLOT_SECONDS), arrivals: n });
+                arrivals.push(Slot {
+                    from: slot,
+                    to: slot.saturating_add(SLOT_SECONDS),
+                    arrivals: n,
+                });
             }
         }
-        let rejected_scans: i64 = c.query_row(
-            "SELECT count(*) FROM scans WHERE event_id = ?1 AND result = 'rejected' AND dry_run = 0",
-            [event_id],
-            |r| r.get(0),
-        )?;
+        let rejected_scans = store::scans::rejected_count(c, event_id)?;
         Ok(Stats {
             event_id,
             event_title: event.title,

@@ -1,7 +1,7 @@
 //! `tix demo`: a small, realistic data set to try tix on.
 
 use chrono::{Duration, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::access::Role;
@@ -57,13 +57,7 @@ pub fn run(store: &mut Store) -> Result<DemoReport> {
         let promoter = users::verify_in(tx, &promoter.email)?;
         let buyer = ensure_user(tx, BUYER_EMAIL, "Finn Fan", Role::User)?;
         let existing = |title: &str| -> Result<Option<Event>> {
-            let id: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM events WHERE owner_id = ?1 AND title = ?2 ORDER BY id LIMIT 1",
-                    rusqlite::params![promoter.id, title],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let id = crate::store::events::first_of_owner_titled(tx, promoter.id, title)?;
             id.map(|id| events::get(tx, id)).transpose()
         };
         let (already_present, festival, draft_event) =
@@ -183,12 +177,7 @@ fn ensure_user(conn: &Connection, email: &str, name: &str, role: Role) -> Result
 }
 
 fn tiers_of(conn: &Connection, event_id: i64) -> Result<Vec<Tier>> {
-    let mut stmt =
-        conn.prepare("SELECT id FROM tiers WHERE event_id = ?1 ORDER BY position, id")?;
-    let ids = stmt
-        .query_map([event_id], |r| r.get::<_, i64>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    ids.into_iter().map(|id| tiers::get(conn, id)).collect()
+    crate::store::tiers::of_event(conn, event_id, true)
 }
 
 #[cfg(test)]

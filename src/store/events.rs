@@ -158,3 +158,14 @@ pub fn signing_key(conn: &Connection, id: i64) -> Result<Vec<u8>> {
         .prepare_cached("SELECT signing_key FROM events WHERE id = ?1")?
         .query_row([id], |r| r.get(0))?)
 }
+
+/// The first event of an owner with exactly this title, if any.
+pub fn first_of_owner_titled(conn: &Connection, owner_id: i64, title: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM events WHERE owner_id = ?1 AND title = ?2 ORDER BY id LIMIT 1",
+            params![owner_id, title],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

@@ -12,6 +12,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavio
 pub mod audit;
 pub mod events;
 pub mod orders;
+pub mod scans;
 pub mod tickets;
 pub mod tiers;
 pub mod users;
