@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -102,89 +102,45 @@ pub fn export(
         // What goes wrong from here on is said of the gate file being written (a full
         // disk is the gate file's disk), not of the main database.
         let write_gate = || -> Result<ExportReport> {
-        let mut gate = Connection::open(&tmp).map_err(|e| Error::Io {
-            action: "create",
-            path: tmp.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        // One portable file: a rollback journal, not WAL's two extra files.
-        gate.pragma_update(None, "journal_mode", "DELETE")?;
-        gate.pragma_update(None, "synchronous", "FULL")?;
-        let tx = gate.transaction()?;
-        store::migrate_gate(&tx, out)?;
-        let now = time::now();
-
-        tx.execute(
-            "INSERT INTO gate (id, event_id, event_title, event_status, timezone, verify_key, exported_at, file_id, email_salt)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                event.id,
-                event.title,
-                event.status.as_str(),
-                event.timezone.name(),
-                key,
-                now,
-                file_id,
-                salt.to_vec(),
-            ],
-        )?;
-        {
-            let mut tiers = main.prepare("SELECT id, name, requires_approval FROM tiers WHERE event_id = ?1")?;
-            let mut put = tx.prepare("INSERT INTO gate_tiers (id, name, requires_approval) VALUES (?1, ?2, ?3)")?;
-            let rows = tiers.query_map([event_id], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?))
+            let mut gate = Connection::open(&tmp).map_err(|e| Error::Io {
+                action: "create",
+                path: tmp.clone(),
+                source: std::io::Error::other(e.to_string()),
             })?;
-            for row in rows {
-                let (id, name, approval) = row?;
-                put.execute(params![id, name, approval])?;
-            }
-            let mut tickets = main.prepare(
-                "SELECT t.uuid, t.id, t.tier_id, t.secret_version, t.status, o.status != 'pending_approval',
-                        t.attendee_name, t.checked_in_at, t.checked_in_gate, u.name, u.email, t.attendee_email
-                 FROM tickets t JOIN orders o ON o.id = t.order_id JOIN users u ON u.id = t.owner_id
-                 WHERE t.event_id = ?1",
+            // One portable file: a rollback journal, not WAL's two extra files.
+            gate.pragma_update(None, "journal_mode", "DELETE")?;
+            gate.pragma_update(None, "synchronous", "FULL")?;
+            let tx = gate.transaction()?;
+            store::migrate_gate(&tx, out)?;
+            let now = time::now();
+
+            store::gate::write_header(
+                &tx,
+                &store::gate::Header {
+                    event_id: event.id,
+                    event_title: &event.title,
+                    event_status: event.status,
+                    zone: event.timezone,
+                    verify_key: &key,
+                    exported_at: now,
+                    file_id: &file_id,
+                    email_salt: &salt,
+                },
             )?;
-            let mut put = tx.prepare(
-                "INSERT INTO gate_tickets (uuid, ticket_id, tier_id, secret_version, status, approved, attendee_name,
-                                           checked_in_at, checked_in_gate, holder_name, holder_email_hash,
-                                           attendee_email_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?;
-            let mut rows = tickets.query([event_id])?;
-            while let Some(r) = rows.next()? {
-                let attendee_email: Option<String> = r.get(11)?;
-                put.execute(params![
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, bool>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, Option<i64>>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, String>(9)?,
-                    email_hash(&salt, &r.get::<_, String>(10)?),
-                    attendee_email.map(|e| email_hash(&salt, &e)),
-                ])?;
-            }
-        }
-        let (tickets, admissible): (i64, i64) = tx.query_row(
-            "SELECT count(*), count(*) FILTER (WHERE status = 'valid' AND approved) FROM gate_tickets",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        tx.commit()?;
-        gate.close().map_err(|(_, e)| Error::Database(e))?;
-        Ok(ExportReport {
-            file: out.display().to_string(),
-            event_id,
-            event_title: event.title.clone(),
-            tickets,
-            admissible,
-            exported_at: now,
-            file_id: file_id.clone(),
-        })
+            store::gate::copy_tiers(main, &tx, event_id)?;
+            store::gate::copy_tickets(main, &tx, event_id, &|email| email_hash(&salt, email))?;
+            let (tickets, admissible) = store::gate::counts(&tx)?;
+            tx.commit()?;
+            gate.close().map_err(|(_, e)| Error::Database(e))?;
+            Ok(ExportReport {
+                file: out.display().to_string(),
+                event_id,
+                event_title: event.title.clone(),
+                tickets,
+                admissible,
+                exported_at: now,
+                file_id: file_id.clone(),
+            })
         };
         write_gate().map_err(|e| match e {
             Error::Database(_) => store::refine(e, out, store::BUSY_TIMEOUT),
@@ -195,9 +151,13 @@ pub fn export(
     // against it, not against times written in the file) before the file is in place.
     let recorded = result.and_then(|report| {
         store.write(|tx| {
-            tx.execute(
-                "INSERT INTO gate_exports (file_id, event_id, exported_at, exported_by, salt) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![report.file_id, event_id, report.exported_at, actor.as_user().map(|u| u.email.as_str()), salt.to_vec()],
+            store::gate::record_export(
+                tx,
+                &report.file_id,
+                event_id,
+                report.exported_at,
+                actor.as_user().map(|u| u.email.as_str()),
+                &salt,
             )?;
             crate::audit::record(
                 tx,
@@ -342,25 +302,7 @@ impl GateFile {
 
     /// Reads the gate row of an opened, current gate file.
     fn load(conn: Connection, path: &Path) -> Result<GateFile> {
-        let row = conn
-            .query_row(
-                "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone, email_salt, file_id
-                 FROM gate WHERE id = 1",
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Vec<u8>>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, Option<Vec<u8>>>(6)?,
-                        r.get::<_, String>(7)?,
-                    ))
-                },
-            )
-            .map_err(|e| damaged(path, e))?;
+        let row = store::gate::read_header(&conn).map_err(|e| damaged(path, e))?;
         let (event_id, event_title, status, verify_key, exported_at, tz, salt, file_id) = row;
         let zone = Zone::parse(&tz).unwrap_or(Zone::UTC);
         let event_status = EventStatus::parse(&status).unwrap_or(EventStatus::Completed);
@@ -433,39 +375,16 @@ impl GateFile {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| store::refine(Error::Database(e), &self.path, store::BUSY_TIMEOUT))?;
         let now = time::now();
-        let load = |column: &str, key: &dyn rusqlite::ToSql| -> Result<Option<Candidate>> {
-            Ok(tx
-                .prepare_cached(&format!(
-                    "SELECT g.ticket_id, g.tier_id, g.secret_version, g.status, g.approved, g.attendee_name,
-                            g.checked_in_at, g.checked_in_gate, t.name, g.uuid
-                     FROM gate_tickets g LEFT JOIN gate_tiers t ON t.id = g.tier_id WHERE g.{column} = ?1"
-                ))?
-                .query_row([key], |r| {
-                    let status: String = r.get(3)?;
-                    Ok(Candidate {
-                        ticket_id: r.get(0)?,
-                        uuid: r.get(9)?,
-                        event_id,
-                        event_title: event_title.clone(),
-                        event_status,
-                        tier_name: r.get(8)?,
-                        attendee_name: r.get(5)?,
-                        status: TicketStatus::parse(&status).unwrap_or(TicketStatus::Cancelled),
-                        approved: r.get(4)?,
-                        secret_version: r.get(2)?,
-                        checked_in_at: r.get(6)?,
-                        checked_in_gate: r.get(7)?,
-                        zone,
-                    })
-                })
-                .optional()?)
+        let load = |key: store::gate::Key<'_>| -> Result<Option<Candidate>> {
+            Ok(store::gate::ticket(&tx, key)?
+                .map(|g| candidate(g, event_id, &event_title, event_status, zone)))
         };
         let mut extra = "";
         let (candidate, presented, reason) = match method {
             Method::Manual => {
                 let found = match crate::tickets::TicketRef::parse(scan.code)? {
-                    crate::tickets::TicketRef::Id(id) => load("ticket_id", &id)?,
-                    crate::tickets::TicketRef::Uuid(uuid) => load("uuid", &uuid)?,
+                    crate::tickets::TicketRef::Id(id) => load(store::gate::Key::TicketId(id))?,
+                    crate::tickets::TicketRef::Uuid(uuid) => load(store::gate::Key::Uuid(&uuid))?,
                 };
                 match found {
                     Some(c) => {
@@ -478,7 +397,11 @@ impl GateFile {
             }
             Method::Typed => {
                 let uuid = checkin::as_typed_uuid(scan.code).map(|u| u.hyphenated().to_string());
-                match uuid.map(|u| load("uuid", &u)).transpose()?.flatten() {
+                match uuid
+                    .map(|u| load(store::gate::Key::Uuid(&u)))
+                    .transpose()?
+                    .flatten()
+                {
                     Some(c) => {
                         let r = checkin::decide(&c, None, None);
                         // The version this file knew: merge compares it with the main
@@ -498,7 +421,7 @@ impl GateFile {
                     Err(_) => (None, None, Reason::InvalidSignature),
                     Ok(code) => {
                         let uuid = code.uuid.hyphenated().to_string();
-                        match load("uuid", &uuid)? {
+                        match load(store::gate::Key::Uuid(&uuid))? {
                             Some(mut c) => {
                                 if code.secret_version > c.secret_version
                                     && c.status == TicketStatus::Used
@@ -516,13 +439,7 @@ impl GateFile {
                             }
                             None => {
                                 // Signed by this event's key but sold after the export.
-                                let tier: Option<(String, bool)> = tx
-                                    .query_row(
-                                        "SELECT name, requires_approval FROM gate_tiers WHERE id = ?1",
-                                        [code.tier_id],
-                                        |r| Ok((r.get(0)?, r.get(1)?)),
-                                    )
-                                    .optional()?;
+                                let tier = store::gate::tier(&tx, code.tier_id)?;
                                 // The file cannot know whether an order of an approval tier
                                 // was approved since; the contract accepts every correctly
                                 // signed code, and merge reports `admitted_unapproved`.
@@ -530,10 +447,11 @@ impl GateFile {
                                 // Remembered by the file (so a second scan is refused), but
                                 // not on a dry run, which changes nothing.
                                 if !scan.dry_run {
-                                    tx.execute(
-                                        "INSERT INTO gate_tickets (uuid, tier_id, secret_version, status, approved, sold_after_export)
-                                         VALUES (?1, ?2, ?3, 'valid', 1, 1)",
-                                        params![uuid, code.tier_id, code.secret_version],
+                                    store::gate::remember_sold_after_export(
+                                        &tx,
+                                        &uuid,
+                                        code.tier_id,
+                                        code.secret_version,
                                     )?;
                                 }
                                 let c = Candidate {
@@ -570,19 +488,13 @@ impl GateFile {
         {
             // A newer code than this file knows (transferred after the export): it is the
             // current one now, and older codes are dead on this device too.
-            tx.execute(
-                "UPDATE gate_tickets SET secret_version = ?2 WHERE uuid = ?1",
-                params![c.uuid, v],
-            )?;
+            store::gate::set_version(&tx, &c.uuid, v)?;
         }
         if reason == Reason::Ok
             && !scan.dry_run
             && let Some(c) = &candidate
         {
-            tx.execute(
-                "UPDATE gate_tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3 WHERE uuid = ?1",
-                params![c.uuid, now, scan.gate],
-            )?;
+            store::gate::admit(&tx, &c.uuid, now, scan.gate)?;
         }
         let code_text = scan.code.trim();
         checkin::log_scan(
@@ -635,63 +547,62 @@ impl GateFile {
         let uuid_part = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
         let hash = email_hash(&self.email_salt, &text);
         store::register_functions(&self.conn)?;
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT g.ticket_id, g.uuid, t.name, g.attendee_name, g.holder_name, g.status, g.checked_in_at,
-                    g.secret_version, g.approved, g.checked_in_gate
-             FROM gate_tickets g LEFT JOIN gate_tiers t ON t.id = g.tier_id
-             WHERE g.ticket_id = ?1 OR (length(?4) > 9 AND g.uuid LIKE ?4)
-                OR tix_fold(g.attendee_name) LIKE ?2 ESCAPE '\\' OR tix_fold(g.holder_name) LIKE ?2 ESCAPE '\\'
-                OR g.holder_email_hash = ?3 OR g.attendee_email_hash = ?3
-             ORDER BY g.ticket_id LIMIT {}",
-            checkin::LOOKUP_LIMIT
-        ))?;
-        let rows = stmt.query_map(params![id, like, hash, uuid_part], |r| {
-            let status: String = r.get(5)?;
-            Ok((
-                r.get::<_, Option<i64>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                TicketStatus::parse(&status).unwrap_or(TicketStatus::Cancelled),
-                r.get::<_, Option<i64>>(6)?,
-                r.get::<_, i64>(7)?,
-                r.get::<_, bool>(8)?,
-                r.get::<_, Option<String>>(9)?,
-            ))
-        })?;
+        let found = store::gate::door_list(
+            &self.conn,
+            id,
+            &like,
+            &hash,
+            &uuid_part,
+            checkin::LOOKUP_LIMIT,
+        )?;
         let mut out = Vec::new();
-        for row in rows {
-            let (ticket_id, uuid, tier, attendee, holder, status, at, version, approved, gate) =
-                row?;
-            let cand = Candidate {
-                ticket_id,
-                uuid: uuid.clone(),
-                event_id: self.event_id,
-                event_title: self.event_title.clone(),
-                event_status: self.event_status,
-                tier_name: tier.clone(),
-                attendee_name: attendee.clone(),
-                status,
-                approved,
-                secret_version: version,
-                checked_in_at: at,
-                checked_in_gate: gate,
-                zone: self.zone,
-            };
+        for g in found {
+            let holder = g.holder_name.clone();
+            let c = candidate(
+                g,
+                self.event_id,
+                &self.event_title,
+                self.event_status,
+                self.zone,
+            );
             out.push(DoorEntry {
-                ticket_id,
-                ticket_uuid: uuid,
-                tier_name: tier,
-                attendee_name: attendee,
+                ticket_id: c.ticket_id,
+                ticket_uuid: c.uuid.clone(),
+                tier_name: c.tier_name.clone(),
+                attendee_name: c.attendee_name.clone(),
                 holder_name: holder,
                 holder_email: None,
-                status,
-                checked_in_at: at,
-                admit: checkin::decide(&cand, Some(version), None),
+                status: c.status,
+                checked_in_at: c.checked_in_at,
+                admit: checkin::decide(&c, Some(c.secret_version), None),
             });
         }
         Ok(out)
+    }
+}
+
+/// What the gate decides on, from a gate file's ticket.
+fn candidate(
+    g: store::gate::GateTicket,
+    event_id: i64,
+    event_title: &str,
+    event_status: EventStatus,
+    zone: Zone,
+) -> Candidate {
+    Candidate {
+        ticket_id: g.ticket_id,
+        uuid: g.uuid,
+        event_id,
+        event_title: event_title.to_string(),
+        event_status,
+        tier_name: g.tier_name,
+        attendee_name: g.attendee_name,
+        status: g.status,
+        approved: g.approved,
+        secret_version: g.secret_version,
+        checked_in_at: g.checked_in_at,
+        checked_in_gate: g.checked_in_gate,
+        zone,
     }
 }
 
@@ -747,34 +658,7 @@ pub struct MergeReport {
     pub conflicts: Vec<Conflict>,
 }
 
-/// A ticket's check-in state in the main database.
-struct MainTicket {
-    id: i64,
-    status: String,
-    version: i64,
-    first_at: Option<Timestamp>,
-    first_gate: Option<String>,
-    order_status: String,
-}
-
-fn main_ticket(conn: &Connection, uuid: &str, event_id: i64) -> Result<Option<MainTicket>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT t.id, t.status, t.secret_version, t.checked_in_at, t.checked_in_gate, o.status
-             FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.uuid = ?1 AND t.event_id = ?2",
-        )?
-        .query_row(params![uuid, event_id], |r| {
-            Ok(MainTicket {
-                id: r.get(0)?,
-                status: r.get(1)?,
-                version: r.get(2)?,
-                first_at: r.get(3)?,
-                first_gate: r.get(4)?,
-                order_status: r.get(5)?,
-            })
-        })
-        .optional()?)
-}
+use crate::store::gate::{MainTicket, main_ticket};
 
 /// One scan read from a gate file. Every column is read leniently: a row a hostile or
 /// broken file mangled becomes an unverifiable scan, never a failed merge.
@@ -817,17 +701,10 @@ fn read_scans(
     exported_at: Option<Timestamp>,
 ) -> Result<Vec<GateScan>> {
     let file = gate.path.display().to_string();
-    let mut stmt = gate
-        .conn
-        .prepare(
-            "SELECT scan_uuid, ticket_uuid, secret_version, scanned_at, gate, device, reason, dry_run, method, code
-             FROM scans ORDER BY id",
-        )
-        .map_err(|e| damaged(&gate.path, e))?;
-    let mut rows = stmt.query([]).map_err(|e| damaged(&gate.path, e))?;
+    let rows = store::gate::raw_scans(&gate.conn).map_err(|e| damaged(&gate.path, e))?;
     let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(|e| damaged(&gate.path, e))? {
-        let v = |i: usize| r.get::<_, Value>(i).unwrap_or(Value::Null);
+    for row in rows {
+        let v = |i: usize| row[i].clone();
         let Some(scan_uuid) = text(v(0), 64) else {
             // Without an id the scan cannot be merged idempotently; one is derived from
             // the row so a second merge still recognises it.
@@ -1078,31 +955,6 @@ fn judge(
     })
 }
 
-/// A scan as an earlier merge logged it.
-struct LoggedScan {
-    event_id: Option<i64>,
-    ticket_uuid: Option<String>,
-    method: String,
-    conflict: Option<String>,
-}
-
-fn earlier_scan(tx: &Connection, scan_uuid: &str) -> Result<Option<LoggedScan>> {
-    Ok(tx
-        .query_row(
-            "SELECT event_id, ticket_uuid, method, conflict FROM scans WHERE scan_uuid = ?1",
-            [scan_uuid],
-            |r| {
-                Ok(LoggedScan {
-                    event_id: r.get(0)?,
-                    ticket_uuid: r.get(1)?,
-                    method: r.get(2)?,
-                    conflict: r.get(3)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
 /// Brings the scans of gate files home into the main database, in one transaction:
 /// every scan is added to the scan log once (merging a file twice changes nothing), each
 /// offline admission is checked again against the main database and checks its ticket
@@ -1145,12 +997,13 @@ pub fn merge(
         // database keeps: its id, its time and its random salt (an edited file cannot
         // pass for a later export by copying its id).
         let exported = store.read(|c| {
-            Ok(c.query_row(
-                "SELECT exported_at FROM gate_exports WHERE file_id = ?1 AND event_id = ?2 AND exported_at = ?3 AND salt = ?4",
-                params![gate.file_id, event_id, gate.exported_at, gate.email_salt],
-                |r| r.get::<_, i64>(0),
+            store::gate::export_time(
+                c,
+                &gate.file_id,
+                event_id,
+                gate.exported_at,
+                &gate.email_salt,
             )
-            .optional()?)
         })?;
         // Scan times fall between the export and now; an export time only the file knows
         // is believed between the event's creation and now.
@@ -1214,7 +1067,7 @@ pub fn merge(
                 if !manual {
                     continue;
                 }
-                let logged = earlier_scan(tx, &s.scan_uuid)?;
+                let logged = store::gate::logged_scan(tx, &s.scan_uuid)?;
                 let same = logged.as_ref().is_some_and(|l| {
                     l.event_id == Some(event_id)
                         && l.ticket_uuid == s.ticket_uuid
@@ -1223,10 +1076,7 @@ pub fn merge(
                 if !same || logged.and_then(|l| l.conflict).as_deref() != Some("manual_admission") {
                     continue;
                 }
-                tx.execute(
-                    "UPDATE scans SET conflict = ?2 WHERE scan_uuid = ?1",
-                    params![s.scan_uuid, conflict_kind],
-                )?;
+                store::gate::set_conflict(tx, &s.scan_uuid, conflict_kind)?;
             }
             let at = |ts: Timestamp, gate: &Option<String>| {
                 format!("{}{}", time::rfc3339(ts), gate.as_ref().map_or(String::new(), |g| format!(" at gate {g}")))
@@ -1254,10 +1104,7 @@ pub fn merge(
                         } else {
                             (first, t.first_gate.clone())
                         };
-                        tx.execute(
-                            "UPDATE tickets SET checked_in_at = ?2, checked_in_gate = ?3 WHERE id = ?1",
-                            params![t.id, earliest, gate],
-                        )?;
+                        store::gate::set_first_admission(tx, t.id, earliest, gate.as_deref())?;
                         push(
                             "double_admission",
                             Some(t.id),
@@ -1265,11 +1112,7 @@ pub fn merge(
                         );
                     }
                     _ => {
-                        tx.execute(
-                            "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?4
-                             WHERE id = ?1 AND status IN ('valid', 'used')",
-                            params![t.id, s.scanned_at, s.gate, now],
-                        )?;
+                        store::gate::admit_merged(tx, t.id, s.scanned_at, s.gate.as_deref(), now)?;
                         report.admitted += 1;
                         if manual {
                             push(
@@ -1378,7 +1221,7 @@ mod tests {
                         "INSERT INTO scans (id, scan_uuid, ticket_uuid, secret_version, scanned_at, reason, method,
                                             code, device, gate, result, dry_run)
                          VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 'ok'), ?7, ?8, ?9, ?10, 'accepted', 0)",
-                        params![i as i64 + 1, format!("row-{i}"), ticket, sv, at, reason, method, code, device, gate_name],
+                        rusqlite::params![i as i64 + 1, format!("row-{i}"), ticket, sv, at, reason, method, code, device, gate_name],
                     )
                     .unwrap();
                 }

@@ -11,6 +11,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavio
 
 pub mod audit;
 pub mod events;
+pub mod gate;
 pub mod orders;
 pub mod scans;
 pub mod tickets;

@@ -1,0 +1,443 @@
+//! Offline gate files (their own SQLite schema, `gate_migrations/`), and the main
+//! database's side of exporting and merging them.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::domain::event::EventStatus;
+use crate::domain::sale::TicketStatus;
+use crate::domain::time::{Timestamp, Zone};
+use crate::error::Result;
+
+/// The `gate` row of a gate file: what it admits to and how it verifies codes.
+pub struct Header<'a> {
+    /// The event.
+    pub event_id: i64,
+    /// Its title.
+    pub event_title: &'a str,
+    /// Its status at export.
+    pub event_status: EventStatus,
+    /// Its time zone.
+    pub zone: Zone,
+    /// Its public key.
+    pub verify_key: &'a [u8],
+    /// When the file was made.
+    pub exported_at: Timestamp,
+    /// The file's id.
+    pub file_id: &'a str,
+    /// The salt of its e-mail hashes.
+    pub email_salt: &'a [u8],
+}
+
+/// Writes a new gate file's header.
+pub fn write_header(gate: &Connection, h: &Header<'_>) -> Result<()> {
+    gate.execute(
+        "INSERT INTO gate (id, event_id, event_title, event_status, timezone, verify_key, exported_at, file_id, email_salt)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            h.event_id,
+            h.event_title,
+            h.event_status.as_str(),
+            h.zone.name(),
+            h.verify_key,
+            h.exported_at,
+            h.file_id,
+            h.email_salt,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Copies an event's tiers (id, name, whether orders need approval) into a gate file.
+pub fn copy_tiers(main: &Connection, gate: &Connection, event_id: i64) -> Result<()> {
+    let mut tiers =
+        main.prepare("SELECT id, name, requires_approval FROM tiers WHERE event_id = ?1")?;
+    let mut put =
+        gate.prepare("INSERT INTO gate_tiers (id, name, requires_approval) VALUES (?1, ?2, ?3)")?;
+    let rows = tiers.query_map([event_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, bool>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, name, approval) = row?;
+        put.execute(params![id, name, approval])?;
+    }
+    Ok(())
+}
+
+/// Copies an event's tickets into a gate file: what the gate decides on, the door list's
+/// names, and e-mail addresses only as `hash` makes them.
+pub fn copy_tickets(
+    main: &Connection,
+    gate: &Connection,
+    event_id: i64,
+    hash: &dyn Fn(&str) -> Vec<u8>,
+) -> Result<()> {
+    let mut tickets = main.prepare(
+        "SELECT t.uuid, t.id, t.tier_id, t.secret_version, t.status, o.status != 'pending_approval',
+                t.attendee_name, t.checked_in_at, t.checked_in_gate, u.name, u.email, t.attendee_email
+         FROM tickets t JOIN orders o ON o.id = t.order_id JOIN users u ON u.id = t.owner_id
+         WHERE t.event_id = ?1",
+    )?;
+    let mut put = gate.prepare(
+        "INSERT INTO gate_tickets (uuid, ticket_id, tier_id, secret_version, status, approved, attendee_name,
+                                   checked_in_at, checked_in_gate, holder_name, holder_email_hash,
+                                   attendee_email_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut rows = tickets.query([event_id])?;
+    while let Some(r) = rows.next()? {
+        let attendee_email: Option<String> = r.get(11)?;
+        put.execute(params![
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, bool>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<i64>>(7)?,
+            r.get::<_, Option<String>>(8)?,
+            r.get::<_, String>(9)?,
+            hash(&r.get::<_, String>(10)?),
+            attendee_email.map(|e| hash(&e)),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Tickets in a gate file, and how many of them can still be admitted.
+pub fn counts(gate: &Connection) -> Result<(i64, i64)> {
+    Ok(gate.query_row(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'valid' AND approved) FROM gate_tickets",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// The main database remembers an export: the file's id, event, time, exporter, salt.
+pub fn record_export(
+    main: &Connection,
+    file_id: &str,
+    event_id: i64,
+    exported_at: Timestamp,
+    exported_by: Option<&str>,
+    salt: &[u8],
+) -> Result<()> {
+    main.execute(
+        "INSERT INTO gate_exports (file_id, event_id, exported_at, exported_by, salt) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![file_id, event_id, exported_at, exported_by, salt],
+    )?;
+    Ok(())
+}
+
+/// When the main database exported the file with this id, time and salt for this event
+/// (all must match), if it did.
+pub fn export_time(
+    main: &Connection,
+    file_id: &str,
+    event_id: i64,
+    exported_at: Timestamp,
+    salt: &[u8],
+) -> Result<Option<Timestamp>> {
+    Ok(main
+        .query_row(
+            "SELECT exported_at FROM gate_exports WHERE file_id = ?1 AND event_id = ?2 AND exported_at = ?3 AND salt = ?4",
+            params![file_id, event_id, exported_at, salt],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// A gate file's header as stored: event id, title, status, key, export time, time
+/// zone, e-mail salt (absent in files of schema 1), file id.
+pub type StoredHeader = (
+    i64,
+    String,
+    String,
+    Vec<u8>,
+    i64,
+    String,
+    Option<Vec<u8>>,
+    String,
+);
+
+/// Reads a gate file's header.
+pub fn read_header(gate: &Connection) -> rusqlite::Result<StoredHeader> {
+    gate.query_row(
+        "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone, email_salt, file_id
+         FROM gate WHERE id = 1",
+        [],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        },
+    )
+}
+
+/// How a gate file's ticket is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum Key<'a> {
+    /// By the main database's ticket id.
+    TicketId(i64),
+    /// By UUID.
+    Uuid(&'a str),
+}
+
+/// A ticket as a gate file knows it.
+pub struct GateTicket {
+    /// The main database's id (absent for one sold after the export).
+    pub ticket_id: Option<i64>,
+    /// Its UUID.
+    pub uuid: String,
+    /// Its tier's name.
+    pub tier_name: Option<String>,
+    /// The attendee.
+    pub attendee_name: Option<String>,
+    /// The holder.
+    pub holder_name: Option<String>,
+    /// Its status in the file.
+    pub status: TicketStatus,
+    /// Whether its order was approved at export.
+    pub approved: bool,
+    /// The newest code version the file knows.
+    pub secret_version: i64,
+    /// First admission with this file.
+    pub checked_in_at: Option<Timestamp>,
+    /// Its gate.
+    pub checked_in_gate: Option<String>,
+}
+
+const GATE_TICKET: &str =
+    "SELECT g.ticket_id, g.uuid, t.name, g.attendee_name, g.holder_name, g.status,
+        g.approved, g.secret_version, g.checked_in_at, g.checked_in_gate
+ FROM gate_tickets g LEFT JOIN gate_tiers t ON t.id = g.tier_id";
+
+fn gate_ticket(r: &Row<'_>) -> rusqlite::Result<GateTicket> {
+    let status: String = r.get(5)?;
+    Ok(GateTicket {
+        ticket_id: r.get(0)?,
+        uuid: r.get(1)?,
+        tier_name: r.get(2)?,
+        attendee_name: r.get(3)?,
+        holder_name: r.get(4)?,
+        // A status the file should not hold admits nobody.
+        status: TicketStatus::parse(&status).unwrap_or(TicketStatus::Cancelled),
+        approved: r.get(6)?,
+        secret_version: r.get(7)?,
+        checked_in_at: r.get(8)?,
+        checked_in_gate: r.get(9)?,
+    })
+}
+
+/// A ticket of a gate file, if it has it.
+pub fn ticket(gate: &Connection, key: Key<'_>) -> Result<Option<GateTicket>> {
+    Ok(match key {
+        Key::TicketId(id) => gate
+            .prepare_cached(&format!("{GATE_TICKET} WHERE g.ticket_id = ?1"))?
+            .query_row([id], gate_ticket)
+            .optional()?,
+        Key::Uuid(uuid) => gate
+            .prepare_cached(&format!("{GATE_TICKET} WHERE g.uuid = ?1"))?
+            .query_row([uuid], gate_ticket)
+            .optional()?,
+    })
+}
+
+/// A tier of a gate file: its name and whether its orders need approval.
+pub fn tier(gate: &Connection, tier_id: i64) -> Result<Option<(String, bool)>> {
+    Ok(gate
+        .query_row(
+            "SELECT name, requires_approval FROM gate_tiers WHERE id = ?1",
+            [tier_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Remembers a correctly signed ticket sold after the export, so it gets in only once.
+pub fn remember_sold_after_export(
+    gate: &Connection,
+    uuid: &str,
+    tier_id: i64,
+    secret_version: i64,
+) -> Result<()> {
+    gate.execute(
+        "INSERT INTO gate_tickets (uuid, tier_id, secret_version, status, approved, sold_after_export)
+         VALUES (?1, ?2, ?3, 'valid', 1, 1)",
+        params![uuid, tier_id, secret_version],
+    )?;
+    Ok(())
+}
+
+/// Raises the code version a gate file knows for a ticket (a newer code was scanned).
+pub fn set_version(gate: &Connection, uuid: &str, version: i64) -> Result<()> {
+    gate.execute(
+        "UPDATE gate_tickets SET secret_version = ?2 WHERE uuid = ?1",
+        params![uuid, version],
+    )?;
+    Ok(())
+}
+
+/// Marks a ticket admitted in a gate file.
+pub fn admit(gate: &Connection, uuid: &str, now: Timestamp, at_gate: Option<&str>) -> Result<()> {
+    gate.execute(
+        "UPDATE gate_tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3 WHERE uuid = ?1",
+        params![uuid, now, at_gate],
+    )?;
+    Ok(())
+}
+
+/// The door list of a gate file: a ticket id, part of a UUID (a LIKE pattern, only if
+/// longer than 9 characters), a case-folded LIKE pattern over names, or an e-mail hash.
+pub fn door_list(
+    gate: &Connection,
+    id: i64,
+    pattern: &str,
+    email_hash: &[u8],
+    uuid_part: &str,
+    limit: usize,
+) -> Result<Vec<GateTicket>> {
+    let mut stmt = gate.prepare(&format!(
+        "{GATE_TICKET}
+         WHERE g.ticket_id = ?1 OR (length(?4) > 9 AND g.uuid LIKE ?4)
+            OR tix_fold(g.attendee_name) LIKE ?2 ESCAPE '\\' OR tix_fold(g.holder_name) LIKE ?2 ESCAPE '\\'
+            OR g.holder_email_hash = ?3 OR g.attendee_email_hash = ?3
+         ORDER BY g.ticket_id LIMIT {limit}"
+    ))?;
+    let rows = stmt.query_map(params![id, pattern, email_hash, uuid_part], gate_ticket)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Every scan of a gate file as stored, column by column, whatever their types (a file
+/// may have been edited): scan_uuid, ticket_uuid, secret_version, scanned_at, gate,
+/// device, reason, dry_run, method, code.
+pub fn raw_scans(gate: &Connection) -> rusqlite::Result<Vec<[Value; 10]>> {
+    let mut stmt = gate.prepare(
+        "SELECT scan_uuid, ticket_uuid, secret_version, scanned_at, gate, device, reason, dry_run, method, code
+         FROM scans ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let v = |i: usize| r.get::<_, Value>(i).unwrap_or(Value::Null);
+        out.push([v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), v(9)]);
+    }
+    Ok(out)
+}
+
+/// A ticket's check-in state in the main database.
+pub struct MainTicket {
+    /// Its id.
+    pub id: i64,
+    /// Its status, as stored.
+    pub status: String,
+    /// Its current code version.
+    pub version: i64,
+    /// First admission.
+    pub first_at: Option<Timestamp>,
+    /// Its gate.
+    pub first_gate: Option<String>,
+    /// Its order's status, as stored.
+    pub order_status: String,
+}
+
+/// The main database's ticket of this event with this UUID, if any.
+pub fn main_ticket(main: &Connection, uuid: &str, event_id: i64) -> Result<Option<MainTicket>> {
+    Ok(main
+        .prepare_cached(
+            "SELECT t.id, t.status, t.secret_version, t.checked_in_at, t.checked_in_gate, o.status
+             FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.uuid = ?1 AND t.event_id = ?2",
+        )?
+        .query_row(params![uuid, event_id], |r| {
+            Ok(MainTicket {
+                id: r.get(0)?,
+                status: r.get(1)?,
+                version: r.get(2)?,
+                first_at: r.get(3)?,
+                first_gate: r.get(4)?,
+                order_status: r.get(5)?,
+            })
+        })
+        .optional()?)
+}
+
+/// A scan as an earlier merge logged it in the main database.
+pub struct LoggedScan {
+    /// Its event.
+    pub event_id: Option<i64>,
+    /// Its ticket.
+    pub ticket_uuid: Option<String>,
+    /// How the ticket was presented.
+    pub method: String,
+    /// The conflict found then.
+    pub conflict: Option<String>,
+}
+
+/// The scan logged under this id, if any.
+pub fn logged_scan(main: &Connection, scan_uuid: &str) -> Result<Option<LoggedScan>> {
+    Ok(main
+        .query_row(
+            "SELECT event_id, ticket_uuid, method, conflict FROM scans WHERE scan_uuid = ?1",
+            [scan_uuid],
+            |r| {
+                Ok(LoggedScan {
+                    event_id: r.get(0)?,
+                    ticket_uuid: r.get(1)?,
+                    method: r.get(2)?,
+                    conflict: r.get(3)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Sets the conflict of a logged scan.
+pub fn set_conflict(main: &Connection, scan_uuid: &str, conflict: Option<&str>) -> Result<()> {
+    main.execute(
+        "UPDATE scans SET conflict = ?2 WHERE scan_uuid = ?1",
+        params![scan_uuid, conflict],
+    )?;
+    Ok(())
+}
+
+/// Sets the first admission of a ticket already used (the earlier of two).
+pub fn set_first_admission(
+    main: &Connection,
+    ticket_id: i64,
+    at: Timestamp,
+    gate: Option<&str>,
+) -> Result<()> {
+    main.execute(
+        "UPDATE tickets SET checked_in_at = ?2, checked_in_gate = ?3 WHERE id = ?1",
+        params![ticket_id, at, gate],
+    )?;
+    Ok(())
+}
+
+/// Checks a ticket in with an offline admission's time and gate.
+pub fn admit_merged(
+    main: &Connection,
+    ticket_id: i64,
+    at: Timestamp,
+    gate: Option<&str>,
+    now: Timestamp,
+) -> Result<()> {
+    main.execute(
+        "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?4
+         WHERE id = ?1 AND status IN ('valid', 'used')",
+        params![ticket_id, at, gate, now],
+    )?;
+    Ok(())
+}
