@@ -89,6 +89,17 @@ pub fn check_output(out: &Path, protected: &[PathBuf], force: bool) -> Result<()
             ),
         ));
     }
+    if let Ok(meta) = std::fs::metadata(out)
+        && !meta.is_file()
+    {
+        return Err(Error::invalid(
+            "output",
+            format!(
+                "{} is not a regular file (a device, a pipe or a socket); give a file name",
+                out.display()
+            ),
+        ));
+    }
     if out.exists() && !force {
         return Err(Error::rule(format!(
             "{} already exists; pass --force to replace it",
@@ -101,10 +112,14 @@ pub fn check_output(out: &Path, protected: &[PathBuf], force: bool) -> Result<()
 /// The temporary name a file is written under before it is renamed to `out`: hidden,
 /// beside it, and unique to this process.
 pub fn temp_path(out: &Path) -> PathBuf {
-    let mut name = std::ffi::OsString::from(".");
-    name.push(out.file_name().unwrap_or_default());
-    name.push(format!(".{}.partial", std::process::id()));
-    out.with_file_name(name)
+    // The file's own name, cut short so the temporary one stays within the 255 bytes a
+    // file name may have.
+    let own = out.file_name().unwrap_or_default().to_string_lossy();
+    let mut end = own.len().min(180);
+    while !own.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.with_file_name(format!(".{}.{}.partial", &own[..end], std::process::id()))
 }
 
 /// Removes temporary files ([`temp_path`], and SQLite's journal of one) that a killed
@@ -246,6 +261,8 @@ mod tests {
         assert!(check_output(&f, &[], false).is_err());
         assert!(check_output(&f, &[], true).is_ok());
         assert!(check_output(dir.path(), &[], true).is_err());
+        // Not a regular file: never replaced, even with force.
+        assert!(check_output(Path::new("/dev/null"), &[], true).is_err());
     }
 
     #[test]

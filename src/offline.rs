@@ -62,6 +62,9 @@ pub struct ExportReport {
     pub exported_at: Timestamp,
     /// The file's id, which the main database records (`gate_exports`).
     pub file_id: String,
+    /// The last audit entry the export's snapshot saw.
+    #[serde(skip)]
+    pub audit_mark: i64,
 }
 
 /// Writes a gate file for one event: the event's promoter, its staff or an admin. The
@@ -99,12 +102,15 @@ pub fn export(
         checkin::authorize_gate(main, actor, &event)?;
         let key = store::events::verify_key(main, event_id)?
             .ok_or_else(|| Error::not_found("event", event_id))?;
+        // What this snapshot has seen of the audit log: a transfer after it is one the
+        // file cannot know of.
+        let audit_mark = store::audit::last_id(main)?;
         // What goes wrong from here on is said of the gate file being written (a full
         // disk is the gate file's disk), not of the main database.
         let write_gate = || -> Result<ExportReport> {
             let mut gate = Connection::open(&tmp).map_err(|e| Error::Io {
                 action: "create",
-                path: tmp.clone(),
+                path: out.to_path_buf(),
                 source: std::io::Error::other(e.to_string()),
             })?;
             // One portable file: a rollback journal, not WAL's two extra files.
@@ -140,6 +146,7 @@ pub fn export(
                 admissible,
                 exported_at: now,
                 file_id: file_id.clone(),
+                audit_mark,
             })
         };
         write_gate().map_err(|e| match e {
@@ -158,6 +165,7 @@ pub fn export(
                 report.exported_at,
                 actor.as_user().map(|u| u.email.as_str()),
                 &salt,
+                report.audit_mark,
             )?;
             crate::audit::record(
                 tx,
@@ -197,14 +205,15 @@ pub struct GateFile {
     zone: Zone,
     path: PathBuf,
     read_only: bool,
+    busy: Duration,
 }
 
 /// A gate file that could not be read: busy (another process holds its lock) if that
 /// is why, else damaged — what was wrong, and what to do.
-fn damaged(path: &Path, what: impl Into<DamageCause>) -> Error {
+fn damaged(path: &Path, busy: Duration, what: impl Into<DamageCause>) -> Error {
     let what = match what.into() {
         DamageCause::Db(e) => {
-            let e = store::refine(Error::Database(e), path, store::BUSY_TIMEOUT);
+            let e = store::refine(Error::Database(e), path, busy);
             if matches!(
                 e,
                 Error::Busy { .. } | Error::ReadOnly { .. } | Error::DiskFull { .. }
@@ -272,16 +281,16 @@ impl GateFile {
             });
         }
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(|e| damaged(path, e))?;
+            .map_err(|e| damaged(path, busy, e))?;
         conn.busy_timeout(busy)?;
         // A gate file on a read-only medium (a write-protected USB stick) can still be
         // read and merged, if it needs no upgrade; scanning on it says it is read-only.
         let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| damaged(path, e))?;
+            .map_err(|e| damaged(path, busy, e))?;
         if read_only && version == store::GATE_VERSION {
-            let mut file = GateFile::load(conn, path)?;
+            let mut file = GateFile::load(conn, path, busy)?;
             file.read_only = true;
             return Ok(file);
         }
@@ -293,16 +302,16 @@ impl GateFile {
             match store::migrate_gate(&tx, path) {
                 Ok(()) => {}
                 Err(e @ Error::NewerDatabase { .. }) => return Err(e),
-                Err(e) => return Err(damaged(path, e)),
+                Err(e) => return Err(damaged(path, busy, e)),
             }
             tx.commit()?;
         }
-        GateFile::load(conn, path)
+        GateFile::load(conn, path, busy)
     }
 
     /// Reads the gate row of an opened, current gate file.
-    fn load(conn: Connection, path: &Path) -> Result<GateFile> {
-        let row = store::gate::read_header(&conn).map_err(|e| damaged(path, e))?;
+    fn load(conn: Connection, path: &Path, busy: Duration) -> Result<GateFile> {
+        let row = store::gate::read_header(&conn).map_err(|e| damaged(path, busy, e))?;
         let (event_id, event_title, status, verify_key, exported_at, tz, salt, file_id) = row;
         let zone = Zone::parse(&tz).unwrap_or(Zone::UTC);
         let event_status = EventStatus::parse(&status).unwrap_or(EventStatus::Completed);
@@ -318,6 +327,7 @@ impl GateFile {
             zone,
             path: path.to_path_buf(),
             read_only: false,
+            busy,
         })
     }
 
@@ -354,9 +364,9 @@ impl GateFile {
     /// knew), in one transaction. A correctly signed code for a ticket sold after the
     /// export is accepted and marked so.
     pub fn validate(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
-        let path = self.path.clone();
+        let (path, busy) = (self.path.clone(), self.busy);
         self.validate_in(scan)
-            .map_err(|e| store::refine(e, &path, store::BUSY_TIMEOUT))
+            .map_err(|e| store::refine(e, &path, busy))
     }
 
     fn validate_in(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
@@ -373,7 +383,7 @@ impl GateFile {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| store::refine(Error::Database(e), &self.path, store::BUSY_TIMEOUT))?;
+            .map_err(|e| store::refine(Error::Database(e), &self.path, self.busy))?;
         let now = time::now();
         let load = |key: store::gate::Key<'_>| -> Result<Option<Candidate>> {
             Ok(store::gate::ticket(&tx, key)?
@@ -674,8 +684,8 @@ struct GateScan {
     dry_run: bool,
     method: Option<Method>,
     code: Option<String>,
-    /// When the main database exported this scan's file, if it has a record of it.
-    exported_at: Option<Timestamp>,
+    /// The audit mark of this scan's file's export, if the main database recorded it.
+    audit_mark: Option<i64>,
 }
 
 fn text(v: Value, max: usize) -> Option<String> {
@@ -698,10 +708,10 @@ fn read_scans(
     gate: &GateFile,
     lo: Timestamp,
     hi: Timestamp,
-    exported_at: Option<Timestamp>,
+    audit_mark: Option<i64>,
 ) -> Result<Vec<GateScan>> {
     let file = gate.path.display().to_string();
-    let rows = store::gate::raw_scans(&gate.conn).map_err(|e| damaged(&gate.path, e))?;
+    let rows = store::gate::raw_scans(&gate.conn).map_err(|e| damaged(&gate.path, gate.busy, e))?;
     let mut out = Vec::new();
     for row in rows {
         let v = |i: usize| row[i].clone();
@@ -721,7 +731,7 @@ fn read_scans(
                 dry_run: false,
                 method: None,
                 code: None,
-                exported_at,
+                audit_mark,
             });
             continue;
         };
@@ -737,7 +747,7 @@ fn read_scans(
             dry_run: int(v(7)) == Some(1),
             method: text(v(8), 10).and_then(|s| Method::parse(&s)),
             code: text(v(9), codes::MAX_CODE_LEN),
-            exported_at,
+            audit_mark,
         });
     }
     Ok(out)
@@ -910,14 +920,14 @@ fn judge(
         // A typed UUID or a door-list admission says nothing of which holder came: it is
         // the old holder's if the ticket changed hands after the file was made, by the
         // main database's own record of the export and of the transfer.
-        let Some(exported_at) = s.exported_at else {
+        let Some(mark) = s.audit_mark else {
             return Ok(conflict(
                 "unverifiable_scan",
                 id,
                 "admitted by ticket id, but the main database has no record of exporting this gate file, so it cannot tell whether the ticket changed hands since; not recorded".into(),
             ));
         };
-        let transfers = store::audit::transfers_since(tx, t.id, exported_at)?;
+        let transfers = store::audit::transfers_after(tx, t.id, mark)?;
         if transfers > 0 {
             return Ok(conflict(
                 "admitted_after_transfer",
@@ -996,8 +1006,8 @@ pub fn merge(
         // The record counts only if the file is that export in every part the main
         // database keeps: its id, its time and its random salt (an edited file cannot
         // pass for a later export by copying its id).
-        let exported = store.read(|c| {
-            store::gate::export_time(
+        let export = store.read(|c| {
+            store::gate::export_record(
                 c,
                 &gate.file_id,
                 event_id,
@@ -1005,10 +1015,16 @@ pub fn merge(
                 &gate.email_salt,
             )
         })?;
+        let exported = export.map(|(at, _)| at);
         // Scan times fall between the export and now; an export time only the file knows
         // is believed between the event's creation and now.
         let lo = exported.unwrap_or_else(|| gate.exported_at.clamp(event.created_at.min(now), now));
-        scans.extend(read_scans(&gate, lo.min(now), now, exported)?);
+        scans.extend(read_scans(
+            &gate,
+            lo.min(now),
+            now,
+            export.map(|(_, mark)| mark),
+        )?);
     }
     // The earliest admission anywhere decides; later ones are the conflicts.
     scans.sort_by_key(|s| s.scanned_at);
@@ -1021,6 +1037,8 @@ pub fn merge(
             admitted: 0,
             conflicts: Vec::new(),
         };
+        // Manual admissions an earlier merge only reported, recorded by this one.
+        let mut reopened = 0;
         for s in &scans {
             let admission = s.reason == Some(Reason::Ok) && !s.dry_run;
             let outcome = if admission { Some(judge(tx, s, &event, &key, opts)?) } else { None };
@@ -1077,6 +1095,7 @@ pub fn merge(
                     continue;
                 }
                 store::gate::set_conflict(tx, &s.scan_uuid, conflict_kind)?;
+                reopened += 1;
             }
             let at = |ts: Timestamp, gate: &Option<String>| {
                 format!("{}{}", time::rfc3339(ts), gate.as_ref().map_or(String::new(), |g| format!(" at gate {g}")))
@@ -1126,7 +1145,7 @@ pub fn merge(
             }
         }
         // A merge that brought nothing new changes nothing, not even the audit log.
-        if report.scans_merged > 0 || report.admitted > 0 {
+        if report.scans_merged > 0 || report.admitted > 0 || reopened > 0 {
             crate::audit::record(
                 tx,
                 actor,
@@ -1138,6 +1157,7 @@ pub fn merge(
                     "admitted": report.admitted,
                     "conflicts": report.conflicts.len(),
                     "accept_manual": opts.accept_manual,
+                    "manual_admissions_recorded_from_earlier_merges": reopened,
                 }),
             )?;
         }

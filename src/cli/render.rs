@@ -254,6 +254,13 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
         K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
         let _ = e.print();
+        // A command group without its subcommand is a usage error, which a script
+        // asking for JSON reads as one.
+        if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand
+            && std::env::args_os().any(|a| a == "--json")
+        {
+            json_error("usage", "a subcommand is missing; see `tix COMMAND --help`");
+        }
         return ExitCode::from(e.exit_code() as u8);
     }
     // One line, as every error of tix: clap's message without its usage block.

@@ -15,12 +15,22 @@ pub fn is_unsafe_char(c: char) -> bool {
             // paragraph separators, embeddings and overrides, invisible operators,
             // isolates, and the byte-order mark
             '\u{00AD}'
+                | '\u{034F}'
                 | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
                 | '\u{200B}'..='\u{200F}'
                 | '\u{2028}'..='\u{202E}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
                 | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFFB}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
         )
 }
 
@@ -45,6 +55,16 @@ pub fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
     let v = normalized.trim();
     if v.is_empty() {
         return Err(Error::invalid(field, format!("the {field} is empty")));
+    }
+    // Variation selectors colour an emoji (🎟️) but show nothing alone.
+    if !v
+        .chars()
+        .any(|c| !c.is_whitespace() && !is_unsafe_char(c) && !matches!(c, '\u{FE00}'..='\u{FE0F}'))
+    {
+        return Err(Error::invalid(
+            field,
+            format!("the {field} has no visible characters"),
+        ));
     }
     if v.chars().count() > max {
         return Err(Error::invalid(

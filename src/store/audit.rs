@@ -68,11 +68,18 @@ pub fn entries(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// How many times a ticket was transferred at or after `since`.
-pub fn transfers_since(conn: &Connection, ticket_id: i64, since: Timestamp) -> Result<i64> {
+/// The id of the newest entry (0 for none): a mark that later entries pass.
+pub fn last_id(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM audit_log")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// How many times a ticket was transferred after the entry `mark` ([`last_id`]).
+pub fn transfers_after(conn: &Connection, ticket_id: i64, mark: i64) -> Result<i64> {
     Ok(conn
         .prepare_cached(
-            "SELECT count(*) FROM audit_log WHERE action = 'ticket.transfer' AND ticket_id = ?1 AND at >= ?2",
+            "SELECT count(*) FROM audit_log WHERE action = 'ticket.transfer' AND ticket_id = ?1 AND id > ?2",
         )?
-        .query_row(params![ticket_id, since], |r| r.get(0))?)
+        .query_row(params![ticket_id, mark], |r| r.get(0))?)
 }

@@ -126,28 +126,38 @@ pub fn record_export(
     exported_at: Timestamp,
     exported_by: Option<&str>,
     salt: &[u8],
+    audit_mark: i64,
 ) -> Result<()> {
     main.execute(
-        "INSERT INTO gate_exports (file_id, event_id, exported_at, exported_by, salt) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![file_id, event_id, exported_at, exported_by, salt],
+        "INSERT INTO gate_exports (file_id, event_id, exported_at, exported_by, salt, audit_mark)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            file_id,
+            event_id,
+            exported_at,
+            exported_by,
+            salt,
+            audit_mark
+        ],
     )?;
     Ok(())
 }
 
 /// When the main database exported the file with this id, time and salt for this event
-/// (all must match), if it did.
-pub fn export_time(
+/// (all must match), and the audit mark of its snapshot, if it did.
+pub fn export_record(
     main: &Connection,
     file_id: &str,
     event_id: i64,
     exported_at: Timestamp,
     salt: &[u8],
-) -> Result<Option<Timestamp>> {
+) -> Result<Option<(Timestamp, i64)>> {
     Ok(main
         .query_row(
-            "SELECT exported_at FROM gate_exports WHERE file_id = ?1 AND event_id = ?2 AND exported_at = ?3 AND salt = ?4",
+            "SELECT exported_at, audit_mark FROM gate_exports
+             WHERE file_id = ?1 AND event_id = ?2 AND exported_at = ?3 AND salt = ?4",
             params![file_id, event_id, exported_at, salt],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)
 }

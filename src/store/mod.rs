@@ -198,6 +198,12 @@ impl Store {
         // keep them all prepared.
         conn.set_prepared_statement_cache_capacity(64);
         register_functions(&conn)?;
+        // Until the file is known to be ours, closing the connection must not fold a
+        // write-ahead log into it: a refused file stays byte for byte as it was.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         let mut store = Store {
             busy,
             read_only: conn.is_readonly(rusqlite::MAIN_DB)?,
@@ -214,6 +220,10 @@ impl Store {
             }
             Err(e) => return Err(refine(e, path, busy)),
         }
+        store.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            false,
+        )?;
         if store.read_only {
             store.require_current()?;
             return Ok(store);
@@ -225,6 +235,19 @@ impl Store {
 
     /// Opens a file that cannot be written for reading only.
     fn open_immutable(path: &Path) -> Result<Store> {
+        // An immutable open does not read the write-ahead log: with changes still in it,
+        // what it showed would be out of date (a refund not seen, a revoked code valid).
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if std::fs::metadata(PathBuf::from(&wal)).is_ok_and(|m| m.len() > 0) {
+            return Err(Error::ReadOnly {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "its write-ahead log {} holds changes not yet in the file, which cannot be read without write access; open it once where it can be written, or copy both files somewhere writable",
+                    PathBuf::from(&wal).display()
+                ),
+            });
+        }
         let uri = format!("file:{}?immutable=1", uri_path(path));
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
@@ -536,9 +559,11 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
         Some(ErrorCode::CannotOpen) => Error::Io {
             action: "open",
             path: path.to_path_buf(),
-            source: std::io::Error::other(
-                "cannot open the file (does its directory exist, and may you write there?)",
-            ),
+            source: std::io::Error::other(if path.exists() {
+                "the file exists but cannot be opened (may you read it, and write its directory?)"
+            } else {
+                "cannot create the file (does its directory exist, and may you write there?)"
+            }),
         },
         _ => Error::Database(e),
     }

@@ -1299,3 +1299,187 @@ fn the_last_seats_below_a_tiers_minimum_say_so() {
         .code(5)
         .err_has("minimum of 2");
 }
+
+// ---------------------------------------------------------------------------------------
+// Found by a fourth hostile trial
+// ---------------------------------------------------------------------------------------
+
+/// A transfer whose clock time falls before the export's (a transfer committed while
+/// the export ran, or a clock step) is still after the export for merge: it is judged
+/// by the audit log's order, not its times.
+#[test]
+fn a_transfer_racing_an_export_is_still_seen_by_merge() {
+    let (t, event, tier) = big_sale();
+    add_user(&t, "bob@example.com", "user");
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let gate = export(&t, event, "g.tixgate");
+    t.as_(
+        BUYER,
+        &["ticket", "transfer", &tk.uuid, "--to", "bob@example.com"],
+    )
+    .ok();
+    Connection::open(t.db())
+        .unwrap()
+        .execute(
+            "UPDATE audit_log SET at = at - 3600 WHERE action = 'ticket.transfer'",
+            [],
+        )
+        .unwrap();
+    offline(
+        &t,
+        &gate,
+        "laptop",
+        &["--ticket", &tk.id.to_string(), "--manual"],
+    )
+    .code(0);
+    let report = merge(&t, event, &[&gate], &["--accept-manual"]);
+    assert_eq!(kinds(&report), ["admitted_after_transfer"], "{report:#}");
+    assert_eq!(status(&t, &tk), "valid");
+}
+
+#[test]
+fn outputs_are_never_devices_or_pipes_and_long_names_work() {
+    let (t, _event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let fifo = t.dir().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.as_(
+        PROMOTER,
+        &[
+            "ticket",
+            "qr",
+            &tk.uuid,
+            "--out",
+            fifo.to_str().unwrap(),
+            "--force",
+        ],
+    )
+    .code(2)
+    .err_has("not a regular file");
+    assert!(!std::fs::metadata(&fifo).unwrap().is_file());
+    let long = t.dir().join(format!("{}.png", "n".repeat(246)));
+    t.as_(
+        PROMOTER,
+        &["ticket", "qr", &tk.uuid, "--out", long.to_str().unwrap()],
+    )
+    .ok();
+    assert!(long.is_file());
+}
+
+#[test]
+fn a_refused_database_keeps_its_write_ahead_log() {
+    let t = Tix::empty();
+    let db = t.dir().join("newer.db");
+    let copy = t.dir().join("copy.db");
+    {
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA application_id = 1414092849; CREATE TABLE x (y);
+             PRAGMA user_version = 99; INSERT INTO x VALUES (1);",
+        )
+        .unwrap();
+        // Both files as a crash (or a copy) leaves them, the log not yet folded in.
+        std::fs::copy(&db, &copy).unwrap();
+        std::fs::copy(
+            format!("{}-wal", db.display()),
+            format!("{}-wal", copy.display()),
+        )
+        .unwrap();
+    }
+    let wal = format!("{}-wal", copy.display());
+    let before = (std::fs::read(&copy).unwrap(), std::fs::read(&wal).unwrap());
+    let mut c = t.cmd_at(&copy);
+    c.args(["event", "list"]);
+    finish(c).code(1).err_has("schema version 99");
+    let after = (std::fs::read(&copy).unwrap(), std::fs::read(&wal).unwrap());
+    assert!(before == after, "the refused file or its log was changed");
+}
+
+#[test]
+fn a_read_only_database_with_pending_changes_is_not_read_stale() {
+    let (t, _event, tier) = big_sale();
+    let o = buy_tickets(&t, tier, 1);
+    let stick = t.dir().join("stick");
+    std::fs::create_dir_all(&stick).unwrap();
+    // A copy taken while a process held the database open: its log has the refund.
+    let holder = Connection::open(t.db()).unwrap();
+    holder
+        .query_row("SELECT count(*) FROM users", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    t.as_(PROMOTER, &["order", "refund", &o.id.to_string(), "--yes"])
+        .ok();
+    std::fs::copy(t.db(), stick.join("m.db")).unwrap();
+    std::fs::copy(format!("{}-wal", t.db().display()), stick.join("m.db-wal")).unwrap();
+    drop(holder);
+    let s = stick.display().to_string();
+    let script = format!(
+        "mount --bind '{s}' '{s}' && mount -o remount,bind,ro '{s}' || exit 99; exec \"$@\""
+    );
+    let o = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script, "sh"])
+        .arg(assert_cmd::cargo::cargo_bin("tix"))
+        .arg("--db")
+        .arg(stick.join("m.db"))
+        .args(["--as", PROMOTER, "order", "list"])
+        .env_remove("TIX_USER")
+        .env_remove("TIX_DB")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("write-ahead log"), "{stderr}");
+}
+
+#[test]
+fn small_things_a_fourth_trial_found() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    // Names that show nothing, or hide a character in another.
+    for bad in ["\u{3164}", "V\u{034F}IP", "\u{FE0F}", "A\u{E0020}"] {
+        t.admin(&["user", "add", "q@example.com", "--name", bad])
+            .code(2);
+    }
+    // A re-merge that records an earlier manual admission is in the audit log.
+    let gate = export(&t, event, "g.tixgate");
+    offline(
+        &t,
+        &gate,
+        "laptop",
+        &["--ticket", &tk.id.to_string(), "--manual"],
+    )
+    .code(0);
+    merge(&t, event, &[&gate], &[]);
+    let merges = |t: &Tix| -> i64 {
+        Connection::open(t.db())
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'scanner.merge'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let before = merges(&t);
+    assert_eq!(
+        merge(&t, event, &[&gate], &["--accept-manual"])["admitted"],
+        1
+    );
+    assert_eq!(merges(&t), before + 1);
+    // A busy gate file says how long it waited.
+    let lock = gate_db(&gate);
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let mut c = t.cmd_at(&gate);
+    c.env("TIX_BUSY_TIMEOUT_MS", "250")
+        .args(["validate", &tk.qr_payload]);
+    finish(c).code(1).err_has("250 ms");
+    lock.execute_batch("ROLLBACK").unwrap();
+    // A command group without its subcommand answers JSON when asked to.
+    let out = t.run(&["--json", "ticket"]).code(2);
+    assert_eq!(out.json()["error"]["code"], "usage");
+}

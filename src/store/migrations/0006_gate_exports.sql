@@ -8,7 +8,11 @@ CREATE TABLE gate_exports (
     exported_by  TEXT,
     -- the file's own random salt: a file is the recorded export only if its id, time
     -- and salt all match, so an edited file cannot pass for a later export by its id
-    salt         BLOB    NOT NULL
+    salt         BLOB    NOT NULL,
+    -- the last audit entry the export's snapshot saw: a transfer logged after it (a
+    -- higher id; writers are serialised) is one the file cannot know of, even when its
+    -- clock time is the same second or earlier
+    audit_mark   INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX gate_exports_by_event ON gate_exports (event_id);
-CREATE INDEX audit_by_action_ticket ON audit_log (action, ticket_id, at);
+CREATE INDEX audit_by_action_ticket ON audit_log (action, ticket_id, id);
