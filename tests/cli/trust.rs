@@ -1483,3 +1483,51 @@ fn small_things_a_fourth_trial_found() {
     let out = t.run(&["--json", "ticket"]).code(2);
     assert_eq!(out.json()["error"]["code"], "usage");
 }
+
+/// The database on a disk that fills up in the middle of a big order: the order fails
+/// with an error that says the disk is full, nothing of it is kept, and the database
+/// stays whole and usable.
+#[test]
+fn a_full_disk_under_the_database_keeps_it_whole() {
+    let t = Tix::empty();
+    let dir = t.dir().join("small");
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.display().to_string();
+    let script = format!(
+        r#"mount -t tmpfs -o size=1200k tmpfs '{d}' || exit 99
+T="$1"; DB='{d}/t.db'
+"$T" --db "$DB" init --admin a@x.com -q >/dev/null || exit 98
+"$T" --db "$DB" --as a@x.com user add p@x.com --name P --role promoter -q >/dev/null
+"$T" --db "$DB" --as a@x.com user verify p@x.com -q >/dev/null
+"$T" --db "$DB" --as p@x.com event create --title F --starts-at "2030-01-01 10:00" -q >/dev/null
+"$T" --db "$DB" --as p@x.com tier create 1 --name GA --price 0 --quantity 100000 -q >/dev/null
+"$T" --db "$DB" --as p@x.com event publish 1 -q >/dev/null
+"$T" --db "$DB" --as p@x.com order create --tier 1 --quantity 50000 --comp -q 2>&1 >/dev/null
+echo "rc=$?"
+"$T" --db "$DB" --as p@x.com tier show 1 --json | grep '"sold"'
+"$T" --db "$DB" --as p@x.com order create --tier 1 --quantity 2 --comp -q >/dev/null && echo next-ok
+"#
+    );
+    let o = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script, "sh"])
+        .arg(assert_cmd::cargo::cargo_bin("tix"))
+        .env_remove("TIX_USER")
+        .env_remove("TIX_DB")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_ne!(o.status.code(), Some(99), "could not mount a tmpfs");
+    assert!(
+        out.contains("full"),
+        "the error says the disk is full: {out}"
+    );
+    assert!(out.contains("rc=1"), "{out}");
+    assert!(
+        out.contains("\"sold\": 0"),
+        "nothing of the failed order is kept: {out}"
+    );
+    assert!(
+        out.contains("next-ok"),
+        "the database is still usable: {out}"
+    );
+}
