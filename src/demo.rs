@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::access::Role;
 use crate::codes::EventKeys;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::{self, Event};
 use crate::money::Currency;
 use crate::store::Store;
@@ -52,6 +52,17 @@ pub struct DemoReport {
 pub fn run(store: &mut Store) -> Result<DemoReport> {
     let database = store.path().display().to_string();
     store.write(|tx| {
+        // The demo fills a database of its own: it never adds an admin, a promoter and a
+        // published event to someone's real data (it runs without any --as).
+        let others = crate::store::users::all(tx)?
+            .into_iter()
+            .filter(|u| ![ADMIN_EMAIL, PROMOTER_EMAIL, BUYER_EMAIL].contains(&u.email.as_str()))
+            .count();
+        if others > 0 {
+            return Err(Error::rule(format!(
+                "this database holds accounts of its own ({others} besides the demo's); the demo fills a database of its own: run it on a new file, e.g. `tix --db demo.db demo`"
+            )));
+        }
         let admin = ensure_user(tx, ADMIN_EMAIL, "Ada Admin", Role::Admin)?;
         let promoter = ensure_user(tx, PROMOTER_EMAIL, "Pia Promoter", Role::Promoter)?;
         let promoter = users::verify_in(tx, &promoter.email)?;
@@ -65,6 +76,18 @@ pub fn run(store: &mut Store) -> Result<DemoReport> {
                 (Some(festival), Some(draft)) => (true, festival, draft),
                 _ => {
                     let (festival, draft) = create_events(tx, &promoter)?;
+                    crate::audit::record(
+                        tx,
+                        &crate::Actor::public(),
+                        "demo.create",
+                        crate::audit::Subject {
+                            object_type: "event",
+                            object_id: &festival.id.to_string(),
+                            event_id: Some(festival.id),
+                            ticket_id: None,
+                        },
+                        serde_json::json!({ "events": [festival.id, draft.id], "users": [ADMIN_EMAIL, PROMOTER_EMAIL, BUYER_EMAIL] }),
+                    )?;
                     (false, festival, draft)
                 }
             };

@@ -401,7 +401,9 @@ pub fn import(
                     // Appended after every tier so far, counted here rather than asked of
                     // the database once per row.
                     let mut fields = row.fields.clone();
-                    fields.position = fields.position.or(Some(next_position));
+                    fields.position = fields
+                        .position
+                        .or((next_position <= tiers::MAX_POSITION).then_some(next_position));
                     let tier =
                         tiers::create_in(tx, &event, &fields).map_err(|e| in_row(&row.label, e))?;
                     next_position = next_position.max(tier.position + 1);

@@ -78,6 +78,7 @@ pub fn create_keeping(
             })?,
             None => me.clone(),
         };
+        buyer.check_may_hold_tickets()?;
         let manages = authorize(actor, Action::ManageOrders(&event)).is_ok();
         if event.status != EventStatus::Published {
             return Err(Error::rule(format!(

@@ -466,6 +466,7 @@ pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> 
         if recipient.id == old.owner_id {
             return Err(Error::rule(format!("{} already owns ticket {}", recipient.email, old.id)));
         }
+        recipient.check_may_hold_tickets()?;
         store::tickets::transfer(tx, old.id, &recipient, time::now())?;
         audit::record(
             tx,

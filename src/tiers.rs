@@ -63,6 +63,12 @@ pub(crate) fn create_in(conn: &Connection, event: &Event, f: &TierFields) -> Res
     let mut tier = resolve(event, None, f)?;
     if tier.position < 0 {
         tier.position = store::tiers::next_position(conn, event.id)?;
+        if tier.position > MAX_POSITION {
+            return Err(Error::rule(format!(
+                "event {}'s tiers already take the last position ({MAX_POSITION}); give this tier a position of its own",
+                event.id
+            )));
+        }
     }
     tier.id =
         store::tiers::insert(conn, &tier)?.ok_or_else(|| name_taken(conn, event.id, &tier.name))?;

@@ -45,7 +45,7 @@ pub fn normalize_email(email: &str) -> Result<String> {
 }
 
 /// Checks a person's name: not blank, at most 200 characters.
-fn check_name(name: &str) -> Result<String> {
+pub fn check_name(name: &str) -> Result<String> {
     // One printable line: names are shown at the gate and in other people's tables.
     crate::domain::text::check_line("name", name, 200)
 }

@@ -256,10 +256,12 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
         let _ = e.print();
         // A command group without its subcommand is a usage error, which a script
         // asking for JSON reads as one.
-        if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand
-            && std::env::args_os().any(|a| a == "--json")
-        {
-            json_error("usage", "a subcommand is missing; see `tix COMMAND --help`");
+        if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
+            let message = "a subcommand is missing; see `tix COMMAND --help`";
+            let _ = writeln!(std::io::stderr().lock(), "{} {message}", error_prefix());
+            if std::env::args_os().any(|a| a == "--json") {
+                json_error("usage", message);
+            }
         }
         return ExitCode::from(e.exit_code() as u8);
     }

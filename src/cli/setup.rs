@@ -25,6 +25,9 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
     if let Some(email) = &args.admin {
         users::normalize_email(email)?;
     }
+    if let Some(name) = &args.name {
+        users::check_name(name)?;
+    }
     let mut store = ctx.open(true)?;
     let admin = args.admin.as_deref().map(|e| (e, args.name.as_deref()));
     let report = users::init(&mut store, admin)?;

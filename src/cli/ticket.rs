@@ -241,11 +241,26 @@ fn stream_list(
     };
     let out = std::io::stdout().lock();
     if ctx.json {
-        let mut array = JsonArray::start(out)?;
+        // The array opens with the first ticket (or at the end, empty): an error before
+        // it (not allowed, not found) leaves stdout to the one JSON error object.
+        let mut out = Some(out);
+        let mut array = None;
         tickets::for_each(store, actor, filter, true, |t| {
-            array.push(&t).map_err(stdout_error)
+            if array.is_none()
+                && let Some(o) = out.take()
+            {
+                array = Some(JsonArray::start(o).map_err(stdout_error)?);
+            }
+            match &mut array {
+                Some(a) => a.push(&t).map_err(stdout_error),
+                None => Ok(()),
+            }
         })?;
-        array.finish()?;
+        match (array, out) {
+            (Some(a), _) => a.finish()?,
+            (None, Some(o)) => JsonArray::start(o)?.finish()?,
+            (None, None) => {}
+        }
     } else {
         let mut out = std::io::BufWriter::new(out);
         tickets::for_each(store, actor, filter, false, |t| {

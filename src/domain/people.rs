@@ -69,3 +69,17 @@ pub struct User {
     #[serde(with = "time::serde_ts")]
     pub created_at: Timestamp,
 }
+
+impl User {
+    /// Refuses a user who may not hold tickets: gate staff accounts only check tickets in
+    /// (a ticket on a staff account would let its holder admit themself).
+    pub fn check_may_hold_tickets(&self) -> Result<()> {
+        if self.role == Role::Staff {
+            return Err(Error::rule(format!(
+                "{} is a gate staff account, which cannot hold tickets; use a personal account",
+                self.email
+            )));
+        }
+        Ok(())
+    }
+}

@@ -56,11 +56,22 @@ pub fn check_text(field: &str, value: &str, max: usize) -> Result<String> {
     if v.is_empty() {
         return Err(Error::invalid(field, format!("the {field} is empty")));
     }
-    // Variation selectors colour an emoji (🎟️) but show nothing alone.
-    if !v
-        .chars()
-        .any(|c| !c.is_whitespace() && !is_unsafe_char(c) && !matches!(c, '\u{FE00}'..='\u{FE0F}'))
-    {
+    // Variation selectors colour an emoji (🎟️) and combining marks accent a letter, but
+    // neither shows anything alone; nor does the braille blank.
+    if !v.chars().any(|c| {
+        !c.is_whitespace()
+            && !is_unsafe_char(c)
+            && !matches!(
+                c,
+                '\u{FE00}'..='\u{FE0F}'
+                    | '\u{0300}'..='\u{036F}'
+                    | '\u{1AB0}'..='\u{1AFF}'
+                    | '\u{1DC0}'..='\u{1DFF}'
+                    | '\u{20D0}'..='\u{20FF}'
+                    | '\u{FE20}'..='\u{FE2F}'
+                    | '\u{2800}'
+            )
+    }) {
         return Err(Error::invalid(
             field,
             format!("the {field} has no visible characters"),

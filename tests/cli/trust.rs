@@ -1531,3 +1531,175 @@ echo "rc=$?"
         "the database is still usable: {out}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Found by a fifth hostile trial (the surface beyond the gate)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn the_demo_never_fills_a_database_of_real_data() {
+    let t = Tix::with_people();
+    let ev = t.event(PROMOTER, "Real Gig");
+    t.run(&["demo"]).code(5).err_has("new file");
+    let users = t.admin(&["user", "list", "--json"]).ok().json();
+    assert!(
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| !u["email"].as_str().unwrap().ends_with("@demo.tix")),
+        "{users}"
+    );
+    assert_eq!(
+        t.admin(&["event", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let _ = ev;
+    // On its own file it runs, twice, and says what it made in the audit log.
+    let d = Tix::empty();
+    d.run(&["demo"]).ok();
+    d.run(&["demo"]).ok();
+    let audit = d
+        .as_("admin@demo.tix", &["audit", "list", "--json"])
+        .ok()
+        .json();
+    let made = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "demo.create")
+        .count();
+    assert_eq!(made, 1);
+}
+
+#[test]
+fn init_checks_everything_before_it_creates_the_file() {
+    let t = Tix::empty();
+    t.run(&["init", "--admin", "ok@example.com", "--name", "\u{3164}"])
+        .code(2);
+    assert!(!t.db().exists(), "a refused init left a database behind");
+    t.run(&[
+        "init",
+        "--admin",
+        "ok@example.com",
+        "--name",
+        &"x".repeat(300),
+    ])
+    .code(2);
+    assert!(!t.db().exists());
+}
+
+#[test]
+fn ticket_list_json_is_one_document_even_when_it_fails() {
+    let (t, _event, tier) = big_sale();
+    buy_tickets(&t, tier, 1);
+    for args in [
+        vec!["--json", "ticket", "list", "--owner", OTHER_PROMOTER],
+        vec!["--json", "ticket", "list", "--event", "999"],
+    ] {
+        let out = t.as_(BUYER, &args);
+        assert_ne!(out.code, 0);
+        let v: Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("not one JSON document ({e}): {}", out.stdout));
+        assert!(v["error"]["code"].is_string(), "{v}");
+    }
+    let mine = t.as_(BUYER, &["--json", "ticket", "list"]).ok().json();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn small_things_a_fifth_trial_found() {
+    let (t, event, tier) = on_sale_with(&["--quantity", "2001", "--max-purchase", "10"]);
+    let ev = event.to_string();
+    // Appended positions stop at the last one, with a message that says what to do.
+    t.as_(
+        PROMOTER,
+        &[
+            "tier",
+            "create",
+            &ev,
+            "--name",
+            "Last",
+            "--price",
+            "1",
+            "--quantity",
+            "5",
+            "--position",
+            "1000000",
+        ],
+    )
+    .ok();
+    t.as_(
+        PROMOTER,
+        &[
+            "tier",
+            "create",
+            &ev,
+            "--name",
+            "After",
+            "--price",
+            "1",
+            "--quantity",
+            "5",
+        ],
+    )
+    .code(5)
+    .err_has("position");
+    // Blank-looking names.
+    for bad in ["\u{2800}", "\u{0301}"] {
+        t.as_(
+            PROMOTER,
+            &[
+                "tier",
+                "create",
+                &ev,
+                "--name",
+                bad,
+                "--price",
+                "1",
+                "--quantity",
+                "5",
+            ],
+        )
+        .code(2);
+    }
+    // Staff accounts hold no tickets, however they would come by them.
+    t.add_staff_user();
+    let sold = buy_tickets(&t, tier, 1).tickets[0].clone();
+    t.as_(BUYER, &["ticket", "transfer", &sold.uuid, "--to", STAFF])
+        .code(5)
+        .err_has("staff");
+    t.as_(
+        PROMOTER,
+        &[
+            "order",
+            "create",
+            "--tier",
+            &tier.to_string(),
+            "--quantity",
+            "1",
+            "--buyer",
+            STAFF,
+            "--comp",
+        ],
+    )
+    .code(5)
+    .err_has("staff");
+    // 2000 of 2001 sold is not "100%".
+    t.sell(tier, 1999);
+    let shown = t.show_tier(tier);
+    assert_eq!(shown["sold"], 2000);
+    assert_eq!(shown["percent_sold"], 99.9);
+    // A command group without its subcommand prints the error line too, after its help.
+    let out = t.run(&["ticket"]).code(2);
+    assert!(
+        out.stderr.contains("error: a subcommand is missing"),
+        "{}",
+        out.stderr
+    );
+}
