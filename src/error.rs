@@ -152,11 +152,11 @@ pub enum Error {
     },
 
     /// The database can be read but not written.
-    #[error("the database {} is read-only (file permissions, or a read-only disk): {detail}; nothing was changed — make the file writable or copy it somewhere writable", .path.display())]
+    #[error("{} is read-only (file permissions, or a read-only disk): {detail}", .path.display())]
     ReadOnly {
         /// The database file.
         path: PathBuf,
-        /// Why a write was needed.
+        /// Why a write was needed, and what to do.
         detail: String,
     },
 

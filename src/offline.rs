@@ -337,7 +337,7 @@ impl GateFile {
         if self.read_only {
             return Err(Error::ReadOnly {
                 path: self.path.clone(),
-                detail: "scans could not be recorded in this gate file, so nobody can be admitted with it".into(),
+                detail: "scans could not be recorded in this gate file, so nobody can be admitted with it; copy it somewhere writable first (merging it works as it is)".into(),
             });
         }
         Ok(())

@@ -272,7 +272,7 @@ impl Store {
             return Err(Error::ReadOnly {
                 path: self.path.clone(),
                 detail: format!(
-                    "it has schema version {version} and must be upgraded to {SCHEMA_VERSION} once, which needs write access"
+                    "it has schema version {version} and must be upgraded to {SCHEMA_VERSION} once, which needs write access; open it once where it can be written"
                 ),
             });
         }
@@ -354,7 +354,7 @@ impl Store {
             if self.read_only {
                 return Err(Error::ReadOnly {
                     path: path.clone(),
-                    detail: "this command changes it".into(),
+                    detail: "this command would change it, so nothing was done; make the file writable or copy it somewhere writable".into(),
                 });
             }
             let tx = self
@@ -533,7 +533,7 @@ pub(crate) fn refine(e: Error, path: &Path, busy: Duration) -> Error {
         },
         Some(ErrorCode::ReadOnly) => Error::ReadOnly {
             path: path.to_path_buf(),
-            detail: "this command changes it".into(),
+            detail: "this command would change it, so nothing was done; make the file writable or copy it somewhere writable".into(),
         },
         Some(ErrorCode::DiskFull) => Error::DiskFull {
             path: path.to_path_buf(),

@@ -37,6 +37,43 @@ fn gate_db(path: &Path) -> Connection {
     Connection::open(path).unwrap()
 }
 
+/// BUYER gives a ticket to `to`.
+fn transfer(t: &Tix, uuid: &str, to: &str) {
+    t.as_(BUYER, &["ticket", "transfer", uuid, "--to", to]).ok();
+}
+
+/// Runs `script` — a `sh` script that sets up mounts and then runs `"$@"`, which is
+/// `tix [--db DB] ARGS` — in a user and mount namespace of the test's own, so mounts
+/// (a tiny tmpfs, a read-only bind) need no privileges and vanish with it. The script
+/// exits 99 if it could not mount.
+fn in_namespace(script: &str, db: Option<&Path>, args: &[&str]) -> Out {
+    let mut c = std::process::Command::new("unshare");
+    c.args(["-rm", "sh", "-c", script, "sh"])
+        .arg(assert_cmd::cargo::cargo_bin("tix"));
+    if let Some(db) = db {
+        c.arg("--db").arg(db);
+    }
+    c.args(args).env_remove("TIX_USER").env_remove("TIX_DB");
+    let out = finish_std(c);
+    assert_ne!(out.code, 99, "could not set up the mount: {}", out.stderr);
+    out
+}
+
+fn finish_std(mut c: std::process::Command) -> Out {
+    let o = c.output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// The start of a namespace script that mounts `dir` read-only over itself.
+fn read_only(dir: &Path) -> String {
+    let d = dir.display();
+    format!("mount --bind '{d}' '{d}' && mount -o remount,bind,ro '{d}' || exit 99;")
+}
+
 // ---------------------------------------------------------------------------------------
 // 1. Scanning without --event admitted any event's ticket.
 // ---------------------------------------------------------------------------------------
@@ -55,39 +92,33 @@ fn scanning_without_event_admits_nothing_and_another_events_code_is_wrong_event(
     c.args(["--as", PROMOTER, "validate", &theirs.qr_payload]);
     finish(c).code(2).err_has("--event");
     assert_eq!(status(&t, &theirs), "valid");
-    // At event 1's gate, event 2's ticket is wrong_event, exit 6, in both commands.
-    let v = verdict(&validate(&t, PROMOTER, &[&theirs.qr_payload]).code(6));
-    assert_eq!(v.reason, "wrong_event");
-    let out = scan_loop(
-        &t,
-        Some(PROMOTER),
-        &["--json"],
-        &format!("{}\n", theirs.qr_payload),
-    );
-    assert_eq!(out.code, 6);
-    assert_eq!(out.json()[0]["reason"], "wrong_event");
-    assert_eq!(status(&t, &theirs), "valid");
-    // Staff of event 1 get the same answer from both commands (not exit 4 from one).
+    // At event 1's gate, event 2's ticket is wrong_event, exit 6, in both commands, for
+    // its promoter and for staff of event 1 alike (staff got exit 4 from one of them).
     t.add_staff_user();
     t.as_(
         PROMOTER,
         &["event", "staff", "add", &event.to_string(), STAFF],
     )
     .ok();
-    let v = verdict(&validate(&t, STAFF, &[&theirs.qr_payload]).code(6));
-    assert_eq!(v.reason, "wrong_event");
-    assert_eq!(
-        v.ticket_id, None,
-        "staff of another event learn nothing of it"
-    );
-    let out = scan_loop(
-        &t,
-        Some(STAFF),
-        &["--json"],
-        &format!("{}\n", theirs.qr_payload),
-    );
-    assert_eq!(out.code, 6);
-    assert_eq!(out.json()[0]["reason"], "wrong_event");
+    for who in [PROMOTER, STAFF] {
+        let v = verdict(&validate(&t, who, &[&theirs.qr_payload]).code(6));
+        assert_eq!(v.reason, "wrong_event", "{who}");
+        if who == STAFF {
+            assert_eq!(
+                v.ticket_id, None,
+                "staff of another event learn nothing of it"
+            );
+        }
+        let out = scan_loop(
+            &t,
+            Some(who),
+            &["--json"],
+            &format!("{}\n", theirs.qr_payload),
+        );
+        assert_eq!(out.code, 6, "{who}");
+        assert_eq!(out.json()[0]["reason"], "wrong_event", "{who}");
+        assert_eq!(status(&t, &theirs), "valid");
+    }
     // And the ticket still gets in at its own gate.
     admit(
         &t,
@@ -106,11 +137,7 @@ fn a_typed_uuid_offline_after_a_transfer_does_not_use_up_the_new_holders_ticket(
     add_user(&t, "cem@example.com", "user");
     let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
     let gate = export(&t, event, "north.tixgate");
-    t.as_(
-        BUYER,
-        &["ticket", "transfer", &tk.uuid, "--to", "cem@example.com"],
-    )
-    .ok();
+    transfer(&t, &tk.uuid, "cem@example.com");
     // The gate file does not know of the transfer: the typed UUID gets in there.
     offline_ok(&t, &gate, "laptop", &[&tk.uuid, "--gate", "North"]);
     let rows: Vec<String> = gate_db(&gate)
@@ -172,11 +199,7 @@ fn merge_admits_nothing_a_gate_file_cannot_prove() {
     insert_scan(&gate, &tk[3].uuid, ", method, code", ", 'code', 'NOTACODE'");
     // (d) The old code of a transferred ticket, scanned for real, then its row's version
     //     edited to 99: the version the code carries decides.
-    t.as_(
-        BUYER,
-        &["ticket", "transfer", &tk[4].uuid, "--to", "cem@example.com"],
-    )
-    .ok();
+    transfer(&t, &tk[4].uuid, "cem@example.com");
     offline_ok(&t, &gate, "laptop", &[&tk[4].qr_payload]);
     gate_db(&gate)
         .execute(
@@ -260,11 +283,7 @@ fn staff_find_the_rightful_holder_on_the_door_list_and_admit_them_by_hand() {
     t.as_(PROMOTER, &["event", "staff", "add", &ev, STAFF]).ok();
     let tk = buy_tickets(&t, tier, 2).tickets[0].clone();
     let gate = export(&t, event, "gate.tixgate");
-    t.as_(
-        BUYER,
-        &["ticket", "transfer", &tk.uuid, "--to", "cem@example.com"],
-    )
-    .ok();
+    transfer(&t, &tk.uuid, "cem@example.com");
     // The typed UUID is refused (the old holder could type it too) …
     let v = verdict(&validate(&t, STAFF, &[&tk.uuid]).code(6));
     assert_eq!(v.reason, "revoked");
@@ -459,23 +478,9 @@ fn on_a_full_disk(t: &Tix, dir: &Path, kib: u32, args: &[&str]) -> Out {
         size = kib.max(4),
         d = dir.display()
     );
-    let mut c = std::process::Command::new("unshare");
-    c.args(["-rm", "sh", "-c", &script, "sh"])
-        .arg(assert_cmd::cargo::cargo_bin("tix"))
-        .arg("--db")
-        .arg(t.db())
-        .args(["--as", PROMOTER])
-        .args(args)
-        .env_remove("TIX_USER")
-        .env_remove("TIX_DB");
-    let o = c.output().unwrap();
-    let out = Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
-    assert_ne!(out.code, 99, "could not mount a tmpfs: {}", out.stderr);
-    out
+    let mut all = vec!["--as", PROMOTER];
+    all.extend_from_slice(args);
+    in_namespace(&script, Some(t.db()), &all)
 }
 
 #[test]
@@ -819,27 +824,10 @@ fn errors_say_what_happened_and_what_to_do() {
 fn a_read_only_database_can_still_be_read() {
     let (t, event, _tier) = big_sale();
     // The database's directory mounted read-only, in a namespace of the test's own.
-    let dir = t.dir().display().to_string();
+    let script = format!("{} exec \"$@\"", read_only(t.dir()));
     let run = |args: &str| {
-        let script = format!(
-            "mount --bind '{dir}' '{dir}' && mount -o remount,bind,ro '{dir}' || exit 99; exec \"$@\""
-        );
-        let mut c = std::process::Command::new("unshare");
-        c.args(["-rm", "sh", "-c", &script, "sh"])
-            .arg(assert_cmd::cargo::cargo_bin("tix"))
-            .arg("--db")
-            .arg(t.db())
-            .args(args.split(' '))
-            .env_remove("TIX_USER")
-            .env_remove("TIX_DB");
-        let o = c.output().unwrap();
-        let out = Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        };
-        assert_ne!(out.code, 99, "could not mount read-only: {}", out.stderr);
-        out
+        let args: Vec<&str> = args.split(' ').collect();
+        in_namespace(&script, Some(t.db()), &args)
     };
     let listed = run("event list --json").ok().json();
     assert_eq!(listed[0]["id"], event);
@@ -919,32 +907,25 @@ fn a_gate_file_on_a_full_or_read_only_disk() {
     offline_ok(&t, &gate, "laptop", &[&tk.qr_payload]);
     let s = stick.display().to_string();
     let script = format!(
-        "mount --bind '{s}' '{s}' && mount -o remount,bind,ro '{s}' || exit 99; \"$@\"; rc=$?; \
+        "{} \"$@\"; rc=$?; \
          \"$1\" --db '{s}/north.tixgate' checkin scan < /dev/null 2>&1 | head -1; \
-         \"$1\" --db '{s}/north.tixgate' validate --ticket 1 --manual 2>&1 | head -1; exit $rc"
+         \"$1\" --db '{s}/north.tixgate' validate --ticket 1 --manual 2>&1 | head -1; exit $rc",
+        read_only(&stick)
     );
-    let o = std::process::Command::new("unshare")
-        .args(["-rm", "sh", "-c", &script, "sh"])
-        .arg(assert_cmd::cargo::cargo_bin("tix"))
-        .arg("--db")
-        .arg(t.db())
-        .args(["--as", PROMOTER, "scanner", "merge", &event.to_string()])
-        .arg(&gate)
-        .env_remove("TIX_USER")
-        .env_remove("TIX_DB")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
+    let ev = event.to_string();
+    let g = gate.display().to_string();
+    let o = in_namespace(
+        &script,
+        Some(t.db()),
+        &["--as", PROMOTER, "scanner", "merge", &ev, &g],
     );
+    let stdout = o.stdout.clone();
+    assert_eq!(o.code, 0, "{stdout}{}", o.stderr);
     assert_eq!(status(&t, &tk), "used");
-    assert!(
-        stdout.contains("read-only"),
-        "scanning on it says why it cannot: {stdout}"
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains("read-only")).count(),
+        2,
+        "scanning on it, and admitting by hand, say why they cannot: {stdout}"
     );
 }
 
@@ -992,11 +973,7 @@ fn an_edited_version_cannot_hide_a_transfer_from_an_accepted_manual_admission() 
     add_user(&t, "eve@example.com", "user");
     let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
     let gate = export(&t, event, "g.tixgate");
-    t.as_(
-        BUYER,
-        &["ticket", "transfer", &tk.uuid, "--to", "eve@example.com"],
-    )
-    .ok();
+    transfer(&t, &tk.uuid, "eve@example.com");
     offline_ok(&t, &gate, "laptop", &[&tk.uuid]);
     gate_db(&gate)
         .execute_batch(
@@ -1014,11 +991,7 @@ fn the_new_holders_code_gets_in_at_a_gate_file_where_the_old_code_got_in_first()
     add_user(&t, "eve@example.com", "user");
     let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
     let gate = export(&t, event, "g.tixgate");
-    t.as_(
-        BUYER,
-        &["ticket", "transfer", &tk.uuid, "--to", "eve@example.com"],
-    )
-    .ok();
+    transfer(&t, &tk.uuid, "eve@example.com");
     let new_code = t
         .as_("eve@example.com", &["ticket", "show", &tk.uuid, "--json"])
         .ok()
@@ -1162,11 +1135,7 @@ fn a_gate_file_cannot_pass_for_a_later_export_by_its_id() {
     let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
     let a = export(&t, event, "a.tixgate");
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    t.as_(
-        BUYER,
-        &["ticket", "transfer", &tk.uuid, "--to", "cem@example.com"],
-    )
-    .ok();
+    transfer(&t, &tk.uuid, "cem@example.com");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let b = export(&t, event, "b.tixgate");
     // The old holder, admitted from a's out-of-date door list …
@@ -1313,11 +1282,7 @@ fn a_transfer_racing_an_export_is_still_seen_by_merge() {
     add_user(&t, "bob@example.com", "user");
     let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
     let gate = export(&t, event, "g.tixgate");
-    t.as_(
-        BUYER,
-        &["ticket", "transfer", &tk.uuid, "--to", "bob@example.com"],
-    )
-    .ok();
+    transfer(&t, &tk.uuid, "bob@example.com");
     Connection::open(t.db())
         .unwrap()
         .execute(
@@ -1417,22 +1382,14 @@ fn a_read_only_database_with_pending_changes_is_not_read_stale() {
     std::fs::copy(t.db(), stick.join("m.db")).unwrap();
     std::fs::copy(format!("{}-wal", t.db().display()), stick.join("m.db-wal")).unwrap();
     drop(holder);
-    let s = stick.display().to_string();
-    let script = format!(
-        "mount --bind '{s}' '{s}' && mount -o remount,bind,ro '{s}' || exit 99; exec \"$@\""
+    let script = format!("{} exec \"$@\"", read_only(&stick));
+    let o = in_namespace(
+        &script,
+        Some(&stick.join("m.db")),
+        &["--as", PROMOTER, "order", "list"],
     );
-    let o = std::process::Command::new("unshare")
-        .args(["-rm", "sh", "-c", &script, "sh"])
-        .arg(assert_cmd::cargo::cargo_bin("tix"))
-        .arg("--db")
-        .arg(stick.join("m.db"))
-        .args(["--as", PROMOTER, "order", "list"])
-        .env_remove("TIX_USER")
-        .env_remove("TIX_DB")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let stderr = o.stderr.clone();
+    assert_eq!(o.code, 1, "{stderr}");
     assert!(stderr.contains("write-ahead log"), "{stderr}");
 }
 
@@ -1508,15 +1465,7 @@ echo "rc=$?"
 "$T" --db "$DB" --as p@x.com order create --tier 1 --quantity 2 --comp -q >/dev/null && echo next-ok
 "#
     );
-    let o = std::process::Command::new("unshare")
-        .args(["-rm", "sh", "-c", &script, "sh"])
-        .arg(assert_cmd::cargo::cargo_bin("tix"))
-        .env_remove("TIX_USER")
-        .env_remove("TIX_DB")
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_ne!(o.status.code(), Some(99), "could not mount a tmpfs");
+    let out = in_namespace(&script, None, &[]).stdout;
     assert!(
         out.contains("full"),
         "the error says the disk is full: {out}"
