@@ -283,13 +283,7 @@ pub struct Stats {
     pub arrivals: Vec<Slot>,
 }
 
-fn percent(part: i64, whole: i64) -> f64 {
-    if whole <= 0 {
-        0.0
-    } else {
-        (part as f64 * 1000.0 / whole as f64).round() / 10.0
-    }
-}
+use crate::domain::percent;
 
 /// Slot width of the arrivals histogram.
 pub const SLOT_SECONDS: i64 = 15 * 60;

@@ -19,10 +19,7 @@ fn main() -> ExitCode {
         Err(err) if cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             cli::report_error(&err, json);
-            let code = err
-                .downcast_ref::<tix::Error>()
-                .map_or(1, |e| e.kind().exit_code());
-            ExitCode::from(code as u8)
+            ExitCode::from(cli::exit_code(&err))
         }
     }
 }

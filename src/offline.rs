@@ -493,11 +493,13 @@ impl GateFile {
             },
         };
         if method == Method::Code
+            && !scan.dry_run
             && let (Some(c), Some(v)) = (&candidate, presented)
             && v > c.secret_version
         {
             // A newer code than this file knows (transferred after the export): it is the
-            // current one now, and older codes are dead on this device too.
+            // current one now, and older codes are dead on this device too. Not on a dry
+            // run, which changes nothing in the file.
             store::gate::set_version(&tx, &c.uuid, v)?;
         }
         if reason == Reason::Ok

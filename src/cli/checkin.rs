@@ -255,6 +255,22 @@ pub fn run(ctx: &Ctx, cmd: CheckinCmd) -> anyhow::Result<()> {
     }
 }
 
+/// Ends a scan loop on an error: under `--json` the error is the array's last element,
+/// so stdout stays one document.
+fn end_with_error<W: Write>(
+    json: Option<super::render::JsonArray<W>>,
+    e: Error,
+) -> anyhow::Result<()> {
+    match json {
+        Some(mut array) => {
+            array.push(&super::render::error_json(&e))?;
+            array.finish()?;
+            Err(super::render::InDocument(e).into())
+        }
+        None => Err(e.into()),
+    }
+}
+
 /// The longest line a scanner may type; anything longer is not a ticket code.
 const MAX_SCAN_LINE: u64 = 4096;
 
@@ -313,15 +329,12 @@ fn scan_loop(
             Ok(Some(line)) => line,
             Ok(None) => break,
             Err(source) => {
-                if let Some(array) = json {
-                    array.finish()?;
-                }
-                return Err(Error::Io {
+                let e = Error::Io {
                     action: "read",
                     path: "standard input".into(),
                     source,
-                }
-                .into());
+                };
+                return end_with_error(json, e);
             }
         };
         let code = line.trim();
@@ -338,11 +351,11 @@ fn scan_loop(
         });
         let v = match scanned {
             Ok(v) => v,
+            // A scan that could not be decided (the file busy, the disk full) ends the
+            // loop; under --json its error is the array's last element, so stdout stays
+            // one document.
             Err(e) => {
-                if let Some(array) = json {
-                    array.finish()?;
-                }
-                return Err(e.into());
+                return end_with_error(json, e);
             }
         };
         if v.valid {

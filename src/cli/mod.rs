@@ -24,7 +24,7 @@ use tix::error::Error;
 use tix::store::{OpenMode, Store};
 use tix::users;
 
-pub use render::{clap_error, is_broken_pipe, report_error};
+pub use render::{clap_error, exit_code, is_broken_pipe, report_error};
 
 /// Event ticketing from the terminal: events, tiers, orders and check-in on one SQLite file.
 #[derive(Debug, Parser)]

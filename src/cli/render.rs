@@ -206,7 +206,43 @@ fn json_error(code: &str, message: &str) {
 
 /// Reports a failed command: `error: …` on stderr, and with `--json` the error object
 /// on stdout.
+/// An error whose JSON object is already inside the one document a command wrote on
+/// stdout (the last element of a scan loop's array): stderr still gets its line, but no
+/// second JSON document follows.
+#[derive(Debug)]
+pub struct InDocument(pub Error);
+
+impl std::fmt::Display for InDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for InDocument {}
+
+/// The JSON object of an error, as `--json` shows it.
+pub fn error_json(e: &Error) -> serde_json::Value {
+    serde_json::json!({ "error": { "code": e.kind().code(), "message": printable(&e.to_string()) } })
+}
+
+/// The process exit code of a failed command.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    let e = err
+        .downcast_ref::<Error>()
+        .or_else(|| err.downcast_ref::<InDocument>().map(|d| &d.0));
+    e.map_or(1, |e| e.kind().exit_code() as u8)
+}
+
 pub fn report_error(err: &anyhow::Error, json: bool) {
+    if let Some(InDocument(e)) = err.downcast_ref::<InDocument>() {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{} {}",
+            error_prefix(),
+            printable(&e.to_string())
+        );
+        return;
+    }
     if let Some(e) = err.downcast_ref::<Error>()
         && e.kind() == tix::ErrorKind::Rejected
     {

@@ -71,18 +71,7 @@ impl Tier {
 
     /// Share of seats taken, in percent with one decimal.
     pub fn percent_sold(&self) -> f64 {
-        if self.quantity <= 0 {
-            return 0.0;
-        }
-        let rounded = (self.sold as f64 * 1000.0 / self.quantity as f64).round() / 10.0;
-        // Rounding never says "100%" while a seat is left, nor "0%" once one is sold.
-        if self.sold < self.quantity && rounded >= 100.0 {
-            99.9
-        } else if self.sold > 0 && rounded <= 0.0 {
-            0.1
-        } else {
-            rounded
-        }
+        crate::domain::percent(self.sold, self.quantity)
     }
 
     /// The price as an exact decimal string, e.g. `199.99`.

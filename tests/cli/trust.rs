@@ -1652,3 +1652,95 @@ fn small_things_a_fifth_trial_found() {
         out.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Found by a sixth hostile trial
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_dry_run_of_the_new_holders_code_changes_nothing_at_the_gate() {
+    let (t, event, tier) = big_sale();
+    add_user(&t, "bob@example.com", "user");
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let gate = export(&t, event, "g.tixgate");
+    transfer(&t, &tk.uuid, "bob@example.com");
+    let new_code = t
+        .as_("bob@example.com", &["ticket", "show", &tk.uuid, "--json"])
+        .ok()
+        .json()["qr_payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    offline_ok(&t, &gate, "laptop", &[&tk.qr_payload]);
+    offline(&t, &gate, "laptop", &[&new_code, "--dry-run"]).code(0);
+    offline_ok(&t, &gate, "laptop", &[&new_code]);
+}
+
+#[test]
+fn checkin_stats_never_say_everyone_is_in_while_someone_is_not() {
+    let (t, event, tier) = on_sale_with(&["--quantity", "2000", "--max-purchase", "10"]);
+    t.sell(tier, 2000);
+    Connection::open(t.db())
+        .unwrap()
+        .execute(
+            "UPDATE tickets SET status = 'used', checked_in_at = strftime('%s','now')
+             WHERE id IN (SELECT id FROM tickets ORDER BY id LIMIT 1999)",
+            [],
+        )
+        .unwrap();
+    let s = t
+        .as_(
+            PROMOTER,
+            &["checkin", "stats", &event.to_string(), "--json"],
+        )
+        .ok()
+        .json();
+    assert_eq!(s["percent"], 99.9, "{s:#}");
+    assert_eq!(s["tiers"][0]["percent"], 99.9);
+}
+
+#[test]
+fn a_scan_loop_that_fails_midway_still_writes_one_json_document() {
+    use std::io::Write;
+    let (t, event, tier) = big_sale();
+    let o = buy_tickets(&t, tier, 2);
+    let gate = export(&t, event, "g.tixgate");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tix"))
+        .arg("--db")
+        .arg(&gate)
+        .args(["--json", "checkin", "scan"])
+        .env("TIX_BUSY_TIMEOUT_MS", "200")
+        .env_remove("TIX_DB")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    writeln!(stdin, "{}", o.tickets[0].qr_payload).unwrap();
+    // The array's opening and the first verdict (a line ends only when the next begins).
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    while !text.contains("\"valid\"") {
+        let n = std::io::Read::read(&mut stdout, &mut buf).unwrap();
+        assert!(n > 0, "the scan loop ended early: {text}");
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let lock = gate_db(&gate);
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    writeln!(stdin, "{}", o.tickets[1].qr_payload).unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    text.push_str(&rest);
+    let status = child.wait().unwrap();
+    lock.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(status.code(), Some(1));
+    let doc: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{text}"));
+    let items = doc.as_array().unwrap();
+    assert_eq!(items.len(), 2, "{doc:#}");
+    assert_eq!(items[0]["reason"], "ok");
+    assert_eq!(items[1]["error"]["code"], "busy");
+}
