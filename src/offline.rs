@@ -897,8 +897,14 @@ fn judge(
                 "admitted_after_transfer",
                 id,
                 match method {
-                    Method::Code => "admitted with a code replaced online by a transfer; the new holder can still get in".into(),
-                    _ => "admitted by ticket id, but the ticket was transferred online; the new holder can still get in".into(),
+                    Method::Code => format!(
+                        "admitted with a code replaced online by a transfer; {}",
+                        new_holder(&t)
+                    ),
+                    _ => format!(
+                        "admitted by ticket id, but the ticket was transferred online; {}",
+                        new_holder(&t)
+                    ),
                 },
             ));
         }
@@ -934,7 +940,10 @@ fn judge(
             return Ok(conflict(
                 "admitted_after_transfer",
                 id,
-                "admitted by ticket id, but the ticket was transferred online after this gate file was made; the new holder can still get in".into(),
+                format!(
+                    "admitted by ticket id, but the ticket was transferred online after this gate file was made; {}",
+                    new_holder(&t)
+                ),
             ));
         }
     }
@@ -965,6 +974,15 @@ fn judge(
         ticket: t,
         manual: method != Method::Code,
     })
+}
+
+/// What became of a transferred ticket's new holder, for a conflict's words.
+fn new_holder(t: &MainTicket) -> &'static str {
+    if t.status == "used" {
+        "the new holder is already in"
+    } else {
+        "the new holder can still get in"
+    }
 }
 
 /// Brings the scans of gate files home into the main database, in one transaction:
@@ -1129,7 +1147,11 @@ pub fn merge(
                         push(
                             "double_admission",
                             Some(t.id),
-                            format!("also admitted {} ({})", at(first, &t.first_gate), s.device),
+                            format!(
+                                "also admitted {}; this admission was on device {}",
+                                at(first, &t.first_gate),
+                                s.device
+                            ),
                         );
                     }
                     _ => {

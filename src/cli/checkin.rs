@@ -382,10 +382,17 @@ fn scan_loop(
     out.flush()?;
     super::render::note(
         ctx,
-        &format!(
-            "Scanned {}: {admitted} admitted, {rejected} rejected.",
-            admitted + rejected
-        ),
+        &if dry_run {
+            format!(
+                "Scanned {} (dry run): {admitted} would be admitted, {rejected} rejected; nobody was admitted.",
+                admitted + rejected
+            )
+        } else {
+            format!(
+                "Scanned {}: {admitted} admitted, {rejected} rejected.",
+                admitted + rejected
+            )
+        },
     );
     if rejected > 0 {
         Err(Error::Rejected {

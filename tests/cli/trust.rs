@@ -1744,3 +1744,52 @@ fn a_scan_loop_that_fails_midway_still_writes_one_json_document() {
     assert_eq!(items[0]["reason"], "ok");
     assert_eq!(items[1]["error"]["code"], "busy");
 }
+
+#[test]
+fn merge_and_scan_reports_say_what_really_happened() {
+    let (t, event, tier) = big_sale();
+    add_user(&t, "bob@example.com", "user");
+    let o = buy_tickets(&t, tier, 2);
+    let (a, b) = (o.tickets[0].clone(), o.tickets[1].clone());
+    let gate = export(&t, event, "g.tixgate");
+    // a: in online, then again offline: the report names the offline device as this one.
+    admit(&t, PROMOTER, &[&a.qr_payload]);
+    offline_ok(&t, &gate, "north-laptop", &[&a.qr_payload]);
+    // b: transferred, the new holder in online, the old code in offline.
+    transfer(&t, &b.uuid, "bob@example.com");
+    let new_code = t
+        .as_("bob@example.com", &["ticket", "show", &b.uuid, "--json"])
+        .ok()
+        .json()["qr_payload"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admit(&t, PROMOTER, &[&new_code]);
+    offline_ok(&t, &gate, "north-laptop", &[&b.qr_payload]);
+    let report = merge(&t, event, &[&gate], &[]);
+    let detail = |kind: &str| -> String {
+        report["conflicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == kind)
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(detail("double_admission").contains("this admission was on device north-laptop"));
+    assert!(
+        detail("admitted_after_transfer").contains("already in"),
+        "{report:#}"
+    );
+    // A dry-run scan loop's summary admits nobody.
+    let c = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let out = scan_loop(
+        &t,
+        Some(PROMOTER),
+        &["--dry-run"],
+        &format!("{}\n", c.qr_payload),
+    );
+    assert!(out.stderr.contains("would be admitted"), "{}", out.stderr);
+}
