@@ -1,7 +1,7 @@
 //! Issue 11: trust at the gate. One regression test per defect the hostile trial found,
 //! named after it, plus the tamper test: a gate file is evidence, not authority.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, params};
 use serde_json::Value;
@@ -11,7 +11,7 @@ use crate::checkin::{
     status, validate, verdict,
 };
 use crate::common::*;
-use crate::order::on_sale_with;
+use crate::order::{TicketJson, on_sale_with};
 
 /// `scanner merge EVENT FILES… --json` as the promoter.
 fn merge(t: &Tix, event: i64, files: &[&Path], extra: &[&str]) -> Value {
@@ -35,6 +35,27 @@ fn kinds(report: &Value) -> Vec<String> {
 
 fn gate_db(path: &Path) -> Connection {
     Connection::open(path).unwrap()
+}
+
+/// A published event with one ticket of BUYER's, a gate file exported (as `gate_name`)
+/// and then the ticket transferred to a new user `to`: the file knows the old holder.
+fn transferred_after_export(to: &str, gate_name: &str) -> (Tix, i64, TicketJson, PathBuf) {
+    let (t, event, tier) = big_sale();
+    add_user(&t, to, "user");
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let gate = export(&t, event, gate_name);
+    transfer(&t, &tk.uuid, to);
+    (t, event, tk, gate)
+}
+
+/// A ticket's current code, as its holder sees it.
+fn current_code(t: &Tix, holder: &str, uuid: &str) -> String {
+    t.as_(holder, &["ticket", "show", uuid, "--json"])
+        .ok()
+        .json()["qr_payload"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// BUYER gives a ticket to `to`.
@@ -133,11 +154,7 @@ fn scanning_without_event_admits_nothing_and_another_events_code_is_wrong_event(
 
 #[test]
 fn a_typed_uuid_offline_after_a_transfer_does_not_use_up_the_new_holders_ticket() {
-    let (t, event, tier) = big_sale();
-    add_user(&t, "cem@example.com", "user");
-    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
-    let gate = export(&t, event, "north.tixgate");
-    transfer(&t, &tk.uuid, "cem@example.com");
+    let (t, event, tk, gate) = transferred_after_export("cem@example.com", "north.tixgate");
     // The gate file does not know of the transfer: the typed UUID gets in there.
     offline_ok(&t, &gate, "laptop", &[&tk.uuid, "--gate", "North"]);
     let rows: Vec<String> = gate_db(&gate)
@@ -157,13 +174,7 @@ fn a_typed_uuid_offline_after_a_transfer_does_not_use_up_the_new_holders_ticket(
     assert_eq!(report["admitted"], 0);
     assert_eq!(status(&t, &tk), "valid");
     // The new holder's code still gets in.
-    let new_code = t
-        .as_("cem@example.com", &["ticket", "show", &tk.uuid, "--json"])
-        .ok()
-        .json()["qr_payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let new_code = current_code(&t, "cem@example.com", &tk.uuid);
     admit(&t, PROMOTER, &[&new_code]);
 }
 
@@ -969,11 +980,7 @@ fn outputs_never_replace_the_journals_of_a_database_opened_through_a_link() {
 
 #[test]
 fn an_edited_version_cannot_hide_a_transfer_from_an_accepted_manual_admission() {
-    let (t, event, tier) = big_sale();
-    add_user(&t, "eve@example.com", "user");
-    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
-    let gate = export(&t, event, "g.tixgate");
-    transfer(&t, &tk.uuid, "eve@example.com");
+    let (t, event, tk, gate) = transferred_after_export("eve@example.com", "g.tixgate");
     offline_ok(&t, &gate, "laptop", &[&tk.uuid]);
     gate_db(&gate)
         .execute_batch(
@@ -987,18 +994,8 @@ fn an_edited_version_cannot_hide_a_transfer_from_an_accepted_manual_admission() 
 
 #[test]
 fn the_new_holders_code_gets_in_at_a_gate_file_where_the_old_code_got_in_first() {
-    let (t, event, tier) = big_sale();
-    add_user(&t, "eve@example.com", "user");
-    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
-    let gate = export(&t, event, "g.tixgate");
-    transfer(&t, &tk.uuid, "eve@example.com");
-    let new_code = t
-        .as_("eve@example.com", &["ticket", "show", &tk.uuid, "--json"])
-        .ok()
-        .json()["qr_payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (t, event, tk, gate) = transferred_after_export("eve@example.com", "g.tixgate");
+    let new_code = current_code(&t, "eve@example.com", &tk.uuid);
     offline_ok(&t, &gate, "laptop", &[&tk.qr_payload]); // the old holder, first
     offline_ok(&t, &gate, "laptop", &[&new_code]); // the rightful holder still gets in
     offline(&t, &gate, "laptop", &[&new_code]).code(6); // once
@@ -1278,11 +1275,7 @@ fn the_last_seats_below_a_tiers_minimum_say_so() {
 /// by the audit log's order, not its times.
 #[test]
 fn a_transfer_racing_an_export_is_still_seen_by_merge() {
-    let (t, event, tier) = big_sale();
-    add_user(&t, "bob@example.com", "user");
-    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
-    let gate = export(&t, event, "g.tixgate");
-    transfer(&t, &tk.uuid, "bob@example.com");
+    let (t, event, tk, gate) = transferred_after_export("bob@example.com", "g.tixgate");
     Connection::open(t.db())
         .unwrap()
         .execute(
@@ -1659,18 +1652,8 @@ fn small_things_a_fifth_trial_found() {
 
 #[test]
 fn a_dry_run_of_the_new_holders_code_changes_nothing_at_the_gate() {
-    let (t, event, tier) = big_sale();
-    add_user(&t, "bob@example.com", "user");
-    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
-    let gate = export(&t, event, "g.tixgate");
-    transfer(&t, &tk.uuid, "bob@example.com");
-    let new_code = t
-        .as_("bob@example.com", &["ticket", "show", &tk.uuid, "--json"])
-        .ok()
-        .json()["qr_payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (t, _event, tk, gate) = transferred_after_export("bob@example.com", "g.tixgate");
+    let new_code = current_code(&t, "bob@example.com", &tk.uuid);
     offline_ok(&t, &gate, "laptop", &[&tk.qr_payload]);
     offline(&t, &gate, "laptop", &[&new_code, "--dry-run"]).code(0);
     offline_ok(&t, &gate, "laptop", &[&new_code]);
@@ -1757,13 +1740,7 @@ fn merge_and_scan_reports_say_what_really_happened() {
     offline_ok(&t, &gate, "north-laptop", &[&a.qr_payload]);
     // b: transferred, the new holder in online, the old code in offline.
     transfer(&t, &b.uuid, "bob@example.com");
-    let new_code = t
-        .as_("bob@example.com", &["ticket", "show", &b.uuid, "--json"])
-        .ok()
-        .json()["qr_payload"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let new_code = current_code(&t, "bob@example.com", &b.uuid);
     admit(&t, PROMOTER, &[&new_code]);
     offline_ok(&t, &gate, "north-laptop", &[&b.qr_payload]);
     let report = merge(&t, event, &[&gate], &[]);
