@@ -180,18 +180,47 @@ pub(crate) fn validate_in(
     Ok(v)
 }
 
-/// `%` and `_` in a search are letters, not wildcards.
-pub(crate) fn like_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
+/// What staff typed into the door list, checked and read once for every way of
+/// matching a ticket (both the main database's and a gate file's door lists use it).
+pub(crate) struct Search {
+    /// The text as typed (trimmed).
+    pub text: String,
+    /// The ticket id it is, if it is all digits (-1, which no ticket has, if not).
+    pub id: i64,
+    /// A case-folded LIKE pattern finding the text inside a name or e-mail address; `%`
+    /// and `_` in it are letters, not wildcards.
+    pub pattern: String,
+    /// A LIKE pattern finding part of a UUID (tickets of one order share its first part,
+    /// so the end is what tells them apart).
+    pub uuid_part: String,
+}
+
+impl Search {
+    pub(crate) fn parse(text: &str) -> Result<Search> {
+        let text = lookup_text(text)?;
+        let id = if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 18 {
+            text.parse().unwrap_or(-1)
+        } else {
+            -1
+        };
+        let folded = crate::store::fold(&text);
+        let mut pattern = String::with_capacity(folded.len() + 2);
+        pattern.push('%');
+        for c in folded.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
         }
-        p.push(c);
+        pattern.push('%');
+        let uuid_part = format!("%{}%", folded.replace(['%', '_'], ""));
+        Ok(Search {
+            text,
+            id,
+            pattern,
+            uuid_part,
+        })
     }
-    p.push('%');
-    p
 }
 
 /// Finds tickets of an event by attendee or holder name, e-mail, ticket id or UUID (or
@@ -199,21 +228,18 @@ pub(crate) fn like_pattern(text: &str) -> String {
 /// promoter, its staff or an admin.
 pub fn lookup(store: &Store, actor: &Actor, event_id: i64, text: &str) -> Result<Vec<DoorEntry>> {
     authorize(actor, Action::WorkGate)?;
-    let text = lookup_text(text)?;
+    let search = Search::parse(text)?;
     store.read(|c| {
         let event = events::get(c, event_id)?;
         authorize_gate(c, actor, &event)?;
-        crate::store::register_functions(c)?;
-        let id: i64 = if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 18 {
-            text.parse().unwrap_or(-1)
-        } else {
-            -1
-        };
-        let like = like_pattern(&text.to_lowercase());
-        // Part of a UUID (tickets of one order share its first part, so the end is what
-        // tells them apart).
-        let uuid_part = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-        let found = store::tickets::search(c, event_id, id, &like, &uuid_part, LOOKUP_LIMIT)?;
+        let found = store::tickets::search(
+            c,
+            event_id,
+            search.id,
+            &search.pattern,
+            &search.uuid_part,
+            LOOKUP_LIMIT,
+        )?;
         Ok(found
             .iter()
             .map(|t| {

@@ -109,6 +109,30 @@ pub fn check_output(out: &Path, protected: &[PathBuf], force: bool) -> Result<()
     Ok(())
 }
 
+/// Checks the files a command writes into `dir` as [`check_output`] does one, with one
+/// error for all those that already exist (unless `force`): none of them is written
+/// unless all may be.
+pub fn check_outputs_in(
+    dir: &Path,
+    outs: &[PathBuf],
+    protected: &[PathBuf],
+    force: bool,
+) -> Result<()> {
+    let mut existing = 0;
+    for out in outs {
+        check_output(out, protected, true)?;
+        existing += usize::from(out.exists());
+    }
+    if existing > 0 && !force {
+        return Err(Error::rule(format!(
+            "{existing} of the {} files already exist in {}; pass --force to replace them",
+            outs.len(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// The temporary name a file is written under before it is renamed to `out`: hidden,
 /// beside it, and unique to this process.
 pub fn temp_path(out: &Path) -> PathBuf {
@@ -160,14 +184,21 @@ pub fn remove_stale_temps(dir: &Path) {
 /// Syncs a finished temporary file, renames it to `out` and syncs the directory, so the
 /// file is on disk under its name before anyone is told it was written.
 pub fn commit_temp(tmp: &Path, out: &Path) -> Result<()> {
-    let done = (|| {
+    finish_temp(tmp, out, || {
         File::open(tmp)
             .and_then(|f| f.sync_all())
-            .map_err(io("sync", tmp))?;
+            .map_err(io("sync", out))
+    })
+}
+
+/// Runs `write` (which fills and syncs `tmp`), then renames `tmp` to `out` and syncs the
+/// directory; on any failure the temporary file is removed and `out` left as it was.
+fn finish_temp(tmp: &Path, out: &Path, write: impl FnOnce() -> Result<()>) -> Result<()> {
+    let done = write().and_then(|()| {
         std::fs::rename(tmp, out).map_err(io("write", out))?;
         sync_dir(out);
         Ok(())
-    })();
+    });
     if done.is_err() {
         let _ = std::fs::remove_file(tmp);
     }
@@ -194,27 +225,11 @@ fn sync_dir(path: &Path) {
 /// that was not there before.
 pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_path(out);
-    let written = (|| {
+    finish_temp(&tmp, out, || {
         let mut f = File::create(&tmp).map_err(io("create", out))?;
         f.write_all(bytes).map_err(io("write", out))?;
-        f.sync_all().map_err(io("write", out))?;
-        Ok(())
-    })();
-    match written {
-        Ok(()) => {
-            std::fs::rename(&tmp, out)
-                .map_err(io("write", out))
-                .inspect_err(|_| {
-                    let _ = std::fs::remove_file(&tmp);
-                })?;
-            sync_dir(out);
-            Ok(())
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+        f.sync_all().map_err(io("write", out))
+    })
 }
 
 #[cfg(test)]

@@ -283,6 +283,7 @@ impl GateFile {
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| damaged(path, busy, e))?;
         conn.busy_timeout(busy)?;
+        store::register_functions(&conn)?;
         // A gate file on a read-only medium (a write-protected USB stick) can still be
         // read and merged, if it needs no upgrade; scanning on it says it is read-only.
         let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
@@ -547,24 +548,14 @@ impl GateFile {
     /// The door list on the gate file: tickets by attendee or holder name, by an e-mail
     /// address given in full (the file holds only salted hashes), by ticket id or UUID.
     pub fn lookup(&self, text: &str) -> Result<Vec<DoorEntry>> {
-        let text = checkin::lookup_text(text)?;
-        let id: i64 = if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 18 {
-            text.parse().unwrap_or(-1)
-        } else {
-            -1
-        };
-        let like = checkin::like_pattern(&text.to_lowercase());
-        // Part of a UUID (tickets of one order share its first part, so the end is what
-        // tells them apart).
-        let uuid_part = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-        let hash = email_hash(&self.email_salt, &text);
-        store::register_functions(&self.conn)?;
+        let search = checkin::Search::parse(text)?;
+        let hash = email_hash(&self.email_salt, &search.text);
         let found = store::gate::door_list(
             &self.conn,
-            id,
-            &like,
+            search.id,
+            &search.pattern,
             &hash,
-            &uuid_part,
+            &search.uuid_part,
             checkin::LOOKUP_LIMIT,
         )?;
         let mut out = Vec::new();

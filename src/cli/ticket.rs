@@ -163,29 +163,11 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 .iter()
                 .map(|t| (t.uuid.clone(), t.qr_payload.clone()))
                 .collect();
-            let protected = store.protected_paths();
-            let mut existing = 0;
-            for (stem, _) in &items {
-                let path = dir.join(format!("{stem}.png"));
-                match files::check_output(&path, &protected, force) {
-                    Err(e)
-                        if e.kind() == tix::ErrorKind::RuleViolation
-                            && path.is_file()
-                            && !force =>
-                    {
-                        existing += 1
-                    }
-                    other => other?,
-                }
-            }
-            if existing > 0 {
-                return Err(tix::Error::rule(format!(
-                    "{existing} of the {} QR files already exist in {}; pass --force to replace them",
-                    items.len(),
-                    dir.display()
-                ))
-                .into());
-            }
+            let paths: Vec<_> = items
+                .iter()
+                .map(|(stem, _)| dir.join(format!("{stem}.png")))
+                .collect();
+            files::check_outputs_in(&dir, &paths, &store.protected_paths(), force)?;
             let bar = progress(ctx, items.len() as u64);
             let files = qr::write_many(&items, &dir, &|n| {
                 if let Some(b) = &bar {
