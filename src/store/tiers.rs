@@ -86,32 +86,46 @@ fn is_name_taken(e: &rusqlite::Error) -> bool {
     ) && e.to_string().contains("name_key")
 }
 
+/// Runs an insert or update of a tier's fields: `?1` is `key` (the event for an insert,
+/// the tier for an update), `?2`–`?13` the fields from name to position, `?14` `at`.
+fn write_fields(
+    conn: &Connection,
+    sql: &str,
+    key: i64,
+    tier: &Tier,
+    at: i64,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params![
+        key,
+        tier.name,
+        tier.description,
+        tier.price_minor,
+        tier.quantity,
+        tier.min_purchase,
+        tier.max_purchase,
+        tier.sale_start,
+        tier.sale_end,
+        tier.requires_approval,
+        tier.transferable,
+        tier.is_active,
+        tier.position,
+        at,
+    ])
+}
+
 /// Adds a tier (with no seats sold) and returns its id; `None` if the event already has
 /// a tier of that name — the database's unique index decides.
 pub fn insert(conn: &Connection, tier: &Tier) -> Result<Option<i64>> {
-    let done = conn
-        .prepare_cached(
-            "INSERT INTO tiers (event_id, name, description, price_minor, quantity, sold,
-                 min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable,
-                 is_active, position, created_at, updated_at, name_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, tix_fold(?2))",
-        )?
-        .execute(params![
-            tier.event_id,
-            tier.name,
-            tier.description,
-            tier.price_minor,
-            tier.quantity,
-            tier.min_purchase,
-            tier.max_purchase,
-            tier.sale_start,
-            tier.sale_end,
-            tier.requires_approval,
-            tier.transferable,
-            tier.is_active,
-            tier.position,
-            tier.created_at,
-        ]);
+    let done = write_fields(
+        conn,
+        "INSERT INTO tiers (event_id, name, description, price_minor, quantity, sold,
+             min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable,
+             is_active, position, created_at, updated_at, name_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, tix_fold(?2))",
+        tier.event_id,
+        tier,
+        tier.created_at,
+    );
     match done {
         Ok(_) => Ok(Some(conn.last_insert_rowid())),
         Err(e) if is_name_taken(&e) => Ok(None),
@@ -122,30 +136,17 @@ pub fn insert(conn: &Connection, tier: &Tier) -> Result<Option<i64>> {
 /// Writes a tier's fields (not its seats); false if another tier of the event has its
 /// name — the database's unique index decides.
 pub fn update(conn: &Connection, tier: &Tier) -> Result<bool> {
-    let done = conn
-        .prepare_cached(
-            "UPDATE tiers SET name = ?2, description = ?3, price_minor = ?4, quantity = ?5,
-                 min_purchase = ?6, max_purchase = ?7, sale_start = ?8, sale_end = ?9,
-                 requires_approval = ?10, transferable = ?11, is_active = ?12, position = ?13,
-                 updated_at = ?14, name_key = tix_fold(?2)
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            tier.id,
-            tier.name,
-            tier.description,
-            tier.price_minor,
-            tier.quantity,
-            tier.min_purchase,
-            tier.max_purchase,
-            tier.sale_start,
-            tier.sale_end,
-            tier.requires_approval,
-            tier.transferable,
-            tier.is_active,
-            tier.position,
-            tier.updated_at,
-        ]);
+    let done = write_fields(
+        conn,
+        "UPDATE tiers SET name = ?2, description = ?3, price_minor = ?4, quantity = ?5,
+             min_purchase = ?6, max_purchase = ?7, sale_start = ?8, sale_end = ?9,
+             requires_approval = ?10, transferable = ?11, is_active = ?12, position = ?13,
+             updated_at = ?14, name_key = tix_fold(?2)
+         WHERE id = ?1",
+        tier.id,
+        tier,
+        tier.updated_at,
+    );
     match done {
         Ok(_) => Ok(true),
         Err(e) if is_name_taken(&e) => Ok(false),
