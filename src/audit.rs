@@ -3,7 +3,7 @@
 //! Every operation that changes data records one entry inside the same transaction as
 //! the change, so the log and the data can never disagree.
 
-use rusqlite::Connection;
+use crate::store::Tx;
 use serde_json::Value;
 
 use crate::access::{Action, Actor, authorize};
@@ -15,7 +15,7 @@ pub use crate::domain::audit::{Entry, Subject};
 
 /// Records one change inside the caller's transaction.
 pub(crate) fn record(
-    conn: &Connection,
+    conn: &Tx<'_>,
     actor: &Actor,
     action: &str,
     subject: Subject<'_>,

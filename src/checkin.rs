@@ -5,7 +5,7 @@
 //! ([`crate::offline`]), so a gate laptop with no network answers exactly as the main
 //! database would.
 
-use rusqlite::Connection;
+use crate::store::Tx;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ pub use crate::domain::gate::{
 
 pub(crate) use crate::store::scans::{ScanRecord, log_scan};
 
-fn is_staff(conn: &Connection, actor: &Actor, event_id: i64) -> Result<bool> {
+fn is_staff(conn: &Tx<'_>, actor: &Actor, event_id: i64) -> Result<bool> {
     let Some(user) = actor.as_user() else {
         return Ok(false);
     };
@@ -31,7 +31,7 @@ fn is_staff(conn: &Connection, actor: &Actor, event_id: i64) -> Result<bool> {
 }
 
 /// May the actor check in at this event?
-pub(crate) fn authorize_gate(conn: &Connection, actor: &Actor, event: &Event) -> Result<()> {
+pub(crate) fn authorize_gate(conn: &Tx<'_>, actor: &Actor, event: &Event) -> Result<()> {
     let staff = is_staff(conn, actor, event.id)?;
     authorize(
         actor,
@@ -71,12 +71,12 @@ pub fn validate(store: &mut Store, actor: &Actor, scan: &Scan<'_>) -> Result<Ver
 }
 
 /// Finds a ticket by numeric id or UUID for a manual admission (no code signed).
-fn find_unsigned(tx: &Connection, reference: &str) -> Result<Option<Ticket>> {
+fn find_unsigned(tx: &Tx<'_>, reference: &str) -> Result<Option<Ticket>> {
     store::tickets::find(tx, &TicketRef::parse(reference)?)
 }
 
 pub(crate) fn validate_in(
-    tx: &Connection,
+    tx: &Tx<'_>,
     actor: &Actor,
     event_id: i64,
     scan: &Scan<'_>,

@@ -1,17 +1,16 @@
 //! `tix demo`: a small, realistic data set to try tix on.
 
 use chrono::{Duration, Utc};
-use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::access::Role;
 use crate::codes::EventKeys;
 use crate::error::{Error, Result};
-use crate::events::{self, Event};
+use crate::events::{self, Event, EventStatus};
 use crate::money::Currency;
-use crate::store::Store;
+use crate::store::{self, Store, Tx};
 use crate::tiers::{self, Tier, TierFields};
-use crate::time::Zone;
+use crate::time::{self, Zone};
 use crate::users::{self, User};
 
 /// The demo admin's email.
@@ -112,7 +111,7 @@ pub fn run(store: &mut Store) -> Result<DemoReport> {
 }
 
 /// Makes the published festival with its three tiers and the draft event with one.
-fn create_events(tx: &Connection, promoter: &User) -> Result<(Event, Event)> {
+fn create_events(tx: &Tx<'_>, promoter: &User) -> Result<(Event, Event)> {
     let zone = Zone::parse("Europe/Berlin")?;
     let now = Utc::now();
     let day = |offset: i64, hm: &str| {
@@ -137,10 +136,7 @@ fn create_events(tx: &Connection, promoter: &User) -> Result<(Event, Event)> {
         day(120, "14:00"),
         day(122, "23:00"),
     )?;
-    tx.execute(
-        "UPDATE events SET status = 'published' WHERE id = ?1",
-        [festival.id],
-    )?;
+    store::events::set_status(tx, festival.id, EventStatus::Published, time::now())?;
     let festival = events::get(tx, festival.id)?;
     let tier = |name: &str, price: &str, quantity: i64| TierFields {
         name: Some(name.into()),
@@ -192,14 +188,14 @@ fn create_events(tx: &Connection, promoter: &User) -> Result<(Event, Event)> {
     Ok((festival, draft_event))
 }
 
-fn ensure_user(conn: &Connection, email: &str, name: &str, role: Role) -> Result<User> {
+fn ensure_user(conn: &Tx<'_>, email: &str, name: &str, role: Role) -> Result<User> {
     match users::find(conn, email)? {
         Some(u) => Ok(u),
         None => users::create_in(conn, email, name, role),
     }
 }
 
-fn tiers_of(conn: &Connection, event_id: i64) -> Result<Vec<Tier>> {
+fn tiers_of(conn: &Tx<'_>, event_id: i64) -> Result<Vec<Tier>> {
     crate::store::tiers::of_event(conn, event_id, true)
 }
 

@@ -178,9 +178,11 @@ pub enum Error {
         source: Box<Error>,
     },
 
-    /// The database reported an error (disk full, locked for too long, corruption, …).
+    /// The database engine reported an error tix has no better word for. The engine's
+    /// own error is inside; the store turns the ones a person can act on (busy,
+    /// read-only, disk full) into their own variants.
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(Box<dyn std::error::Error + Send + Sync + 'static>),
 
     /// Data in the database breaks an invariant tix relies on.
     #[error("corrupt data in the database: {0}")]
@@ -233,18 +235,6 @@ impl Error {
             | Error::Io { .. }
             | Error::Database(_)
             | Error::Corrupt(_) => ErrorKind::Internal,
-        }
-    }
-
-    /// Whether this is the database being busy (locked by another process).
-    pub fn is_busy(&self) -> bool {
-        match self {
-            Error::Busy { .. } => true,
-            Error::Database(e) => matches!(
-                e.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
-            ),
-            _ => false,
         }
     }
 

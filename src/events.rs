@@ -1,7 +1,7 @@
 //! Events: creation with their own signing keys, listing, publishing, cancelling, and
 //! the gate staff assigned to them.
 
-use rusqlite::Connection;
+use crate::store::Tx;
 
 use crate::access::{Action, Actor, Role, authorize};
 use crate::audit::{self, Subject};
@@ -99,7 +99,7 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewEvent) -> Result<Event>
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn insert(
-    conn: &Connection,
+    conn: &Tx<'_>,
     owner: &User,
     title: &str,
     starts_at: Timestamp,
@@ -149,7 +149,7 @@ pub fn show(store: &Store, actor: &Actor, id: i64) -> Result<Event> {
 }
 
 fn record(
-    conn: &Connection,
+    conn: &Tx<'_>,
     actor: &Actor,
     action: &str,
     event_id: i64,
@@ -169,12 +169,7 @@ fn record(
     )
 }
 
-fn set_status(
-    conn: &Connection,
-    actor: &Actor,
-    event: &mut Event,
-    status: EventStatus,
-) -> Result<()> {
+fn set_status(conn: &Tx<'_>, actor: &Actor, event: &mut Event, status: EventStatus) -> Result<()> {
     store::events::set_status(conn, event.id, status, time::now())?;
     let action = if status == EventStatus::Published {
         "event.publish"
@@ -308,7 +303,7 @@ pub fn list_staff(store: &Store, actor: &Actor, event_id: i64) -> Result<Vec<Use
     })
 }
 
-fn staff_of(conn: &Connection, event_id: i64) -> Result<Vec<User>> {
+fn staff_of(conn: &Tx<'_>, event_id: i64) -> Result<Vec<User>> {
     store::events::staff_emails(conn, event_id)?
         .iter()
         .map(|e| users::get(conn, e))

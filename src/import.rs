@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::access::{Action, Actor, authorize};
 use crate::error::{Error, Result};
 use crate::events;
-use crate::store::Store;
+use crate::store::{Store, Tx};
 use crate::tiers::{self, Tier, TierFields};
 
 /// The columns (CSV) or keys (JSON) an import understands.
@@ -350,7 +350,7 @@ pub fn import(
     rows: &[Row],
     dry_run: bool,
 ) -> Result<ImportReport> {
-    let work = |tx: &rusqlite::Transaction<'_>| -> Result<ImportReport> {
+    let work = |tx: &Tx<'_>| -> Result<ImportReport> {
         let event = events::get(tx, event_id)?;
         authorize(actor, Action::ManageTiers(&event))?;
         let existing = tiers::by_name(tx, event.id)?;

@@ -11,8 +11,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::types::Value;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -23,7 +21,8 @@ use crate::codes;
 use crate::error::{Error, Result};
 use crate::events::{self, EventStatus};
 use crate::files;
-use crate::store::{self, GATE_APPLICATION_ID, Store};
+use crate::store::gate::GateDb;
+use crate::store::{self, GATE_APPLICATION_ID, Store, Tx};
 use crate::tickets::TicketStatus;
 use crate::time::{self, Timestamp, Zone};
 
@@ -108,36 +107,33 @@ pub fn export(
         // What goes wrong from here on is said of the gate file being written (a full
         // disk is the gate file's disk), not of the main database.
         let write_gate = || -> Result<ExportReport> {
-            let mut gate = Connection::open(&tmp).map_err(|e| Error::Io {
+            let mut gate = GateDb::create(&tmp).map_err(|e| Error::Io {
                 action: "create",
                 path: out.to_path_buf(),
                 source: std::io::Error::other(e.to_string()),
             })?;
-            // One portable file: a rollback journal, not WAL's two extra files.
-            gate.pragma_update(None, "journal_mode", "DELETE")?;
-            gate.pragma_update(None, "synchronous", "FULL")?;
-            let tx = gate.transaction()?;
-            store::migrate_gate(&tx, out)?;
             let now = time::now();
+            let (tickets, admissible) = gate.write(|tx| {
+                store::gate::migrate(tx, out)?;
 
-            store::gate::write_header(
-                &tx,
-                &store::gate::Header {
-                    event_id: event.id,
-                    event_title: &event.title,
-                    event_status: event.status,
-                    zone: event.timezone,
-                    verify_key: &key,
-                    exported_at: now,
-                    file_id: &file_id,
-                    email_salt: &salt,
-                },
-            )?;
-            store::gate::copy_tiers(main, &tx, event_id)?;
-            store::gate::copy_tickets(main, &tx, event_id, &|email| email_hash(&salt, email))?;
-            let (tickets, admissible) = store::gate::counts(&tx)?;
-            tx.commit()?;
-            gate.close().map_err(|(_, e)| Error::Database(e))?;
+                store::gate::write_header(
+                    tx,
+                    &store::gate::Header {
+                        event_id: event.id,
+                        event_title: &event.title,
+                        event_status: event.status,
+                        zone: event.timezone,
+                        verify_key: &key,
+                        exported_at: now,
+                        file_id: &file_id,
+                        email_salt: &salt,
+                    },
+                )?;
+                store::gate::copy_tiers(main, tx, event_id)?;
+                store::gate::copy_tickets(main, tx, event_id, &|email| email_hash(&salt, email))?;
+                store::gate::counts(tx)
+            })?;
+            gate.close()?;
             Ok(ExportReport {
                 file: out.display().to_string(),
                 event_id,
@@ -192,7 +188,7 @@ pub fn export(
 
 /// An open gate file.
 pub struct GateFile {
-    conn: Connection,
+    db: GateDb,
     /// The event it admits to.
     pub event_id: i64,
     /// The event's title.
@@ -210,42 +206,15 @@ pub struct GateFile {
 
 /// A gate file that could not be read: busy (another process holds its lock) if that
 /// is why, else damaged — what was wrong, and what to do.
-fn damaged(path: &Path, busy: Duration, what: impl Into<DamageCause>) -> Error {
-    let what = match what.into() {
-        DamageCause::Db(e) => {
-            let e = store::refine(Error::Database(e), path, busy);
-            if matches!(
-                e,
-                Error::Busy { .. } | Error::ReadOnly { .. } | Error::DiskFull { .. }
-            ) {
-                return e;
-            }
-            e.to_string()
-        }
-        DamageCause::Other(s) => s,
-    };
-    damaged_file(path, what)
-}
-
-/// Why a gate file could not be read.
-enum DamageCause {
-    Db(rusqlite::Error),
-    Other(String),
-}
-
-impl From<rusqlite::Error> for DamageCause {
-    fn from(e: rusqlite::Error) -> Self {
-        DamageCause::Db(e)
+fn damaged(path: &Path, busy: Duration, e: Error) -> Error {
+    let e = store::refine(e, path, busy);
+    if matches!(
+        e,
+        Error::Busy { .. } | Error::ReadOnly { .. } | Error::DiskFull { .. }
+    ) {
+        return e;
     }
-}
-
-impl From<Error> for DamageCause {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Database(e) => DamageCause::Db(e),
-            e => DamageCause::Other(e.to_string()),
-        }
-    }
+    damaged_file(path, e)
 }
 
 fn damaged_file(path: &Path, what: impl std::fmt::Display) -> Error {
@@ -280,44 +249,26 @@ impl GateFile {
                 detail: "it is not a gate file made by `tix scanner export`".into(),
             });
         }
-        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(|e| damaged(path, busy, e))?;
-        conn.busy_timeout(busy)?;
-        store::register_functions(&conn)?;
         // A gate file on a read-only medium (a write-protected USB stick) can still be
         // read and merged, if it needs no upgrade; scanning on it says it is read-only.
-        let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| damaged(path, busy, e))?;
-        if read_only && version == store::GATE_VERSION {
-            let mut file = GateFile::load(conn, path, busy)?;
-            file.read_only = true;
-            return Ok(file);
-        }
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| store::refine(Error::Database(e), path, busy))?;
-            match store::migrate_gate(&tx, path) {
-                Ok(()) => {}
-                Err(e @ Error::NewerDatabase { .. }) => return Err(e),
-                Err(e) => return Err(damaged(path, busy, e)),
-            }
-            tx.commit()?;
-        }
-        GateFile::load(conn, path, busy)
+        let db = GateDb::open(path, busy).map_err(|e| match e {
+            e @ Error::NewerDatabase { .. } => e,
+            e => damaged(path, busy, e),
+        })?;
+        GateFile::load(db, path, busy)
     }
 
     /// Reads the gate row of an opened, current gate file.
-    fn load(conn: Connection, path: &Path, busy: Duration) -> Result<GateFile> {
-        let row = store::gate::read_header(&conn).map_err(|e| damaged(path, busy, e))?;
+    fn load(db: GateDb, path: &Path, busy: Duration) -> Result<GateFile> {
+        let row = db
+            .read(store::gate::read_header)
+            .map_err(|e| damaged(path, busy, e))?;
         let (event_id, event_title, status, verify_key, exported_at, tz, salt, file_id) = row;
         let zone = Zone::parse(&tz).unwrap_or(Zone::UTC);
         let event_status = EventStatus::parse(&status).unwrap_or(EventStatus::Completed);
         Ok(GateFile {
-            conn,
+            read_only: db.is_read_only(),
+            db,
             event_id,
             event_title,
             event_status,
@@ -327,7 +278,6 @@ impl GateFile {
             file_id,
             zone,
             path: path.to_path_buf(),
-            read_only: false,
             busy,
         })
     }
@@ -381,13 +331,10 @@ impl GateFile {
             self.verify_key.clone(),
         );
         let method = scan.method();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| store::refine(Error::Database(e), &self.path, self.busy))?;
         let now = time::now();
+        let (candidate, _, reason, extra) = self.db.write(|tx| {
         let load = |key: store::gate::Key<'_>| -> Result<Option<Candidate>> {
-            Ok(store::gate::ticket(&tx, key)?
+            Ok(store::gate::ticket(tx, key)?
                 .map(|g| candidate(g, event_id, &event_title, event_status, zone)))
         };
         let mut extra = "";
@@ -450,7 +397,7 @@ impl GateFile {
                             }
                             None => {
                                 // Signed by this event's key but sold after the export.
-                                let tier = store::gate::tier(&tx, code.tier_id)?;
+                                let tier = store::gate::tier(tx, code.tier_id)?;
                                 // The file cannot know whether an order of an approval tier
                                 // was approved since; the contract accepts every correctly
                                 // signed code, and merge reports `admitted_unapproved`.
@@ -459,7 +406,7 @@ impl GateFile {
                                 // not on a dry run, which changes nothing.
                                 if !scan.dry_run {
                                     store::gate::remember_sold_after_export(
-                                        &tx,
+                                        tx,
                                         &uuid,
                                         code.tier_id,
                                         code.secret_version,
@@ -501,17 +448,17 @@ impl GateFile {
             // A newer code than this file knows (transferred after the export): it is the
             // current one now, and older codes are dead on this device too. Not on a dry
             // run, which changes nothing in the file.
-            store::gate::set_version(&tx, &c.uuid, v)?;
+            store::gate::set_version(tx, &c.uuid, v)?;
         }
         if reason == Reason::Ok
             && !scan.dry_run
             && let Some(c) = &candidate
         {
-            store::gate::admit(&tx, &c.uuid, now, scan.gate)?;
+            store::gate::admit(tx, &c.uuid, now, scan.gate)?;
         }
         let code_text = scan.code.trim();
         checkin::log_scan(
-            &tx,
+            tx,
             &ScanRecord {
                 scan_uuid: Uuid::new_v4().hyphenated().to_string(),
                 event_id: Some(event_id),
@@ -533,8 +480,9 @@ impl GateFile {
                 conflict: None,
             },
         )
-        .and_then(|_| Ok(tx.commit()?))
-        .map_err(|e| store::refine(e, &self.path, store::BUSY_TIMEOUT))?;
+        ?;
+        Ok((candidate, presented, reason, extra))
+        })?;
         let extra = checkin::suffix(reason, method, scan.dry_run, extra);
         let mut v = checkin::verdict(reason, candidate.as_ref(), now, &extra);
         v.offline = true;
@@ -550,14 +498,16 @@ impl GateFile {
     pub fn lookup(&self, text: &str) -> Result<Vec<DoorEntry>> {
         let search = checkin::Search::parse(text)?;
         let hash = email_hash(&self.email_salt, &search.text);
-        let found = store::gate::door_list(
-            &self.conn,
-            search.id,
-            &search.pattern,
-            &hash,
-            &search.uuid_part,
-            checkin::LOOKUP_LIMIT,
-        )?;
+        let found = self.db.read(|g| {
+            store::gate::door_list(
+                g,
+                search.id,
+                &search.pattern,
+                &hash,
+                &search.uuid_part,
+                checkin::LOOKUP_LIMIT,
+            )
+        })?;
         let mut out = Vec::new();
         for g in found {
             let holder = g.holder_name.clone();
@@ -681,18 +631,9 @@ struct GateScan {
     audit_mark: Option<i64>,
 }
 
-fn text(v: Value, max: usize) -> Option<String> {
-    match v {
-        Value::Text(s) if s.chars().count() <= max && !s.chars().any(char::is_control) => Some(s),
-        _ => None,
-    }
-}
-
-fn int(v: Value) -> Option<i64> {
-    match v {
-        Value::Integer(i) => Some(i),
-        _ => None,
-    }
+/// A text column of a gate file's scan, if it is short and has no control characters.
+fn text(v: Option<String>, max: usize) -> Option<String> {
+    v.filter(|s| s.chars().count() <= max && !s.chars().any(char::is_control))
 }
 
 /// Reads the scans of one gate file, times clamped into `[lo, hi]` (a gate laptop's
@@ -704,11 +645,13 @@ fn read_scans(
     audit_mark: Option<i64>,
 ) -> Result<Vec<GateScan>> {
     let file = gate.path.display().to_string();
-    let rows = store::gate::raw_scans(&gate.conn).map_err(|e| damaged(&gate.path, gate.busy, e))?;
+    let rows = gate
+        .db
+        .read(store::gate::raw_scans)
+        .map_err(|e| damaged(&gate.path, gate.busy, e))?;
     let mut out = Vec::new();
     for row in rows {
-        let v = |i: usize| row[i].clone();
-        let Some(scan_uuid) = text(v(0), 64) else {
+        let Some(scan_uuid) = text(row.scan_uuid, 64) else {
             // Without an id the scan cannot be merged idempotently; one is derived from
             // the row so a second merge still recognises it.
             let id = format!("unnamed-{}-{}", gate.exported_at, out.len());
@@ -731,15 +674,16 @@ fn read_scans(
         out.push(GateScan {
             file: file.clone(),
             scan_uuid,
-            ticket_uuid: text(v(1), 64),
-            secret_version: int(v(2)),
-            scanned_at: int(v(3)).unwrap_or(lo).clamp(lo, hi),
-            gate: text(v(4), crate::checkin::MAX_GATE_NAME),
-            device: text(v(5), crate::checkin::MAX_GATE_NAME).unwrap_or_else(|| "unknown".into()),
-            reason: text(v(6), 40).and_then(|s| Reason::parse(&s)),
-            dry_run: int(v(7)) == Some(1),
-            method: text(v(8), 10).and_then(|s| Method::parse(&s)),
-            code: text(v(9), codes::MAX_CODE_LEN),
+            ticket_uuid: text(row.ticket_uuid, 64),
+            secret_version: row.secret_version,
+            scanned_at: row.scanned_at.unwrap_or(lo).clamp(lo, hi),
+            gate: text(row.gate, crate::checkin::MAX_GATE_NAME),
+            device: text(row.device, crate::checkin::MAX_GATE_NAME)
+                .unwrap_or_else(|| "unknown".into()),
+            reason: text(row.reason, 40).and_then(|s| Reason::parse(&s)),
+            dry_run: row.dry_run == Some(1),
+            method: text(row.method, 10).and_then(|s| Method::parse(&s)),
+            code: text(row.code, codes::MAX_CODE_LEN),
             audit_mark,
         });
     }
@@ -776,7 +720,7 @@ pub struct MergeOptions {
 /// current version; an admission by ticket id cannot be proven from the file and is only
 /// recorded when the promoter accepts manual admissions.
 fn judge(
-    tx: &Connection,
+    tx: &Tx<'_>,
     s: &GateScan,
     event: &crate::events::Event,
     key: &[u8],
@@ -1178,116 +1122,4 @@ pub fn merge(
         }
         Ok(report)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::orders::{self, NewOrder};
-    use proptest::prelude::*;
-
-    /// A demo database with six tickets sold and a gate file exported before any scan.
-    fn setup(dir: &Path) -> (Store, Actor, i64, Vec<String>, PathBuf) {
-        let mut store =
-            Store::open(&dir.join("main.db"), store::OpenMode::CreateIfMissing).unwrap();
-        let demo = crate::demo::run(&mut store).unwrap();
-        let buyer = crate::users::actor(&store, Some(&demo.buyer.email)).unwrap();
-        let promoter = crate::users::actor(&store, Some(&demo.promoter.email)).unwrap();
-        let order = orders::create(
-            &mut store,
-            &buyer,
-            &NewOrder {
-                tier_id: demo.tiers[1].id,
-                quantity: 6,
-                buyer: None,
-                comp: false,
-            },
-        )
-        .unwrap();
-        let gate = dir.join("pristine.tixgate");
-        export(&mut store, &promoter, demo.festival.id, &gate, false).unwrap();
-        let uuids = order.tickets.iter().map(|t| t.uuid.clone()).collect();
-        (store, promoter, demo.festival.id, uuids, gate)
-    }
-
-    fn value() -> impl Strategy<Value = Value> {
-        prop_oneof![
-            Just(Value::Null),
-            any::<i64>().prop_map(Value::Integer),
-            ".{0,40}".prop_map(Value::Text),
-            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::Blob),
-            prop_oneof![
-                Just("ok"),
-                Just("code"),
-                Just("typed"),
-                Just("manual"),
-                Just("unknown_ticket")
-            ]
-            .prop_map(|s| Value::Text(s.into())),
-        ]
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
-
-        /// Whatever rows an editor puts in a gate file's scan log, merge never fails on
-        /// them and admits no ticket: none of them carries a code signed by the event.
-        #[test]
-        fn merge_admits_nothing_from_arbitrary_scan_rows(
-            rows in proptest::collection::vec(
-                (value(), 0usize..8, value(), value(), value(), value(), value(), value()),
-                1..12,
-            )
-        ) {
-            let dir = tempfile::tempdir().unwrap();
-            let (mut store, promoter, event_id, uuids, pristine) = setup(dir.path());
-            let gate = dir.path().join("edited.tixgate");
-            std::fs::copy(&pristine, &gate).unwrap();
-            {
-                let c = Connection::open(&gate).unwrap();
-                c.execute_batch(
-                    "CREATE TABLE loose AS SELECT * FROM scans; DROP TABLE scans; ALTER TABLE loose RENAME TO scans;",
-                )
-                .unwrap();
-                for (i, (sv, pick, at, reason, method, code, device, gate_name)) in rows.into_iter().enumerate() {
-                    // Half the rows name a real ticket, the rest whatever was drawn.
-                    let ticket = uuids.get(pick).map_or(Value::Null, |u| Value::Text(u.clone()));
-                    c.execute(
-                        "INSERT INTO scans (id, scan_uuid, ticket_uuid, secret_version, scanned_at, reason, method,
-                                            code, device, gate, result, dry_run)
-                         VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 'ok'), ?7, ?8, ?9, ?10, 'accepted', 0)",
-                        rusqlite::params![i as i64 + 1, format!("row-{i}"), ticket, sv, at, reason, method, code, device, gate_name],
-                    )
-                    .unwrap();
-                }
-            }
-            let report = merge(&mut store, &promoter, event_id, &[gate], MergeOptions::default()).unwrap();
-            prop_assert_eq!(report.admitted, 0);
-            let used: i64 = store
-                .read(|c| Ok(c.query_row("SELECT count(*) FROM tickets WHERE status = 'used'", [], |r| r.get(0))?))
-                .unwrap();
-            prop_assert_eq!(used, 0);
-        }
-
-        /// Any bytes at a gate file's path are refused with an error, never a panic.
-        #[test]
-        fn arbitrary_bytes_are_no_gate_file(
-            bytes in proptest::collection::vec(any::<u8>(), 0..2048),
-            tixg_header in any::<bool>(),
-        ) {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("x.tixgate");
-            let mut content = bytes;
-            if tixg_header {
-                // A SQLite header claiming to be a gate file, then garbage.
-                let mut header = b"SQLite format 3\0".to_vec();
-                header.resize(100, 0);
-                header[68..72].copy_from_slice(&(GATE_APPLICATION_ID as u32).to_be_bytes());
-                header.extend_from_slice(&content);
-                content = header;
-            }
-            std::fs::write(&path, &content).unwrap();
-            prop_assert!(GateFile::open(&path).is_err());
-        }
-    }
 }

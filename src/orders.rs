@@ -2,7 +2,7 @@
 //! cancellation and refunds — each seat counted inside one `BEGIN IMMEDIATE`
 //! transaction so that no tier is ever oversold.
 
-use rusqlite::Connection;
+use crate::store::Tx;
 use serde_json::json;
 
 use crate::access::{Action, Actor, authorize};
@@ -18,7 +18,7 @@ use crate::users::{self, User};
 pub use crate::domain::sale::{NewOrder, Order, OrderStatus};
 
 /// Loads an order with its tickets, or fails with not-found.
-pub fn get(conn: &Connection, id: i64) -> Result<Order> {
+pub fn get(conn: &Tx<'_>, id: i64) -> Result<Order> {
     let mut order = store::orders::by_id(conn, id)?.ok_or_else(|| {
         Error::not_found_hint("order", id, "`tix order list` shows the orders you can see")
     })?;
@@ -199,7 +199,7 @@ pub fn list(store: &Store, actor: &Actor, event_id: Option<i64>) -> Result<Vec<O
 /// A buyer who gave tickets of their order away sees those tickets without their current
 /// code or attendee: the code belongs to the new holder alone. The event's promoter and
 /// admins see everything.
-fn redact_others(conn: &Connection, actor: &Actor, order: &mut Order) -> Result<()> {
+fn redact_others(conn: &Tx<'_>, actor: &Actor, order: &mut Order) -> Result<()> {
     let event = events::get(conn, order.event_id)?;
     if authorize(actor, Action::SeeEventRecords(&event)).is_ok() {
         return Ok(());
@@ -273,7 +273,7 @@ pub fn end(
     ending: Ending,
     confirm: impl FnOnce(&Order) -> Result<()>,
 ) -> Result<Order> {
-    let check = |conn: &Connection| -> Result<Order> {
+    let check = |conn: &Tx<'_>| -> Result<Order> {
         let order = get(conn, id)?;
         let event = events::get(conn, order.event_id)?;
         authorize(actor, Action::ManageOrders(&event))?;
@@ -322,7 +322,7 @@ pub fn end(
 }
 
 fn set_status(
-    conn: &Connection,
+    conn: &Tx<'_>,
     actor: &Actor,
     order: &Order,
     status: OrderStatus,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use crate::store::Tx;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -32,7 +32,7 @@ const UUID_BATCH: usize = 4_096;
 /// random places in it, which keeps a 100,000-ticket order fast; they stay unguessable.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn issue(
-    tx: &Connection,
+    tx: &Tx<'_>,
     order_id: i64,
     event: &crate::events::Event,
     tier: &crate::tiers::Tier,
@@ -116,7 +116,7 @@ const PARALLEL_SIGNING_FROM: usize = 2_048;
 
 /// Fills in the signed code of every ticket: each event's key is loaded and expanded
 /// once, and large batches (a 100,000-ticket order) are signed on all cores.
-fn sign_all(conn: &Connection, tickets: &mut [Ticket]) -> Result<()> {
+fn sign_all(conn: &Tx<'_>, tickets: &mut [Ticket]) -> Result<()> {
     let mut keys: HashMap<i64, EventKeys> = HashMap::new();
     for t in tickets.iter() {
         if let std::collections::hash_map::Entry::Vacant(e) = keys.entry(t.event_id) {
@@ -162,13 +162,13 @@ fn sign_all(conn: &Connection, tickets: &mut [Ticket]) -> Result<()> {
 }
 
 /// Signs the codes of tickets read without them.
-fn signed(conn: &Connection, mut tickets: Vec<Ticket>) -> Result<Vec<Ticket>> {
+fn signed(conn: &Tx<'_>, mut tickets: Vec<Ticket>) -> Result<Vec<Ticket>> {
     sign_all(conn, &mut tickets)?;
     Ok(tickets)
 }
 
 /// Finds a ticket by numeric id or UUID.
-pub fn find_ref(conn: &Connection, reference: &str) -> Result<Ticket> {
+pub fn find_ref(conn: &Tx<'_>, reference: &str) -> Result<Ticket> {
     let found = store::tickets::find(conn, &TicketRef::parse(reference)?)?;
     let found = signed(conn, found.into_iter().collect())?;
     found.into_iter().next().ok_or_else(|| {
@@ -181,7 +181,7 @@ pub fn find_ref(conn: &Connection, reference: &str) -> Result<Ticket> {
 }
 
 /// An order's tickets in issue order, with their codes.
-pub(crate) fn of_order(conn: &Connection, order_id: i64) -> Result<Vec<Ticket>> {
+pub(crate) fn of_order(conn: &Tx<'_>, order_id: i64) -> Result<Vec<Ticket>> {
     signed(conn, store::tickets::of_order(conn, order_id)?)
 }
 
@@ -259,7 +259,7 @@ const STREAM_BATCH: usize = 4_096;
 
 /// Hands the selected tickets to `f` a batch at a time, signing their codes if `codes`.
 fn stream(
-    conn: &Connection,
+    conn: &Tx<'_>,
     selection: &store::tickets::Selection,
     codes: bool,
     f: &mut impl FnMut(Ticket) -> Result<()>,
@@ -503,7 +503,7 @@ pub enum CodeCheck {
 
 /// Checks a scanned code against the event keys and tickets of this database. The
 /// tickets it returns carry no `qr_payload` (the gate only reads codes).
-pub fn check_code(conn: &Connection, text: &str) -> Result<CodeCheck> {
+pub fn check_code(conn: &Tx<'_>, text: &str) -> Result<CodeCheck> {
     let unverified = match codes::parse(text) {
         Ok(u) => u,
         Err(_) => return Ok(CodeCheck::Malformed),

@@ -1,7 +1,7 @@
 //! Ticket tiers: what is for sale at an event, at what price, how many, when, and under
 //! which rules; and their availability as a buyer sees it.
 
-use rusqlite::Connection;
+use crate::store::Tx;
 use std::collections::HashMap;
 
 use crate::access::{Action, Actor, authorize};
@@ -18,7 +18,7 @@ pub use crate::domain::tier::{
 use crate::domain::tier::{check_event_open, resolve};
 
 /// Loads a tier by id, or fails with not-found.
-pub fn get(conn: &Connection, id: i64) -> Result<Tier> {
+pub fn get(conn: &Tx<'_>, id: i64) -> Result<Tier> {
     store::tiers::by_id(conn, id)?.ok_or_else(|| {
         Error::not_found_hint(
             "tier",
@@ -30,13 +30,13 @@ pub fn get(conn: &Connection, id: i64) -> Result<Tier> {
 
 /// Finds an event's tier by name, case-insensitively (Unicode's case folding: `Zürich`
 /// and `ZÜRICH` are one name), through the unique index on the folded name.
-pub fn find_by_name(conn: &Connection, event_id: i64, name: &str) -> Result<Option<Tier>> {
+pub fn find_by_name(conn: &Tx<'_>, event_id: i64, name: &str) -> Result<Option<Tier>> {
     store::tiers::by_name_key(conn, event_id, &store::fold(name))
 }
 
 /// Every tier of an event by folded name: an import looks each row's name up here
 /// instead of asking the database once per row.
-pub(crate) fn by_name(conn: &Connection, event_id: i64) -> Result<HashMap<String, Tier>> {
+pub(crate) fn by_name(conn: &Tx<'_>, event_id: i64) -> Result<HashMap<String, Tier>> {
     Ok(store::tiers::of_event(conn, event_id, true)?
         .into_iter()
         .map(|t| (crate::store::fold(&t.name), t))
@@ -45,7 +45,7 @@ pub(crate) fn by_name(conn: &Connection, event_id: i64) -> Result<HashMap<String
 
 /// The database's unique index on the folded name decides whether a name is free; when
 /// it refuses, this says which tier already has the name.
-fn name_taken(conn: &Connection, event_id: i64, name: &str) -> Error {
+fn name_taken(conn: &Tx<'_>, event_id: i64, name: &str) -> Error {
     match find_by_name(conn, event_id, name) {
         Ok(Some(other)) => Error::rule(format!(
             "event {event_id} already has a tier named '{}' (tier {}); pick another name or update that tier",
@@ -58,7 +58,7 @@ fn name_taken(conn: &Connection, event_id: i64, name: &str) -> Error {
 }
 
 /// Creates a tier inside an open transaction. The caller has authorized the actor.
-pub(crate) fn create_in(conn: &Connection, event: &Event, f: &TierFields) -> Result<Tier> {
+pub(crate) fn create_in(conn: &Tx<'_>, event: &Event, f: &TierFields) -> Result<Tier> {
     check_event_open(event)?;
     let mut tier = resolve(event, None, f)?;
     if tier.position < 0 {
@@ -78,7 +78,7 @@ pub(crate) fn create_in(conn: &Connection, event: &Event, f: &TierFields) -> Res
 /// Changes a tier inside an open transaction, enforcing the rules that depend on sales.
 /// Returns the tier as stored and whether anything changed.
 pub(crate) fn update_in(
-    conn: &Connection,
+    conn: &Tx<'_>,
     event: &Event,
     old: &Tier,
     f: &TierFields,
@@ -114,7 +114,7 @@ pub(crate) fn update_in(
 
 /// Records a change of `tier` in the audit log.
 pub(crate) fn record(
-    conn: &Connection,
+    conn: &Tx<'_>,
     actor: &Actor,
     action: &str,
     tier: &Tier,
@@ -185,7 +185,7 @@ pub fn delete(
     tier_id: i64,
     confirm: impl FnOnce(&Tier) -> Result<()>,
 ) -> Result<Tier> {
-    let check = |conn: &Connection| -> Result<Tier> {
+    let check = |conn: &Tx<'_>| -> Result<Tier> {
         let tier = get(conn, tier_id)?;
         let event = events::get(conn, tier.event_id)?;
         authorize(actor, Action::ManageTiers(&event))?;
@@ -261,7 +261,7 @@ pub fn availability(store: &Store, actor: &Actor, tier_id: i64) -> Result<Availa
 /// Takes `n` seats of a tier inside an open transaction, refusing to go past its
 /// quantity. The single place where `sold` grows; orders call it in the same
 /// `BEGIN IMMEDIATE` transaction that records them, so no tier is ever oversold.
-pub(crate) fn take_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<Tier> {
+pub(crate) fn take_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<Tier> {
     if n < 1 {
         return Err(Error::invalid(
             "quantity",
@@ -291,7 +291,7 @@ pub(crate) fn take_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<Tier
 
 /// Gives `n` seats of a tier back (an order was cancelled or refunded), inside the
 /// caller's transaction.
-pub(crate) fn release_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<()> {
+pub(crate) fn release_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<()> {
     if !store::tiers::release_seats(conn, tier_id, n)? {
         return Err(Error::Corrupt(format!(
             "tier {tier_id} has fewer seats sold than an order of {n} being released"

@@ -1,6 +1,6 @@
 //! People: accounts, roles, verification, and setting up a new database.
 
-use rusqlite::Connection;
+use crate::store::Tx;
 use serde::Serialize;
 
 use crate::access::{Action, Actor, Role, authorize};
@@ -51,12 +51,12 @@ pub fn check_name(name: &str) -> Result<String> {
 }
 
 /// Looks a user up by email (case-insensitive).
-pub fn find(conn: &Connection, email: &str) -> Result<Option<User>> {
+pub fn find(conn: &Tx<'_>, email: &str) -> Result<Option<User>> {
     store::users::by_email(conn, &email.trim().to_lowercase())
 }
 
 /// Looks a user up by email, or fails with not-found.
-pub fn get(conn: &Connection, email: &str) -> Result<User> {
+pub fn get(conn: &Tx<'_>, email: &str) -> Result<User> {
     find(conn, email)?.ok_or_else(|| {
         Error::not_found_hint(
             "user",
@@ -83,7 +83,7 @@ pub fn actor(store: &Store, email: Option<&str>) -> Result<Actor> {
     }
 }
 
-fn insert(conn: &Connection, email: &str, name: &str, role: Role) -> Result<User> {
+fn insert(conn: &Tx<'_>, email: &str, name: &str, role: Role) -> Result<User> {
     // Admins need no verification.
     store::users::insert(conn, email, name, role, role == Role::Admin, time::now())
 }
@@ -155,7 +155,7 @@ pub fn add(store: &mut Store, actor: &Actor, email: &str, name: &str, role: Role
 }
 
 /// Creates a user inside an open transaction, refusing a duplicate email.
-pub(crate) fn create_in(conn: &Connection, email: &str, name: &str, role: Role) -> Result<User> {
+pub(crate) fn create_in(conn: &Tx<'_>, email: &str, name: &str, role: Role) -> Result<User> {
     if let Some(existing) = find(conn, email)? {
         return Err(Error::rule(format!(
             "a user with email {} already exists (role {}); `tix user show {}` shows it",
@@ -179,7 +179,7 @@ pub fn verify(store: &mut Store, actor: &Actor, email: &str) -> Result<User> {
     })
 }
 
-fn record(conn: &Connection, actor: &Actor, action: &str, user: &User) -> Result<()> {
+fn record(conn: &Tx<'_>, actor: &Actor, action: &str, user: &User) -> Result<()> {
     crate::audit::record(
         conn,
         actor,
@@ -194,7 +194,7 @@ fn record(conn: &Connection, actor: &Actor, action: &str, user: &User) -> Result
     )
 }
 
-pub(crate) fn verify_in(conn: &Connection, email: &str) -> Result<User> {
+pub(crate) fn verify_in(conn: &Tx<'_>, email: &str) -> Result<User> {
     let mut user = get(conn, email)?;
     if user.role != Role::Promoter {
         return Err(Error::rule(format!(

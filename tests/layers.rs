@@ -186,6 +186,55 @@ fn the_library_carries_no_command_line_crate() {
     }
 }
 
+/// Every `.rs` file under `src/` (the binary's too), test code included.
+fn all_files() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![src()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn only_the_store_names_the_engine_or_writes_sql() {
+    let store = src().join("store");
+    let files = all_files();
+    assert!(files.len() > 20, "the source was not found");
+    for path in files.iter().filter(|p| !p.starts_with(&store)) {
+        let text = std::fs::read_to_string(path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            // SQL as tix writes it: keywords in capitals at the start of a string.
+            let sql = [
+                "\"SELECT ",
+                "\"INSERT ",
+                "\"UPDATE ",
+                "\"DELETE ",
+                "PRAGMA ",
+            ]
+            .iter()
+            .any(|k| line.contains(k));
+            assert!(
+                !line.contains("rusqlite") && !sql,
+                "{}:{}: `{}` — the database engine and SQL belong in src/store",
+                path.display(),
+                i + 1,
+                line.trim()
+            );
+        }
+    }
+}
+
 #[test]
 fn the_checker_finds_a_circle() {
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -1,22 +1,23 @@
 //! The audit log table.
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Row, params};
 use serde_json::Value;
 
+use super::Tx;
 use crate::domain::audit::{Entry, Subject};
 use crate::domain::time::Timestamp;
 use crate::error::Result;
 
 /// Appends one entry.
 pub fn insert(
-    conn: &Connection,
+    conn: &Tx<'_>,
     at: Timestamp,
     actor_email: Option<&str>,
     action: &str,
     subject: Subject<'_>,
     details: &Value,
 ) -> Result<()> {
-    conn.prepare_cached(
+    conn.c().prepare_cached(
         "INSERT INTO audit_log (at, actor_email, action, object_type, object_id, event_id, ticket_id, details)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
@@ -51,12 +52,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
 /// Entries oldest first, narrowed to an event, a ticket, and the events of one owner
 /// (each `None` for no narrowing).
 pub fn entries(
-    conn: &Connection,
+    conn: &Tx<'_>,
     event_id: Option<i64>,
     ticket_id: Option<i64>,
     events_of_owner: Option<i64>,
 ) -> Result<Vec<Entry>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.c().prepare(
         "SELECT a.id, a.at, a.actor_email, a.action, a.object_type, a.object_id, a.event_id, a.ticket_id, a.details
          FROM audit_log a
          WHERE (?1 IS NULL OR a.event_id = ?1)
@@ -69,15 +70,16 @@ pub fn entries(
 }
 
 /// The id of the newest entry (0 for none): a mark that later entries pass.
-pub fn last_id(conn: &Connection) -> Result<i64> {
+pub fn last_id(conn: &Tx<'_>) -> Result<i64> {
     Ok(conn
+        .c()
         .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM audit_log")?
         .query_row([], |r| r.get(0))?)
 }
 
 /// How many times a ticket was transferred after the entry `mark` ([`last_id`]).
-pub fn transfers_after(conn: &Connection, ticket_id: i64, mark: i64) -> Result<i64> {
-    Ok(conn
+pub fn transfers_after(conn: &Tx<'_>, ticket_id: i64, mark: i64) -> Result<i64> {
+    Ok(conn.c()
         .prepare_cached(
             "SELECT count(*) FROM audit_log WHERE action = 'ticket.transfer' AND ticket_id = ?1 AND id > ?2",
         )?

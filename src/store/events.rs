@@ -1,7 +1,8 @@
 //! The events table: reading an event back as the domain's type.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
+use super::Tx;
 use crate::domain::event::{Event, EventStatus};
 use crate::domain::money::Currency;
 use crate::domain::time::{Timestamp, Zone};
@@ -32,15 +33,16 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
 }
 
 /// Loads an event by id, or fails with not-found.
-pub fn get(conn: &Connection, id: i64) -> Result<Event> {
-    conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} WHERE e.id = ?1"
-    ))?
-    .query_row([id], from_row)
-    .optional()?
-    .ok_or_else(|| {
-        Error::not_found_hint("event", id, "`tix event list` shows the events you can see")
-    })
+pub fn get(conn: &Tx<'_>, id: i64) -> Result<Event> {
+    conn.c()
+        .prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} WHERE e.id = ?1"
+        ))?
+        .query_row([id], from_row)
+        .optional()?
+        .ok_or_else(|| {
+            Error::not_found_hint("event", id, "`tix event list` shows the events you can see")
+        })
 }
 
 /// A new event's row.
@@ -68,8 +70,8 @@ pub struct NewRow<'a> {
 }
 
 /// Adds a draft event and returns its id.
-pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64> {
-    conn.prepare_cached(
+pub fn insert(conn: &Tx<'_>, row: &NewRow<'_>) -> Result<i64> {
+    conn.c().prepare_cached(
         "INSERT INTO events (title, status, starts_at, ends_at, venue, timezone, currency, owner_id,
                              signing_key, verify_key, created_at, updated_at)
          VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
@@ -86,12 +88,12 @@ pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64> {
         row.verify_key,
         row.now
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.c().last_insert_rowid())
 }
 
 /// Every event, soonest first.
-pub fn all(conn: &Connection) -> Result<Vec<Event>> {
-    let mut stmt = conn.prepare(&format!(
+pub fn all(conn: &Tx<'_>) -> Result<Vec<Event>> {
+    let mut stmt = conn.c().prepare(&format!(
         "SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} ORDER BY e.starts_at, e.id"
     ))?;
     let rows = stmt.query_map([], from_row)?;
@@ -99,8 +101,8 @@ pub fn all(conn: &Connection) -> Result<Vec<Event>> {
 }
 
 /// Sets an event's status.
-pub fn set_status(conn: &Connection, id: i64, status: EventStatus, now: Timestamp) -> Result<()> {
-    conn.execute(
+pub fn set_status(conn: &Tx<'_>, id: i64, status: EventStatus, now: Timestamp) -> Result<()> {
+    conn.c().execute(
         "UPDATE events SET status = ?1, updated_at = ?2 WHERE id = ?3",
         params![status.as_str(), now, id],
     )?;
@@ -108,32 +110,34 @@ pub fn set_status(conn: &Connection, id: i64, status: EventStatus, now: Timestam
 }
 
 /// The event's public verification key, if the event exists.
-pub fn verify_key(conn: &Connection, id: i64) -> Result<Option<Vec<u8>>> {
+pub fn verify_key(conn: &Tx<'_>, id: i64) -> Result<Option<Vec<u8>>> {
     Ok(conn
+        .c()
         .prepare_cached("SELECT verify_key FROM events WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?)
 }
 
 /// Assigns a staff account to an event; false if it already was.
-pub fn add_staff(conn: &Connection, event_id: i64, user_id: i64, now: Timestamp) -> Result<bool> {
-    Ok(conn.execute(
+pub fn add_staff(conn: &Tx<'_>, event_id: i64, user_id: i64, now: Timestamp) -> Result<bool> {
+    Ok(conn.c().execute(
         "INSERT OR IGNORE INTO event_staff (event_id, user_id, created_at) VALUES (?1, ?2, ?3)",
         params![event_id, user_id, now],
     )? > 0)
 }
 
 /// Removes a staff assignment; false if there was none.
-pub fn remove_staff(conn: &Connection, event_id: i64, user_id: i64) -> Result<bool> {
-    Ok(conn.execute(
+pub fn remove_staff(conn: &Tx<'_>, event_id: i64, user_id: i64) -> Result<bool> {
+    Ok(conn.c().execute(
         "DELETE FROM event_staff WHERE event_id = ?1 AND user_id = ?2",
         params![event_id, user_id],
     )? > 0)
 }
 
 /// Whether a user is assigned to an event as gate staff.
-pub fn is_staff(conn: &Connection, event_id: i64, user_id: i64) -> Result<bool> {
+pub fn is_staff(conn: &Tx<'_>, event_id: i64, user_id: i64) -> Result<bool> {
     Ok(conn
+        .c()
         .prepare_cached("SELECT 1 FROM event_staff WHERE event_id = ?1 AND user_id = ?2")?
         .query_row(params![event_id, user_id], |_| Ok(()))
         .optional()?
@@ -141,8 +145,8 @@ pub fn is_staff(conn: &Connection, event_id: i64, user_id: i64) -> Result<bool> 
 }
 
 /// The e-mail addresses of an event's staff, alphabetically.
-pub fn staff_emails(conn: &Connection, event_id: i64) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
+pub fn staff_emails(conn: &Tx<'_>, event_id: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.c().prepare_cached(
         "SELECT u.email FROM event_staff s JOIN users u ON u.id = s.user_id
          WHERE s.event_id = ?1 ORDER BY u.email",
     )?;
@@ -153,15 +157,17 @@ pub fn staff_emails(conn: &Connection, event_id: i64) -> Result<Vec<String>> {
 }
 
 /// The event's private signing key (the main database only; never exported).
-pub fn signing_key(conn: &Connection, id: i64) -> Result<Vec<u8>> {
+pub fn signing_key(conn: &Tx<'_>, id: i64) -> Result<Vec<u8>> {
     Ok(conn
+        .c()
         .prepare_cached("SELECT signing_key FROM events WHERE id = ?1")?
         .query_row([id], |r| r.get(0))?)
 }
 
 /// The first event of an owner with exactly this title, if any.
-pub fn first_of_owner_titled(conn: &Connection, owner_id: i64, title: &str) -> Result<Option<i64>> {
+pub fn first_of_owner_titled(conn: &Tx<'_>, owner_id: i64, title: &str) -> Result<Option<i64>> {
     Ok(conn
+        .c()
         .query_row(
             "SELECT id FROM events WHERE owner_id = ?1 AND title = ?2 ORDER BY id LIMIT 1",
             params![owner_id, title],

@@ -1,13 +1,121 @@
 //! Offline gate files (their own SQLite schema, `gate_migrations/`), and the main
 //! database's side of exporting and merging them.
 
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::path::Path;
+use std::time::Duration;
 
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::Tx;
 use crate::domain::event::EventStatus;
 use crate::domain::sale::TicketStatus;
 use crate::domain::time::{Timestamp, Zone};
 use crate::error::Result;
+
+/// An open gate file: always SQLite, whatever engine the main database runs on, since
+/// it is one file carried to a gate with no network.
+pub struct GateDb {
+    conn: Connection,
+    read_only: bool,
+}
+
+impl GateDb {
+    /// Creates a new, empty gate file at `path` (a fresh temporary name): one portable
+    /// file with a rollback journal rather than WAL's two extra files, synced on every
+    /// commit. Its schema is written by the first [`GateDb::write`] calling [`migrate`].
+    pub fn create(path: &Path) -> Result<GateDb> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "DELETE")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(GateDb {
+            conn,
+            read_only: false,
+        })
+    }
+
+    /// Opens an existing gate file for validating or merging, waiting at most `busy` for
+    /// another process's lock on it. A file left with a hot journal by a crash is rolled
+    /// back to its last committed scan first (SQLite does this on a read-write open); a
+    /// file of an older tix is brought up to date, one of a newer tix refused
+    /// ([`Error::NewerDatabase`]) untouched. A current file on a read-only medium opens
+    /// for reading only.
+    pub fn open(path: &Path, busy: Duration) -> Result<GateDb> {
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        conn.busy_timeout(busy)?;
+        super::register_functions(&conn)?;
+        let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let mut db = GateDb { conn, read_only };
+        if read_only && version == super::GATE_VERSION {
+            return Ok(db);
+        }
+        db.conn.pragma_update(None, "synchronous", "FULL")?;
+        db.write(|tx| migrate(tx, path))?;
+        Ok(db)
+    }
+
+    /// Whether the file could only be opened for reading.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction of the file, committed (and synced)
+    /// if it succeeds; on an error nothing of it is kept.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&Tx { conn: &tx })?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs read-only `f` on one consistent snapshot of the file.
+    pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.unchecked_transaction()?;
+        let value = f(&Tx { conn: &tx })?;
+        tx.finish()?;
+        Ok(value)
+    }
+
+    /// Closes the file, reporting a failure to finish writing it.
+    pub fn close(self) -> Result<()> {
+        self.conn.close().map_err(|(_, e)| e.into())
+    }
+}
+
+/// Brings a gate file's schema to [`super::GATE_VERSION`] inside the caller's
+/// transaction; a file from a newer tix is refused untouched.
+pub fn migrate(tx: &Tx<'_>, path: &Path) -> Result<()> {
+    super::migrate_gate(tx.c(), path)
+}
+
+/// One scan row of a gate file as stored, read leniently: a column that does not hold
+/// the type it should (the file may have been edited) reads as `None`.
+#[derive(Debug, Default)]
+pub struct RawScan {
+    /// `scans.scan_uuid`.
+    pub scan_uuid: Option<String>,
+    /// `scans.ticket_uuid`.
+    pub ticket_uuid: Option<String>,
+    /// `scans.secret_version`.
+    pub secret_version: Option<i64>,
+    /// `scans.scanned_at`.
+    pub scanned_at: Option<i64>,
+    /// `scans.gate`.
+    pub gate: Option<String>,
+    /// `scans.device`.
+    pub device: Option<String>,
+    /// `scans.reason`.
+    pub reason: Option<String>,
+    /// `scans.dry_run`.
+    pub dry_run: Option<i64>,
+    /// `scans.method`.
+    pub method: Option<String>,
+    /// `scans.code`.
+    pub code: Option<String>,
+}
 
 /// The `gate` row of a gate file: what it admits to and how it verifies codes.
 pub struct Header<'a> {
@@ -30,8 +138,8 @@ pub struct Header<'a> {
 }
 
 /// Writes a new gate file's header.
-pub fn write_header(gate: &Connection, h: &Header<'_>) -> Result<()> {
-    gate.execute(
+pub fn write_header(gate: &Tx<'_>, h: &Header<'_>) -> Result<()> {
+    gate.c().execute(
         "INSERT INTO gate (id, event_id, event_title, event_status, timezone, verify_key, exported_at, file_id, email_salt)
          VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -49,11 +157,13 @@ pub fn write_header(gate: &Connection, h: &Header<'_>) -> Result<()> {
 }
 
 /// Copies an event's tiers (id, name, whether orders need approval) into a gate file.
-pub fn copy_tiers(main: &Connection, gate: &Connection, event_id: i64) -> Result<()> {
-    let mut tiers =
-        main.prepare("SELECT id, name, requires_approval FROM tiers WHERE event_id = ?1")?;
-    let mut put =
-        gate.prepare("INSERT INTO gate_tiers (id, name, requires_approval) VALUES (?1, ?2, ?3)")?;
+pub fn copy_tiers(main: &Tx<'_>, gate: &Tx<'_>, event_id: i64) -> Result<()> {
+    let mut tiers = main
+        .c()
+        .prepare("SELECT id, name, requires_approval FROM tiers WHERE event_id = ?1")?;
+    let mut put = gate
+        .c()
+        .prepare("INSERT INTO gate_tiers (id, name, requires_approval) VALUES (?1, ?2, ?3)")?;
     let rows = tiers.query_map([event_id], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -71,18 +181,18 @@ pub fn copy_tiers(main: &Connection, gate: &Connection, event_id: i64) -> Result
 /// Copies an event's tickets into a gate file: what the gate decides on, the door list's
 /// names, and e-mail addresses only as `hash` makes them.
 pub fn copy_tickets(
-    main: &Connection,
-    gate: &Connection,
+    main: &Tx<'_>,
+    gate: &Tx<'_>,
     event_id: i64,
     hash: &dyn Fn(&str) -> Vec<u8>,
 ) -> Result<()> {
-    let mut tickets = main.prepare(
+    let mut tickets = main.c().prepare(
         "SELECT t.uuid, t.id, t.tier_id, t.secret_version, t.status, o.status != 'pending_approval',
                 t.attendee_name, t.checked_in_at, t.checked_in_gate, u.name, u.email, t.attendee_email
          FROM tickets t JOIN orders o ON o.id = t.order_id JOIN users u ON u.id = t.owner_id
          WHERE t.event_id = ?1",
     )?;
-    let mut put = gate.prepare(
+    let mut put = gate.c().prepare(
         "INSERT INTO gate_tickets (uuid, ticket_id, tier_id, secret_version, status, approved, attendee_name,
                                    checked_in_at, checked_in_gate, holder_name, holder_email_hash,
                                    attendee_email_hash)
@@ -110,8 +220,8 @@ pub fn copy_tickets(
 }
 
 /// Tickets in a gate file, and how many of them can still be admitted.
-pub fn counts(gate: &Connection) -> Result<(i64, i64)> {
-    Ok(gate.query_row(
+pub fn counts(gate: &Tx<'_>) -> Result<(i64, i64)> {
+    Ok(gate.c().query_row(
         "SELECT count(*), count(*) FILTER (WHERE status = 'valid' AND approved) FROM gate_tickets",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -120,7 +230,7 @@ pub fn counts(gate: &Connection) -> Result<(i64, i64)> {
 
 /// The main database remembers an export: the file's id, event, time, exporter, salt.
 pub fn record_export(
-    main: &Connection,
+    main: &Tx<'_>,
     file_id: &str,
     event_id: i64,
     exported_at: Timestamp,
@@ -128,7 +238,7 @@ pub fn record_export(
     salt: &[u8],
     audit_mark: i64,
 ) -> Result<()> {
-    main.execute(
+    main.c().execute(
         "INSERT INTO gate_exports (file_id, event_id, exported_at, exported_by, salt, audit_mark)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -146,13 +256,14 @@ pub fn record_export(
 /// When the main database exported the file with this id, time and salt for this event
 /// (all must match), and the audit mark of its snapshot, if it did.
 pub fn export_record(
-    main: &Connection,
+    main: &Tx<'_>,
     file_id: &str,
     event_id: i64,
     exported_at: Timestamp,
     salt: &[u8],
 ) -> Result<Option<(Timestamp, i64)>> {
     Ok(main
+        .c()
         .query_row(
             "SELECT exported_at, audit_mark FROM gate_exports
              WHERE file_id = ?1 AND event_id = ?2 AND exported_at = ?3 AND salt = ?4",
@@ -176,8 +287,8 @@ pub type StoredHeader = (
 );
 
 /// Reads a gate file's header.
-pub fn read_header(gate: &Connection) -> rusqlite::Result<StoredHeader> {
-    gate.query_row(
+pub fn read_header(gate: &Tx<'_>) -> Result<StoredHeader> {
+    Ok(gate.c().query_row(
         "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone, email_salt, file_id
          FROM gate WHERE id = 1",
         [],
@@ -193,7 +304,7 @@ pub fn read_header(gate: &Connection) -> rusqlite::Result<StoredHeader> {
                 r.get(7)?,
             ))
         },
-    )
+    )?)
 }
 
 /// How a gate file's ticket is looked up.
@@ -252,13 +363,15 @@ fn gate_ticket(r: &Row<'_>) -> rusqlite::Result<GateTicket> {
 }
 
 /// A ticket of a gate file, if it has it.
-pub fn ticket(gate: &Connection, key: Key<'_>) -> Result<Option<GateTicket>> {
+pub fn ticket(gate: &Tx<'_>, key: Key<'_>) -> Result<Option<GateTicket>> {
     Ok(match key {
         Key::TicketId(id) => gate
+            .c()
             .prepare_cached(&format!("{GATE_TICKET} WHERE g.ticket_id = ?1"))?
             .query_row([id], gate_ticket)
             .optional()?,
         Key::Uuid(uuid) => gate
+            .c()
             .prepare_cached(&format!("{GATE_TICKET} WHERE g.uuid = ?1"))?
             .query_row([uuid], gate_ticket)
             .optional()?,
@@ -266,8 +379,9 @@ pub fn ticket(gate: &Connection, key: Key<'_>) -> Result<Option<GateTicket>> {
 }
 
 /// A tier of a gate file: its name and whether its orders need approval.
-pub fn tier(gate: &Connection, tier_id: i64) -> Result<Option<(String, bool)>> {
+pub fn tier(gate: &Tx<'_>, tier_id: i64) -> Result<Option<(String, bool)>> {
     Ok(gate
+        .c()
         .query_row(
             "SELECT name, requires_approval FROM gate_tiers WHERE id = ?1",
             [tier_id],
@@ -278,12 +392,12 @@ pub fn tier(gate: &Connection, tier_id: i64) -> Result<Option<(String, bool)>> {
 
 /// Remembers a correctly signed ticket sold after the export, so it gets in only once.
 pub fn remember_sold_after_export(
-    gate: &Connection,
+    gate: &Tx<'_>,
     uuid: &str,
     tier_id: i64,
     secret_version: i64,
 ) -> Result<()> {
-    gate.execute(
+    gate.c().execute(
         "INSERT INTO gate_tickets (uuid, tier_id, secret_version, status, approved, sold_after_export)
          VALUES (?1, ?2, ?3, 'valid', 1, 1)",
         params![uuid, tier_id, secret_version],
@@ -292,8 +406,8 @@ pub fn remember_sold_after_export(
 }
 
 /// Raises the code version a gate file knows for a ticket (a newer code was scanned).
-pub fn set_version(gate: &Connection, uuid: &str, version: i64) -> Result<()> {
-    gate.execute(
+pub fn set_version(gate: &Tx<'_>, uuid: &str, version: i64) -> Result<()> {
+    gate.c().execute(
         "UPDATE gate_tickets SET secret_version = ?2 WHERE uuid = ?1",
         params![uuid, version],
     )?;
@@ -301,8 +415,8 @@ pub fn set_version(gate: &Connection, uuid: &str, version: i64) -> Result<()> {
 }
 
 /// Marks a ticket admitted in a gate file.
-pub fn admit(gate: &Connection, uuid: &str, now: Timestamp, at_gate: Option<&str>) -> Result<()> {
-    gate.execute(
+pub fn admit(gate: &Tx<'_>, uuid: &str, now: Timestamp, at_gate: Option<&str>) -> Result<()> {
+    gate.c().execute(
         "UPDATE gate_tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3 WHERE uuid = ?1",
         params![uuid, now, at_gate],
     )?;
@@ -312,14 +426,14 @@ pub fn admit(gate: &Connection, uuid: &str, now: Timestamp, at_gate: Option<&str
 /// The door list of a gate file: a ticket id, part of a UUID (a LIKE pattern, only if
 /// longer than 9 characters), a case-folded LIKE pattern over names, or an e-mail hash.
 pub fn door_list(
-    gate: &Connection,
+    gate: &Tx<'_>,
     id: i64,
     pattern: &str,
     email_hash: &[u8],
     uuid_part: &str,
     limit: usize,
 ) -> Result<Vec<GateTicket>> {
-    let mut stmt = gate.prepare(&format!(
+    let mut stmt = gate.c().prepare(&format!(
         "{GATE_TICKET}
          WHERE g.ticket_id = ?1 OR (length(?4) > 9 AND g.uuid LIKE ?4)
             OR tix_fold(g.attendee_name) LIKE ?2 ESCAPE '\\' OR tix_fold(g.holder_name) LIKE ?2 ESCAPE '\\'
@@ -333,16 +447,34 @@ pub fn door_list(
 /// Every scan of a gate file as stored, column by column, whatever their types (a file
 /// may have been edited): scan_uuid, ticket_uuid, secret_version, scanned_at, gate,
 /// device, reason, dry_run, method, code.
-pub fn raw_scans(gate: &Connection) -> rusqlite::Result<Vec<[Value; 10]>> {
-    let mut stmt = gate.prepare(
+pub fn raw_scans(gate: &Tx<'_>) -> Result<Vec<RawScan>> {
+    let mut stmt = gate.c().prepare(
         "SELECT scan_uuid, ticket_uuid, secret_version, scanned_at, gate, device, reason, dry_run, method, code
          FROM scans ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let v = |i: usize| r.get::<_, Value>(i).unwrap_or(Value::Null);
-        out.push([v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), v(9)]);
+        let text = |i: usize| match r.get::<_, Value>(i) {
+            Ok(Value::Text(s)) => Some(s),
+            _ => None,
+        };
+        let int = |i: usize| match r.get::<_, Value>(i) {
+            Ok(Value::Integer(n)) => Some(n),
+            _ => None,
+        };
+        out.push(RawScan {
+            scan_uuid: text(0),
+            ticket_uuid: text(1),
+            secret_version: int(2),
+            scanned_at: int(3),
+            gate: text(4),
+            device: text(5),
+            reason: text(6),
+            dry_run: int(7),
+            method: text(8),
+            code: text(9),
+        });
     }
     Ok(out)
 }
@@ -364,8 +496,8 @@ pub struct MainTicket {
 }
 
 /// The main database's ticket of this event with this UUID, if any.
-pub fn main_ticket(main: &Connection, uuid: &str, event_id: i64) -> Result<Option<MainTicket>> {
-    Ok(main
+pub fn main_ticket(main: &Tx<'_>, uuid: &str, event_id: i64) -> Result<Option<MainTicket>> {
+    Ok(main.c()
         .prepare_cached(
             "SELECT t.id, t.status, t.secret_version, t.checked_in_at, t.checked_in_gate, o.status
              FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.uuid = ?1 AND t.event_id = ?2",
@@ -396,8 +528,9 @@ pub struct LoggedScan {
 }
 
 /// The scan logged under this id, if any.
-pub fn logged_scan(main: &Connection, scan_uuid: &str) -> Result<Option<LoggedScan>> {
+pub fn logged_scan(main: &Tx<'_>, scan_uuid: &str) -> Result<Option<LoggedScan>> {
     Ok(main
+        .c()
         .query_row(
             "SELECT event_id, ticket_uuid, method, conflict FROM scans WHERE scan_uuid = ?1",
             [scan_uuid],
@@ -414,8 +547,8 @@ pub fn logged_scan(main: &Connection, scan_uuid: &str) -> Result<Option<LoggedSc
 }
 
 /// Sets the conflict of a logged scan.
-pub fn set_conflict(main: &Connection, scan_uuid: &str, conflict: Option<&str>) -> Result<()> {
-    main.execute(
+pub fn set_conflict(main: &Tx<'_>, scan_uuid: &str, conflict: Option<&str>) -> Result<()> {
+    main.c().execute(
         "UPDATE scans SET conflict = ?2 WHERE scan_uuid = ?1",
         params![scan_uuid, conflict],
     )?;
@@ -424,12 +557,12 @@ pub fn set_conflict(main: &Connection, scan_uuid: &str, conflict: Option<&str>) 
 
 /// Sets the first admission of a ticket already used (the earlier of two).
 pub fn set_first_admission(
-    main: &Connection,
+    main: &Tx<'_>,
     ticket_id: i64,
     at: Timestamp,
     gate: Option<&str>,
 ) -> Result<()> {
-    main.execute(
+    main.c().execute(
         "UPDATE tickets SET checked_in_at = ?2, checked_in_gate = ?3 WHERE id = ?1",
         params![ticket_id, at, gate],
     )?;
@@ -438,13 +571,13 @@ pub fn set_first_admission(
 
 /// Checks a ticket in with an offline admission's time and gate.
 pub fn admit_merged(
-    main: &Connection,
+    main: &Tx<'_>,
     ticket_id: i64,
     at: Timestamp,
     gate: Option<&str>,
     now: Timestamp,
 ) -> Result<()> {
-    main.execute(
+    main.c().execute(
         "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?4
          WHERE id = ?1 AND status IN ('valid', 'used')",
         params![ticket_id, at, gate, now],

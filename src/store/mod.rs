@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub mod audit;
 pub mod events;
@@ -41,7 +41,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// Registers tix's own SQL functions on a connection: `tix_fold(text)` (see [`fold`]).
-pub(crate) fn register_functions(conn: &Connection) -> Result<()> {
+fn register_functions(conn: &Connection) -> Result<()> {
     use rusqlite::functions::FunctionFlags;
     conn.create_scalar_function(
         "tix_fold",
@@ -66,7 +66,7 @@ pub const GATE_VERSION: i64 = GATE_MIGRATIONS.len() as i64;
 
 /// Brings a gate file's schema to [`GATE_VERSION`] inside the caller's transaction; a
 /// file from a newer tix is refused untouched.
-pub(crate) fn migrate_gate(tx: &Connection, path: &Path) -> Result<()> {
+fn migrate_gate(tx: &Connection, path: &Path) -> Result<()> {
     let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > GATE_VERSION {
         return Err(Error::NewerDatabase {
@@ -120,6 +120,21 @@ pub enum OpenMode {
     MustExist,
 }
 
+/// One open transaction (or read snapshot) on a tix database or a gate file: the handle
+/// every store function takes, so the operations above never name the database engine.
+/// A store function that writes is atomic with the other writes of the operation that
+/// holds the handle; nothing of it is kept if that operation fails.
+pub struct Tx<'a> {
+    conn: &'a Connection,
+}
+
+impl<'a> Tx<'a> {
+    /// The engine's connection, for the store's own functions.
+    fn c(&self) -> &'a Connection {
+        self.conn
+    }
+}
+
 /// An open tix database.
 #[derive(Debug)]
 pub struct Store {
@@ -169,7 +184,7 @@ impl Store {
         let started = std::time::Instant::now();
         loop {
             match Store::open_once(path, mode, exists, busy) {
-                Err(e) if e.is_busy() && started.elapsed() < busy => {
+                Err(e) if is_busy(&e) && started.elapsed() < busy => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 other => return other,
@@ -215,7 +230,13 @@ impl Store {
             Ok(()) => {}
             // A file tix may read but not write (permissions, a read-only disk): SQLite
             // cannot set up WAL's shared memory beside it, so read it as immutable.
-            Err(Error::Database(e)) if existed && is_read_only_error(&e) => {
+            Err(e)
+                if existed
+                    && matches!(
+                        sqlite_code(&e),
+                        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen)
+                    ) =>
+            {
                 return Store::open_immutable(path);
             }
             Err(e) => return Err(refine(e, path, busy)),
@@ -348,7 +369,7 @@ impl Store {
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction and commits if it succeeds; on an
     /// error nothing of it is kept. Taking the write lock up front means a
     /// read-modify-write can never interleave with another process's.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
         let run = || -> Result<T> {
             if self.read_only {
@@ -360,7 +381,7 @@ impl Store {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = f(&tx)?;
+            let value = f(&Tx { conn: &tx })?;
             tx.commit()?;
             Ok(value)
         };
@@ -369,20 +390,20 @@ impl Store {
 
     /// Runs `f` inside a transaction that is always rolled back: for dry runs that must
     /// go through every check and write yet leave nothing behind.
-    pub fn dry_run<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub fn dry_run<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
+        let value = f(&Tx { conn: &tx })?;
         tx.rollback()?;
         Ok(value)
     }
 
     /// Runs read-only `f` on one consistent snapshot.
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let run = || -> Result<T> {
             let tx = self.conn.unchecked_transaction()?;
-            let value = f(&tx)?;
+            let value = f(&Tx { conn: &tx })?;
             tx.finish()?;
             Ok(value)
         };
@@ -476,20 +497,48 @@ impl Store {
         }
         self.write(|tx| {
             // Another process may have migrated while we waited for the lock.
-            let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            let current: i64 = tx
+                .c()
+                .pragma_query_value(None, "user_version", |r| r.get(0))?;
             if current > SCHEMA_VERSION {
                 return Err(Error::Corrupt(format!(
                     "schema version {current} appeared while opening; upgrade tix"
                 )));
             }
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-                tx.execute_batch(sql)?;
-                tx.pragma_update(None, "user_version", i as i64 + 1)?;
+                tx.c().execute_batch(sql)?;
+                tx.c().pragma_update(None, "user_version", i as i64 + 1)?;
             }
-            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+            tx.c()
+                .pragma_update(None, "application_id", APPLICATION_ID)?;
             Ok(())
         })
     }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Database(Box::new(e))
+    }
+}
+
+/// SQLite's code for an engine error, if `e` is one.
+fn sqlite_code(e: &Error) -> Option<ErrorCode> {
+    match e {
+        Error::Database(inner) => inner
+            .downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code),
+        _ => None,
+    }
+}
+
+/// Whether `e` is the database being busy (locked by another process).
+fn is_busy(e: &Error) -> bool {
+    matches!(e, Error::Busy { .. })
+        || matches!(
+            sqlite_code(e),
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked)
+        )
 }
 
 /// Wraps a stored value tix cannot read back (an unknown status, time zone or currency)
@@ -523,10 +572,7 @@ fn uri_path(path: &Path) -> String {
 /// Gives a database error that a person can act on its own variant: busy (another
 /// process holds the write lock), read-only, disk full.
 pub(crate) fn refine(e: Error, path: &Path, busy: Duration) -> Error {
-    let Error::Database(db) = &e else {
-        return e;
-    };
-    match db.sqlite_error_code() {
+    match sqlite_code(&e) {
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Busy {
             path: path.to_path_buf(),
             waited_ms: u64::try_from(busy.as_millis()).unwrap_or(u64::MAX),
@@ -565,7 +611,7 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
                 "cannot create the file (does its directory exist, and may you write there?)"
             }),
         },
-        _ => Error::Database(e),
+        _ => e.into(),
     }
 }
 
@@ -632,7 +678,7 @@ mod tests {
     fn failed_write_leaves_nothing() {
         let mut s = Store::open_in_memory().unwrap();
         let r: Result<()> = s.write(|tx| {
-            tx.execute(
+            tx.c().execute(
                 "INSERT INTO users (email, name, role, created_at) VALUES ('a@b.c', 'A', 'user', 0)",
                 [],
             )?;
@@ -640,7 +686,10 @@ mod tests {
         });
         assert!(r.is_err());
         let n: i64 = s
-            .read(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
+            .read(|c| {
+                Ok(c.c()
+                    .query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+            })
             .unwrap();
         assert_eq!(n, 0);
     }

@@ -1,7 +1,8 @@
 //! The orders table.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
+use super::Tx;
 use crate::domain::money::Currency;
 use crate::domain::sale::{Order, OrderStatus};
 use crate::domain::time::Timestamp;
@@ -34,8 +35,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
 }
 
 /// The order with this id (without its tickets), if any.
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Order>> {
+pub fn by_id(conn: &Tx<'_>, id: i64) -> Result<Option<Order>> {
     Ok(conn
+        .c()
         .prepare_cached(&format!("{ORDER_SELECT} WHERE o.id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
@@ -68,8 +70,8 @@ pub struct NewRow {
 }
 
 /// Adds an order and returns its id.
-pub fn insert(conn: &Connection, row: &NewRow) -> Result<i64> {
-    conn.prepare_cached(
+pub fn insert(conn: &Tx<'_>, row: &NewRow) -> Result<i64> {
+    conn.c().prepare_cached(
         "INSERT INTO orders (event_id, tier_id, buyer_id, quantity, status, is_comp, unit_minor,
                              total_minor, currency, created_by, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
@@ -87,18 +89,18 @@ pub fn insert(conn: &Connection, row: &NewRow) -> Result<i64> {
         row.created_by,
         row.now
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.c().last_insert_rowid())
 }
 
 /// Orders (without tickets), oldest first: of one event or all (`event_id`), and either
 /// every one (`all`) or those bought by `user_id` or of the events they own.
 pub fn visible(
-    conn: &Connection,
+    conn: &Tx<'_>,
     event_id: Option<i64>,
     all: bool,
     user_id: i64,
 ) -> Result<Vec<Order>> {
-    let mut stmt = conn.prepare_cached(&format!(
+    let mut stmt = conn.c().prepare_cached(&format!(
         "{ORDER_SELECT}
          WHERE (?1 IS NULL OR o.event_id = ?1)
            AND (?2 OR o.buyer_id = ?3 OR o.event_id IN (SELECT id FROM events WHERE owner_id = ?3))
@@ -109,8 +111,8 @@ pub fn visible(
 }
 
 /// Sets an order's status.
-pub fn set_status(conn: &Connection, id: i64, status: OrderStatus, now: Timestamp) -> Result<()> {
-    conn.execute(
+pub fn set_status(conn: &Tx<'_>, id: i64, status: OrderStatus, now: Timestamp) -> Result<()> {
+    conn.c().execute(
         "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, status.as_str(), now],
     )?;
@@ -118,8 +120,9 @@ pub fn set_status(conn: &Connection, id: i64, status: OrderStatus, now: Timestam
 }
 
 /// The event and buyer of an order, if it exists.
-pub fn event_and_buyer(conn: &Connection, id: i64) -> Result<Option<(i64, i64)>> {
+pub fn event_and_buyer(conn: &Tx<'_>, id: i64) -> Result<Option<(i64, i64)>> {
     Ok(conn
+        .c()
         .prepare_cached("SELECT event_id, buyer_id FROM orders WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)

@@ -1,8 +1,9 @@
 //! The scan log (the main database's and a gate file's: one table shape) and the
 //! check-in figures read from it and from the tickets.
 
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
+use super::Tx;
 use crate::domain::gate::{Method, Reason};
 use crate::domain::time::Timestamp;
 use crate::error::Result;
@@ -29,8 +30,8 @@ pub struct ScanRecord<'a> {
 
 /// Appends to a scan log (the main database's or a gate file's: same table shape).
 /// Returns false if a scan with this id is already there.
-pub fn log_scan(conn: &Connection, r: &ScanRecord<'_>) -> Result<bool> {
-    let n = conn
+pub fn log_scan(conn: &Tx<'_>, r: &ScanRecord<'_>) -> Result<bool> {
+    let n = conn.c()
         .prepare_cached(
             "INSERT OR IGNORE INTO scans (scan_uuid, event_id, ticket_id, ticket_uuid, secret_version, scanned_at,
                  gate, device, actor_email, result, reason, offline, dry_run, merged_at, method, code, conflict)
@@ -59,8 +60,8 @@ pub fn log_scan(conn: &Connection, r: &ScanRecord<'_>) -> Result<bool> {
 }
 
 /// Per tier of an event, by position: id, name, tickets sold (valid or used), used.
-pub fn tier_counts(conn: &Connection, event_id: i64) -> Result<Vec<(i64, String, i64, i64)>> {
-    let mut stmt = conn.prepare(
+pub fn tier_counts(conn: &Tx<'_>, event_id: i64) -> Result<Vec<(i64, String, i64, i64)>> {
+    let mut stmt = conn.c().prepare(
         "SELECT ti.id, ti.name,
                 (SELECT count(*) FROM tickets t WHERE t.tier_id = ti.id AND t.status IN ('valid', 'used')),
                 (SELECT count(*) FROM tickets t WHERE t.tier_id = ti.id AND t.status = 'used')
@@ -73,8 +74,8 @@ pub fn tier_counts(conn: &Connection, event_id: i64) -> Result<Vec<(i64, String,
 }
 
 /// First admissions per slot of `slot_seconds`: (slot start, count), in time order.
-pub fn arrivals(conn: &Connection, event_id: i64, slot_seconds: i64) -> Result<Vec<(i64, i64)>> {
-    let mut stmt = conn.prepare(
+pub fn arrivals(conn: &Tx<'_>, event_id: i64, slot_seconds: i64) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.c().prepare(
         "SELECT (checked_in_at / ?2) * ?2 AS slot, count(*) FROM tickets
          WHERE event_id = ?1 AND checked_in_at IS NOT NULL GROUP BY slot ORDER BY slot",
     )?;
@@ -85,8 +86,8 @@ pub fn arrivals(conn: &Connection, event_id: i64, slot_seconds: i64) -> Result<V
 }
 
 /// How many scans of an event were refused (dry runs not counted).
-pub fn rejected_count(conn: &Connection, event_id: i64) -> Result<i64> {
-    Ok(conn.query_row(
+pub fn rejected_count(conn: &Tx<'_>, event_id: i64) -> Result<i64> {
+    Ok(conn.c().query_row(
         "SELECT count(*) FROM scans WHERE event_id = ?1 AND result = 'rejected' AND dry_run = 0",
         [event_id],
         |r| r.get(0),

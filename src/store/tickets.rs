@@ -1,7 +1,8 @@
 //! The tickets table: lookups every layer above needs without the whole ticket.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
+use super::Tx;
 use crate::domain::people::User;
 use crate::domain::sale::{OrderStatus, Ticket, TicketRef, TicketStatus};
 use crate::domain::time::Timestamp;
@@ -48,14 +49,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
 }
 
 /// The id and event of the ticket a reference names, if there is one.
-pub fn locate(conn: &Connection, reference: &TicketRef) -> Result<Option<(i64, i64)>> {
+pub fn locate(conn: &Tx<'_>, reference: &TicketRef) -> Result<Option<(i64, i64)>> {
     let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
     Ok(match reference {
         TicketRef::Id(id) => conn
+            .c()
             .prepare_cached("SELECT id, event_id FROM tickets WHERE id = ?1")?
             .query_row([id], row)
             .optional()?,
         TicketRef::Uuid(uuid) => conn
+            .c()
             .prepare_cached("SELECT id, event_id FROM tickets WHERE uuid = ?1")?
             .query_row([uuid], row)
             .optional()?,
@@ -64,12 +67,12 @@ pub fn locate(conn: &Connection, reference: &TicketRef) -> Result<Option<(i64, i
 
 /// Ends an order's still-valid tickets (`cancelled` or `refunded`); used ones stay used.
 pub fn end_valid_of_order(
-    conn: &Connection,
+    conn: &Tx<'_>,
     order_id: i64,
     status: &str,
     now: Timestamp,
 ) -> Result<()> {
-    conn.execute(
+    conn.c().execute(
         "UPDATE tickets SET status = ?2, updated_at = ?3 WHERE order_id = ?1 AND status = 'valid'",
         params![order_id, status, now],
     )?;
@@ -77,13 +80,15 @@ pub fn end_valid_of_order(
 }
 
 /// The ticket a reference names (without its code), if any.
-pub fn find(conn: &Connection, reference: &TicketRef) -> Result<Option<Ticket>> {
+pub fn find(conn: &Tx<'_>, reference: &TicketRef) -> Result<Option<Ticket>> {
     Ok(match reference {
         TicketRef::Id(id) => conn
+            .c()
             .prepare_cached(&format!("{TICKET_SELECT} WHERE t.id = ?1"))?
             .query_row([id], from_row)
             .optional()?,
         TicketRef::Uuid(uuid) => conn
+            .c()
             .prepare_cached(&format!("{TICKET_SELECT} WHERE t.uuid = ?1"))?
             .query_row([uuid], from_row)
             .optional()?,
@@ -91,8 +96,8 @@ pub fn find(conn: &Connection, reference: &TicketRef) -> Result<Option<Ticket>> 
 }
 
 /// An order's tickets in issue order (without codes).
-pub fn of_order(conn: &Connection, order_id: i64) -> Result<Vec<Ticket>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn of_order(conn: &Tx<'_>, order_id: i64) -> Result<Vec<Ticket>> {
+    let mut stmt = conn.c().prepare_cached(&format!(
         "{TICKET_SELECT} WHERE t.order_id = ?1 ORDER BY t.id"
     ))?;
     let rows = stmt.query_map([order_id], from_row)?;
@@ -100,8 +105,8 @@ pub fn of_order(conn: &Connection, order_id: i64) -> Result<Vec<Ticket>> {
 }
 
 /// An event's tickets that can be admitted (valid, order completed), by id.
-pub fn admissible_of_event(conn: &Connection, event_id: i64) -> Result<Vec<Ticket>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn admissible_of_event(conn: &Tx<'_>, event_id: i64) -> Result<Vec<Ticket>> {
+    let mut stmt = conn.c().prepare_cached(&format!(
         "{TICKET_SELECT} WHERE t.event_id = ?1 AND t.status = 'valid' AND o.status = 'completed' ORDER BY t.id"
     ))?;
     let rows = stmt.query_map([event_id], from_row)?;
@@ -126,13 +131,9 @@ pub struct Selection {
 }
 
 /// Hands every selected ticket (without its code) to `f` as it is read.
-pub fn each(
-    conn: &Connection,
-    s: &Selection,
-    mut f: impl FnMut(Ticket) -> Result<()>,
-) -> Result<()> {
+pub fn each(conn: &Tx<'_>, s: &Selection, mut f: impl FnMut(Ticket) -> Result<()>) -> Result<()> {
     let order = if s.newest_first { "DESC" } else { "ASC" };
-    let mut stmt = conn.prepare_cached(&format!(
+    let mut stmt = conn.c().prepare_cached(&format!(
         "{TICKET_SELECT}
          WHERE (?1 IS NULL OR t.owner_id = ?1)
            AND (?2 IS NULL OR t.event_id = ?2)
@@ -171,8 +172,8 @@ pub struct NewRow<'a> {
 }
 
 /// Adds a ticket and returns its id.
-pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64> {
-    conn.prepare_cached(
+pub fn insert(conn: &Tx<'_>, row: &NewRow<'_>) -> Result<i64> {
+    conn.c().prepare_cached(
         "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
                               status, secret_version, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'valid', 1, ?8, ?8)",
@@ -187,17 +188,17 @@ pub fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64> {
         row.owner.email,
         row.now
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.c().last_insert_rowid())
 }
 
 /// Sets a ticket's attendee: name, e-mail and phone.
 pub fn set_attendee(
-    conn: &Connection,
+    conn: &Tx<'_>,
     id: i64,
     [name, email, phone]: [Option<&str>; 3],
     now: Timestamp,
 ) -> Result<()> {
-    conn.execute(
+    conn.c().execute(
         "UPDATE tickets SET attendee_name = ?2, attendee_email = ?3, attendee_phone = ?4, updated_at = ?5 WHERE id = ?1",
         params![id, name, email, phone, now],
     )?;
@@ -206,8 +207,8 @@ pub fn set_attendee(
 
 /// Gives a ticket to `to` (who becomes its attendee too) and bumps its secret version,
 /// so every code printed before is dead.
-pub fn transfer(conn: &Connection, id: i64, to: &User, now: Timestamp) -> Result<()> {
-    conn.execute(
+pub fn transfer(conn: &Tx<'_>, id: i64, to: &User, now: Timestamp) -> Result<()> {
+    conn.c().execute(
         "UPDATE tickets SET owner_id = ?2, attendee_name = ?3, attendee_email = ?4, attendee_phone = NULL,
                 secret_version = secret_version + 1, updated_at = ?5
          WHERE id = ?1",
@@ -218,8 +219,8 @@ pub fn transfer(conn: &Connection, id: i64, to: &User, now: Timestamp) -> Result
 
 /// Admits a valid ticket: one conditional UPDATE, so of several processes admitting one
 /// ticket at once exactly one wins. False if it was not valid any more.
-pub fn admit(conn: &Connection, id: i64, now: Timestamp, gate: Option<&str>) -> Result<bool> {
-    Ok(conn
+pub fn admit(conn: &Tx<'_>, id: i64, now: Timestamp, gate: Option<&str>) -> Result<bool> {
+    Ok(conn.c()
         .prepare_cached(
             "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?2
              WHERE id = ?1 AND status = 'valid'",
@@ -232,14 +233,14 @@ pub fn admit(conn: &Connection, id: i64, now: Timestamp, gate: Option<&str>) -> 
 /// pattern, only if longer than 9 characters), or a case-folded LIKE pattern over the
 /// attendee's and holder's names and e-mail addresses.
 pub fn search(
-    conn: &Connection,
+    conn: &Tx<'_>,
     event_id: i64,
     id: i64,
     pattern: &str,
     uuid_part: &str,
     limit: usize,
 ) -> Result<Vec<Ticket>> {
-    let mut stmt = conn.prepare_cached(&format!(
+    let mut stmt = conn.c().prepare_cached(&format!(
         "{TICKET_SELECT}
          WHERE t.event_id = ?1 AND (t.id = ?2 OR (length(?4) > 9 AND t.uuid LIKE ?4)
            OR tix_fold(t.attendee_name) LIKE ?3 ESCAPE '\\' OR tix_fold(u.name) LIKE ?3 ESCAPE '\\'

@@ -1,8 +1,9 @@
 //! The tiers table: a tier's row, its seats, and the unique folded name that decides
 //! whether a name is free.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
+use super::Tx;
 use crate::domain::money::Currency;
 use crate::domain::tier::Tier;
 use crate::domain::time::Zone;
@@ -41,8 +42,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Tier> {
 }
 
 /// The tier with this id, if any.
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Tier>> {
+pub fn by_id(conn: &Tx<'_>, id: i64) -> Result<Option<Tier>> {
     Ok(conn
+        .c()
         .prepare_cached(&format!(
             "SELECT {TIER_COLUMNS} FROM {TIER_FROM} WHERE t.id = ?1"
         ))?
@@ -51,8 +53,9 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Tier>> {
 }
 
 /// The event's tier whose folded name is `key`, if any.
-pub fn by_name_key(conn: &Connection, event_id: i64, key: &str) -> Result<Option<Tier>> {
+pub fn by_name_key(conn: &Tx<'_>, event_id: i64, key: &str) -> Result<Option<Tier>> {
     Ok(conn
+        .c()
         .prepare_cached(&format!(
             "SELECT {TIER_COLUMNS} FROM {TIER_FROM} WHERE t.event_id = ?1 AND t.name_key = ?2"
         ))?
@@ -61,8 +64,8 @@ pub fn by_name_key(conn: &Connection, event_id: i64, key: &str) -> Result<Option
 }
 
 /// The event's tiers in position order, inactive ones only if asked for.
-pub fn of_event(conn: &Connection, event_id: i64, include_inactive: bool) -> Result<Vec<Tier>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn of_event(conn: &Tx<'_>, event_id: i64, include_inactive: bool) -> Result<Vec<Tier>> {
+    let mut stmt = conn.c().prepare_cached(&format!(
         "SELECT {TIER_COLUMNS} FROM {TIER_FROM}
          WHERE t.event_id = ?1 AND (?2 OR t.is_active)
          ORDER BY t.position, t.id"
@@ -72,8 +75,9 @@ pub fn of_event(conn: &Connection, event_id: i64, include_inactive: bool) -> Res
 }
 
 /// The position after the event's last tier.
-pub fn next_position(conn: &Connection, event_id: i64) -> Result<i64> {
+pub fn next_position(conn: &Tx<'_>, event_id: i64) -> Result<i64> {
     Ok(conn
+        .c()
         .prepare_cached("SELECT COALESCE(MAX(position), 0) + 1 FROM tiers WHERE event_id = ?1")?
         .query_row([event_id], |r| r.get(0))?)
 }
@@ -89,13 +93,13 @@ fn is_name_taken(e: &rusqlite::Error) -> bool {
 /// Runs an insert or update of a tier's fields: `?1` is `key` (the event for an insert,
 /// the tier for an update), `?2`–`?13` the fields from name to position, `?14` `at`.
 fn write_fields(
-    conn: &Connection,
+    conn: &Tx<'_>,
     sql: &str,
     key: i64,
     tier: &Tier,
     at: i64,
 ) -> rusqlite::Result<usize> {
-    conn.prepare_cached(sql)?.execute(params![
+    conn.c().prepare_cached(sql)?.execute(params![
         key,
         tier.name,
         tier.description,
@@ -115,7 +119,7 @@ fn write_fields(
 
 /// Adds a tier (with no seats sold) and returns its id; `None` if the event already has
 /// a tier of that name — the database's unique index decides.
-pub fn insert(conn: &Connection, tier: &Tier) -> Result<Option<i64>> {
+pub fn insert(conn: &Tx<'_>, tier: &Tier) -> Result<Option<i64>> {
     let done = write_fields(
         conn,
         "INSERT INTO tiers (event_id, name, description, price_minor, quantity, sold,
@@ -127,7 +131,7 @@ pub fn insert(conn: &Connection, tier: &Tier) -> Result<Option<i64>> {
         tier.created_at,
     );
     match done {
-        Ok(_) => Ok(Some(conn.last_insert_rowid())),
+        Ok(_) => Ok(Some(conn.c().last_insert_rowid())),
         Err(e) if is_name_taken(&e) => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -135,7 +139,7 @@ pub fn insert(conn: &Connection, tier: &Tier) -> Result<Option<i64>> {
 
 /// Writes a tier's fields (not its seats); false if another tier of the event has its
 /// name — the database's unique index decides.
-pub fn update(conn: &Connection, tier: &Tier) -> Result<bool> {
+pub fn update(conn: &Tx<'_>, tier: &Tier) -> Result<bool> {
     let done = write_fields(
         conn,
         "UPDATE tiers SET name = ?2, description = ?3, price_minor = ?4, quantity = ?5,
@@ -155,8 +159,8 @@ pub fn update(conn: &Connection, tier: &Tier) -> Result<bool> {
 }
 
 /// How many orders (of any status) refer to a tier.
-pub fn order_count(conn: &Connection, tier_id: i64) -> Result<i64> {
-    Ok(conn.query_row(
+pub fn order_count(conn: &Tx<'_>, tier_id: i64) -> Result<i64> {
+    Ok(conn.c().query_row(
         "SELECT count(*) FROM orders WHERE tier_id = ?1",
         [tier_id],
         |r| r.get(0),
@@ -164,15 +168,17 @@ pub fn order_count(conn: &Connection, tier_id: i64) -> Result<i64> {
 }
 
 /// Deletes a tier.
-pub fn delete(conn: &Connection, tier_id: i64) -> Result<()> {
-    conn.execute("DELETE FROM tiers WHERE id = ?1", [tier_id])?;
+pub fn delete(conn: &Tx<'_>, tier_id: i64) -> Result<()> {
+    conn.c()
+        .execute("DELETE FROM tiers WHERE id = ?1", [tier_id])?;
     Ok(())
 }
 
 /// Takes `n` seats if the tier still has them: one conditional UPDATE, so the database
 /// itself decides between two sales of the last seats. False if it had too few.
-pub fn take_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<bool> {
+pub fn take_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<bool> {
     Ok(conn
+        .c()
         .prepare_cached(
             "UPDATE tiers SET sold = sold + ?2 WHERE id = ?1 AND sold + ?2 <= quantity",
         )?
@@ -181,8 +187,9 @@ pub fn take_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<bool> {
 }
 
 /// Gives `n` seats back; false if fewer were sold.
-pub fn release_seats(conn: &Connection, tier_id: i64, n: i64) -> Result<bool> {
+pub fn release_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<bool> {
     Ok(conn
+        .c()
         .prepare_cached("UPDATE tiers SET sold = sold - ?2 WHERE id = ?1 AND sold >= ?2")?
         .execute(params![tier_id, n])?
         > 0)

@@ -1,7 +1,8 @@
 //! The users table.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
+use super::Tx;
 use crate::domain::people::{Role, User};
 use crate::domain::time::Timestamp;
 use crate::error::Result;
@@ -21,8 +22,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
 }
 
 /// The user with this e-mail address (already normalised to lower case), if any.
-pub fn by_email(conn: &Connection, email: &str) -> Result<Option<User>> {
+pub fn by_email(conn: &Tx<'_>, email: &str) -> Result<Option<User>> {
     Ok(conn
+        .c()
         .prepare_cached(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
         ))?
@@ -32,19 +34,19 @@ pub fn by_email(conn: &Connection, email: &str) -> Result<Option<User>> {
 
 /// Adds a user and returns it with its id.
 pub fn insert(
-    conn: &Connection,
+    conn: &Tx<'_>,
     email: &str,
     name: &str,
     role: Role,
     verified: bool,
     now: Timestamp,
 ) -> Result<User> {
-    conn.prepare_cached(
+    conn.c().prepare_cached(
         "INSERT INTO users (email, name, role, verified, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![email, name, role.as_str(), verified, now])?;
     Ok(User {
-        id: conn.last_insert_rowid(),
+        id: conn.c().last_insert_rowid(),
         email: email.to_string(),
         name: name.to_string(),
         role,
@@ -54,23 +56,26 @@ pub fn insert(
 }
 
 /// How many admins the database has.
-pub fn count_admins(conn: &Connection) -> Result<i64> {
-    Ok(
-        conn.query_row("SELECT count(*) FROM users WHERE role = 'admin'", [], |r| {
+pub fn count_admins(conn: &Tx<'_>) -> Result<i64> {
+    Ok(conn
+        .c()
+        .query_row("SELECT count(*) FROM users WHERE role = 'admin'", [], |r| {
             r.get(0)
-        })?,
-    )
+        })?)
 }
 
 /// Marks a user verified.
-pub fn mark_verified(conn: &Connection, user_id: i64) -> Result<()> {
-    conn.execute("UPDATE users SET verified = 1 WHERE id = ?1", [user_id])?;
+pub fn mark_verified(conn: &Tx<'_>, user_id: i64) -> Result<()> {
+    conn.c()
+        .execute("UPDATE users SET verified = 1 WHERE id = ?1", [user_id])?;
     Ok(())
 }
 
 /// Every user, by e-mail address.
-pub fn all(conn: &Connection) -> Result<Vec<User>> {
-    let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY email"))?;
+pub fn all(conn: &Tx<'_>) -> Result<Vec<User>> {
+    let mut stmt = conn
+        .c()
+        .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY email"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
