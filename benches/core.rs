@@ -7,8 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tix::checkin::{self, Scan};
 use tix::codes::{self, EventKeys, TicketCode};
+use tix::ops::checkin::{self, Scan};
 use tix::{NewOrder, OpenMode, Store, TierFields};
 
 fn sample_code() -> TicketCode {
@@ -40,8 +40,8 @@ fn bench_codes(c: &mut Criterion) {
 /// the promoter actor, the fan's email and the tier id.
 fn big_store(dir: &std::path::Path, quantity: i64) -> (Store, tix::Actor, i64) {
     let mut store = Store::open(&dir.join("bench.db"), OpenMode::CreateIfMissing).unwrap();
-    let demo = tix::demo::run(&mut store).unwrap();
-    let promoter = tix::users::actor(&store, Some(&demo.promoter.email)).unwrap();
+    let demo = tix::ops::demo::run(&mut store).unwrap();
+    let promoter = tix::ops::users::actor(&store, Some(&demo.promoter.email)).unwrap();
     let fields = TierFields {
         name: Some(format!("Big {quantity}")),
         price: Some("10".into()),
@@ -49,7 +49,7 @@ fn big_store(dir: &std::path::Path, quantity: i64) -> (Store, tix::Actor, i64) {
         max_purchase: Some(quantity),
         ..TierFields::default()
     };
-    let tier = tix::tiers::create(&mut store, &promoter, demo.festival.id, &fields).unwrap();
+    let tier = tix::ops::tiers::create(&mut store, &promoter, demo.festival.id, &fields).unwrap();
     (store, promoter, tier.id)
 }
 
@@ -61,7 +61,7 @@ fn bench_order(c: &mut Criterion) {
     for n in [1_000i64, 100_000] {
         group.bench_function(format!("create_comp_{n}"), |b| {
             b.iter(|| {
-                let order = tix::orders::create(
+                let order = tix::ops::orders::create(
                     &mut store,
                     &promoter,
                     &NewOrder {
@@ -82,7 +82,7 @@ fn bench_order(c: &mut Criterion) {
 fn bench_checkin(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, promoter, tier) = big_store(dir.path(), 1_000);
-    let order = tix::orders::create(
+    let order = tix::ops::orders::create(
         &mut store,
         &promoter,
         &NewOrder {
@@ -127,15 +127,15 @@ fn bench_import(c: &mut Criterion) {
     group.sample_size(10);
     let dir = tempfile::tempdir().unwrap();
     let (mut store, promoter, _) = big_store(dir.path(), 10);
-    let event = tix::events::list(&store, &promoter).unwrap()[0].id;
+    let event = tix::ops::events::list(&store, &promoter).unwrap()[0].id;
     let mut csv = String::from("name,price,quantity\n");
     for i in 0..10_000 {
         csv.push_str(&format!("Tier {i},10,100\n"));
     }
-    let rows = tix::import::parse(csv.as_bytes(), tix::import::Format::Csv).unwrap();
+    let rows = tix::ops::import::parse(csv.as_bytes(), tix::ops::import::Format::Csv).unwrap();
     group.bench_function("10k_rows_dry_run", |b| {
         b.iter(|| {
-            tix::import::import(&mut store, &promoter, event, black_box(&rows), true).unwrap()
+            tix::ops::import::import(&mut store, &promoter, event, black_box(&rows), true).unwrap()
         })
     });
     group.finish();

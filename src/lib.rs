@@ -8,32 +8,22 @@
 //! the environment or exits.
 
 pub mod access;
-pub mod audit;
-pub mod checkin;
-pub mod demo;
 pub mod domain;
 pub mod error;
-pub mod events;
 pub mod files;
-pub mod gate;
-pub mod import;
-pub mod offline;
-pub mod orders;
+pub mod ops;
 pub mod qr;
 pub mod store;
-pub mod tickets;
-pub mod tiers;
-pub mod users;
 
 pub use domain::{codes, money, time};
 
 pub use access::{Actor, Role};
 pub use error::{Error, ErrorKind, Result};
-pub use events::{Event, EventStatus, NewEvent};
 pub use money::Currency;
-pub use orders::{NewOrder, Order, OrderStatus};
+pub use ops::events::{Event, EventStatus, NewEvent};
+pub use ops::orders::{NewOrder, Order, OrderStatus};
+pub use ops::tickets::{Ticket, TicketStatus};
+pub use ops::tiers::{Availability, Tier, TierFields};
+pub use ops::users::User;
 pub use store::{OpenMode, Store};
-pub use tickets::{Ticket, TicketStatus};
-pub use tiers::{Availability, Tier, TierFields};
 pub use time::Zone;
-pub use users::User;

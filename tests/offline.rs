@@ -9,16 +9,16 @@ use proptest::prelude::*;
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use tix::Actor;
-use tix::offline::{GateFile, MergeOptions, export, merge};
-use tix::orders::{self, NewOrder};
+use tix::ops::offline::{GateFile, MergeOptions, export, merge};
+use tix::ops::orders::{self, NewOrder};
 use tix::store::{GATE_APPLICATION_ID, OpenMode, Store};
 
 /// A demo database with six tickets sold and a gate file exported before any scan.
 fn setup(dir: &Path) -> (Store, Actor, i64, Vec<String>, PathBuf) {
     let mut store = Store::open(&dir.join("main.db"), OpenMode::CreateIfMissing).unwrap();
-    let demo = tix::demo::run(&mut store).unwrap();
-    let buyer = tix::users::actor(&store, Some(&demo.buyer.email)).unwrap();
-    let promoter = tix::users::actor(&store, Some(&demo.promoter.email)).unwrap();
+    let demo = tix::ops::demo::run(&mut store).unwrap();
+    let buyer = tix::ops::users::actor(&store, Some(&demo.buyer.email)).unwrap();
+    let promoter = tix::ops::users::actor(&store, Some(&demo.promoter.email)).unwrap();
     let order = orders::create(
         &mut store,
         &buyer,

@@ -5,7 +5,7 @@ use comfy_table::Cell;
 
 use super::Ctx;
 use super::render::{ListRow, Style, emit};
-use tix::audit::{self, Entry};
+use tix::ops::audit::{self, Entry};
 use tix::time::rfc3339;
 
 /// `tix audit` subcommands.

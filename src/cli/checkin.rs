@@ -8,10 +8,10 @@ use comfy_table::Cell;
 
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields, printable};
-use tix::checkin::{self, DoorEntry, Scan, Stats, TierStats, Verdict};
 use tix::error::Error;
-use tix::gate::Gate;
-use tix::offline::{self, ExportReport, MergeReport};
+use tix::ops::checkin::{self, DoorEntry, Scan, Stats, TierStats, Verdict};
+use tix::ops::gate::Gate;
+use tix::ops::offline::{self, ExportReport, MergeReport};
 use tix::qr;
 use tix::time::rfc3339;
 

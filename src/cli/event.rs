@@ -5,7 +5,7 @@ use comfy_table::{Cell, Color};
 
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields};
-use tix::events::{self, Event, EventStatus, NewEvent};
+use tix::ops::events::{self, Event, EventStatus, NewEvent};
 use tix::time::rfc3339;
 
 /// Arguments of `tix event create`.

@@ -21,8 +21,8 @@ use clap::{Parser, Subcommand};
 
 use tix::access::Actor;
 use tix::error::Error;
+use tix::ops::users;
 use tix::store::{OpenMode, Store};
-use tix::users;
 
 pub use render::{clap_error, exit_code, is_broken_pipe, report_error};
 

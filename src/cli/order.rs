@@ -7,8 +7,8 @@ use super::Ctx;
 use std::io::Write;
 
 use super::render::{JsonArray, ListRow, Render, Style, emit, fields, yes_no};
-use tix::orders::{self, Ending, NewOrder, Order, OrderStatus};
-use tix::tickets;
+use tix::ops::orders::{self, Ending, NewOrder, Order, OrderStatus};
+use tix::ops::tickets;
 use tix::time::rfc3339;
 
 /// `tix order` subcommands.

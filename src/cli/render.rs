@@ -267,12 +267,12 @@ pub fn report_error(err: &anyhow::Error, json: bool) {
 /// invisible marks that reorder text (bidi overrides) are shown as visible escapes
 /// instead of being obeyed.
 pub fn printable(text: &str) -> String {
-    if !text.chars().any(tix::events::is_unsafe_char) {
+    if !text.chars().any(tix::ops::events::is_unsafe_char) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if tix::events::is_unsafe_char(c) {
+            if tix::ops::events::is_unsafe_char(c) {
                 c.escape_default().collect::<String>()
             } else {
                 c.to_string()

@@ -4,9 +4,9 @@ use clap::Args;
 
 use super::Ctx;
 use super::render::{Render, Style, emit, fields, yes_no};
-use tix::demo::{self, DemoReport};
+use tix::ops::demo::{self, DemoReport};
+use tix::ops::users::{self, InitReport};
 use tix::time::rfc3339;
-use tix::users::{self, InitReport};
 
 /// Arguments of `tix init`.
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::render::{JsonArray, ListRow, Render, Style, emit, fields, note, printable};
-use tix::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
+use tix::ops::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
 use tix::time::rfc3339;
 use tix::{files, qr};
 

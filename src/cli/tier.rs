@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields, yes_no};
 use tix::error::Error;
-use tix::import::{self, Format, ImportAction, ImportReport};
-use tix::tiers::{self, Availability, Tier, TierFields};
+use tix::ops::import::{self, Format, ImportAction, ImportReport};
+use tix::ops::tiers::{self, Availability, Tier, TierFields};
 use tix::time::rfc3339;
 
 /// Options shared by `tier create` and `tier update`.

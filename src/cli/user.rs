@@ -6,8 +6,8 @@ use comfy_table::{Cell, Color};
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields, yes_no};
 use tix::access::Role;
+use tix::ops::users::{self, User};
 use tix::time::rfc3339;
-use tix::users::{self, User};
 
 /// Roles as command-line values.
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -19,9 +19,11 @@ fn decode_png(path: &Path) -> String {
 }
 
 /// What the library says of a scanned code.
-fn check(t: &Tix, code: &str) -> tix::tickets::CodeCheck {
+fn check(t: &Tix, code: &str) -> tix::ops::tickets::CodeCheck {
     let store = tix::Store::open(t.db(), tix::OpenMode::MustExist).unwrap();
-    store.read(|c| tix::tickets::check_code(c, code)).unwrap()
+    store
+        .read(|c| tix::ops::tickets::check_code(c, code))
+        .unwrap()
 }
 
 /// Marks a ticket used directly in the database (check-in is another command group).
@@ -204,7 +206,7 @@ fn transfer_moves_ownership_and_kills_the_old_code() {
     add_user(&t, "rita@example.com");
     assert!(matches!(
         check(&t, &before.qr_payload),
-        tix::tickets::CodeCheck::Current(_)
+        tix::ops::tickets::CodeCheck::Current(_)
     ));
     let after = ticket(
         &t.as_(
@@ -227,11 +229,11 @@ fn transfer_moves_ownership_and_kills_the_old_code() {
     assert_ne!(after.qr_payload, before.qr_payload);
     assert!(matches!(
         check(&t, &before.qr_payload),
-        tix::tickets::CodeCheck::Revoked(_, 1)
+        tix::ops::tickets::CodeCheck::Revoked(_, 1)
     ));
     assert!(matches!(
         check(&t, &after.qr_payload),
-        tix::tickets::CodeCheck::Current(_)
+        tix::ops::tickets::CodeCheck::Current(_)
     ));
     // The old owner no longer holds it; the new one does.
     t.as_(BUYER, &["ticket", "show", &before.uuid]).code(4);
@@ -303,18 +305,18 @@ fn a_forged_or_foreign_code_does_not_verify() {
     let forged: String = forged.into_iter().collect();
     assert!(matches!(
         check(&t, &forged),
-        tix::tickets::CodeCheck::BadSignature
+        tix::ops::tickets::CodeCheck::BadSignature
     ));
     assert!(matches!(
         check(&t, "garbage"),
-        tix::tickets::CodeCheck::Malformed
+        tix::ops::tickets::CodeCheck::Malformed
     ));
     // The same ticket in another database (other keys) is not recognised there.
     let (other, _, other_tier) = on_sale();
     order(&buy(&other, BUYER, other_tier, 1).ok());
     assert!(matches!(
         check(&other, code),
-        tix::tickets::CodeCheck::BadSignature
+        tix::ops::tickets::CodeCheck::BadSignature
     ));
 }
 

@@ -7,11 +7,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::access::{Action, Actor, authorize};
-use crate::checkin::{self, DoorEntry, Scan, Verdict};
 use crate::error::Result;
-use crate::offline::{self, GateFile};
+use crate::ops::checkin::{self, DoorEntry, Scan, Verdict};
+use crate::ops::offline::{self, GateFile};
+use crate::ops::users;
 use crate::store::{OpenMode, Store};
-use crate::users;
 
 /// Where scans are decided.
 pub enum Gate {

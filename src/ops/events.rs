@@ -4,13 +4,13 @@
 use crate::store::Tx;
 
 use crate::access::{Action, Actor, Role, authorize};
-use crate::audit::{self, Subject};
 use crate::codes;
 use crate::error::{Error, Result};
 use crate::money::Currency;
+use crate::ops::audit::{self, Subject};
+use crate::ops::users::{self, User};
 use crate::store::{self, Store};
 use crate::time::{self, Timestamp, Zone};
-use crate::users::{self, User};
 
 pub use crate::domain::event::{Event, EventStatus};
 

@@ -16,14 +16,14 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::access::Actor;
-use crate::checkin::{self, Candidate, DoorEntry, Method, Reason, Scan, ScanRecord, Verdict};
 use crate::codes;
 use crate::error::{Error, Result};
-use crate::events::{self, EventStatus};
 use crate::files;
+use crate::ops::checkin::{self, Candidate, DoorEntry, Method, Reason, Scan, ScanRecord, Verdict};
+use crate::ops::events::{self, EventStatus};
+use crate::ops::tickets::TicketStatus;
 use crate::store::gate::GateDb;
 use crate::store::{self, GATE_APPLICATION_ID, Store, Tx};
-use crate::tickets::TicketStatus;
 use crate::time::{self, Timestamp, Zone};
 
 /// Whether `path` is a gate file. Reads the file's header as bytes, so a gate file left
@@ -163,11 +163,11 @@ pub fn export(
                 &salt,
                 report.audit_mark,
             )?;
-            crate::audit::record(
+            crate::ops::audit::record(
                 tx,
                 actor,
                 "scanner.export",
-                crate::audit::Subject { object_type: "event", object_id: &event_id.to_string(), event_id: Some(event_id), ticket_id: None },
+                crate::ops::audit::Subject { object_type: "event", object_id: &event_id.to_string(), event_id: Some(event_id), ticket_id: None },
                 serde_json::json!({ "file": report.file, "file_id": report.file_id, "tickets": report.tickets }),
             )?;
             Ok(())
@@ -340,9 +340,9 @@ impl GateFile {
         let mut extra = "";
         let (candidate, presented, reason) = match method {
             Method::Manual => {
-                let found = match crate::tickets::TicketRef::parse(scan.code)? {
-                    crate::tickets::TicketRef::Id(id) => load(store::gate::Key::TicketId(id))?,
-                    crate::tickets::TicketRef::Uuid(uuid) => load(store::gate::Key::Uuid(&uuid))?,
+                let found = match crate::ops::tickets::TicketRef::parse(scan.code)? {
+                    crate::ops::tickets::TicketRef::Id(id) => load(store::gate::Key::TicketId(id))?,
+                    crate::ops::tickets::TicketRef::Uuid(uuid) => load(store::gate::Key::Uuid(&uuid))?,
                 };
                 match found {
                     Some(c) => {
@@ -677,8 +677,8 @@ fn read_scans(
             ticket_uuid: text(row.ticket_uuid, 64),
             secret_version: row.secret_version,
             scanned_at: row.scanned_at.unwrap_or(lo).clamp(lo, hi),
-            gate: text(row.gate, crate::checkin::MAX_GATE_NAME),
-            device: text(row.device, crate::checkin::MAX_GATE_NAME)
+            gate: text(row.gate, crate::ops::checkin::MAX_GATE_NAME),
+            device: text(row.device, crate::ops::checkin::MAX_GATE_NAME)
                 .unwrap_or_else(|| "unknown".into()),
             reason: text(row.reason, 40).and_then(|s| Reason::parse(&s)),
             dry_run: row.dry_run == Some(1),
@@ -722,7 +722,7 @@ pub struct MergeOptions {
 fn judge(
     tx: &Tx<'_>,
     s: &GateScan,
-    event: &crate::events::Event,
+    event: &crate::ops::events::Event,
     key: &[u8],
     opts: MergeOptions,
 ) -> Result<Outcome> {
@@ -1105,11 +1105,11 @@ pub fn merge(
         }
         // A merge that brought nothing new changes nothing, not even the audit log.
         if report.scans_merged > 0 || report.admitted > 0 || reopened > 0 {
-            crate::audit::record(
+            crate::ops::audit::record(
                 tx,
                 actor,
                 "scanner.merge",
-                crate::audit::Subject { object_type: "event", object_id: &event_id.to_string(), event_id: Some(event_id), ticket_id: None },
+                crate::ops::audit::Subject { object_type: "event", object_id: &event_id.to_string(), event_id: Some(event_id), ticket_id: None },
                 serde_json::json!({
                     "files": report.files,
                     "scans_merged": report.scans_merged,

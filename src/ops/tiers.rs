@@ -5,9 +5,9 @@ use crate::store::Tx;
 use std::collections::HashMap;
 
 use crate::access::{Action, Actor, authorize};
-use crate::audit::{self, Subject};
 use crate::error::{Error, Result};
-use crate::events::{self, Event};
+use crate::ops::audit::{self, Subject};
+use crate::ops::events::{self, Event};
 use crate::store::{self, Store};
 use crate::time;
 

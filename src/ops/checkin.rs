@@ -2,7 +2,7 @@
 //! admitting each ticket exactly once, keeping every scan, and counting arrivals.
 //!
 //! The decision itself ([`decide`], in [`crate::domain::gate`]) is shared with offline gate files
-//! ([`crate::offline`]), so a gate laptop with no network answers exactly as the main
+//! ([`crate::ops::offline`]), so a gate laptop with no network answers exactly as the main
 //! database would.
 
 use crate::store::Tx;
@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use crate::access::{Action, Actor, authorize};
 use crate::error::{Error, Result};
-use crate::events::{self, Event};
+use crate::ops::events::{self, Event};
+use crate::ops::tickets::{self, CodeCheck, Ticket, TicketRef};
 use crate::store::{self, Store};
-use crate::tickets::{self, CodeCheck, Ticket, TicketRef};
 use crate::time::{self, Timestamp};
 
 pub use crate::domain::gate::{

@@ -6,14 +6,14 @@ use crate::store::Tx;
 use serde_json::json;
 
 use crate::access::{Action, Actor, authorize};
-use crate::audit::{self, Subject};
 use crate::error::{Error, Result};
-use crate::events::{self, EventStatus};
+use crate::ops::audit::{self, Subject};
+use crate::ops::events::{self, EventStatus};
+use crate::ops::tickets;
+use crate::ops::tiers::{self, MAX_QUANTITY};
+use crate::ops::users::{self, User};
 use crate::store::{self, Store};
-use crate::tickets;
-use crate::tiers::{self, MAX_QUANTITY};
 use crate::time;
-use crate::users::{self, User};
 
 pub use crate::domain::sale::{NewOrder, Order, OrderStatus};
 
@@ -298,7 +298,7 @@ pub fn end(
         if let Some(used) = order
             .tickets
             .iter()
-            .find(|t| t.status == crate::tickets::TicketStatus::Used)
+            .find(|t| t.status == crate::ops::tickets::TicketStatus::Used)
         {
             return Err(Error::rule(format!(
                 "order {id} cannot be {verb}: ticket {} was already used at the gate",

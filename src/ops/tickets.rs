@@ -8,14 +8,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::{Action, Actor, authorize};
-use crate::audit::{self, Subject};
 use crate::codes::{self, CodeError, EventKeys, TicketCode};
 use crate::domain::sale::OrderStatus;
 use crate::error::{Error, Result};
-use crate::events::{self, EventStatus};
+use crate::ops::audit::{self, Subject};
+use crate::ops::events::{self, EventStatus};
+use crate::ops::users;
 use crate::store::{self, Store};
 use crate::time::{self, Timestamp};
-use crate::users;
 
 pub use crate::domain::sale::{Ticket, TicketRef, TicketStatus};
 
@@ -34,9 +34,9 @@ const UUID_BATCH: usize = 4_096;
 pub(crate) fn issue(
     tx: &Tx<'_>,
     order_id: i64,
-    event: &crate::events::Event,
-    tier: &crate::tiers::Tier,
-    buyer: &crate::users::User,
+    event: &crate::ops::events::Event,
+    tier: &crate::ops::tiers::Tier,
+    buyer: &crate::ops::users::User,
     quantity: i64,
     order_status: OrderStatus,
     now: Timestamp,
@@ -402,7 +402,7 @@ pub fn set_attendee(
         }
     };
     let name = clear_or(&change.name, &|s| {
-        crate::events::check_line("attendee name", s, 200)
+        crate::ops::events::check_line("attendee name", s, 200)
     })?;
     let email = clear_or(&change.email, &users::normalize_email)?;
     let phone = clear_or(&change.phone, &check_phone)?;
@@ -451,7 +451,7 @@ pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> 
         if matches!(event.status, EventStatus::Cancelled | EventStatus::Completed) {
             return Err(Error::rule(format!("Cannot transfer ticket {}: event {} is {}", old.id, event.id, event.status)));
         }
-        let tier = crate::tiers::get(tx, old.tier_id)?;
+        let tier = crate::ops::tiers::get(tx, old.tier_id)?;
         if !tier.transferable {
             return Err(Error::rule(format!(
                 "Cannot transfer ticket {}: tickets of tier '{}' are not transferable",

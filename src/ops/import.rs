@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::access::{Action, Actor, authorize};
 use crate::error::{Error, Result};
-use crate::events;
+use crate::ops::events;
+use crate::ops::tiers::{self, Tier, TierFields};
 use crate::store::{Store, Tx};
-use crate::tiers::{self, Tier, TierFields};
 
 /// The columns (CSV) or keys (JSON) an import understands.
 pub const COLUMNS: &[&str] = &[

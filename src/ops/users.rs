@@ -180,11 +180,11 @@ pub fn verify(store: &mut Store, actor: &Actor, email: &str) -> Result<User> {
 }
 
 fn record(conn: &Tx<'_>, actor: &Actor, action: &str, user: &User) -> Result<()> {
-    crate::audit::record(
+    crate::ops::audit::record(
         conn,
         actor,
         action,
-        crate::audit::Subject {
+        crate::ops::audit::Subject {
             object_type: "user",
             object_id: &user.email,
             event_id: None,

@@ -6,12 +6,12 @@ use serde::Serialize;
 use crate::access::Role;
 use crate::codes::EventKeys;
 use crate::error::{Error, Result};
-use crate::events::{self, Event, EventStatus};
 use crate::money::Currency;
+use crate::ops::events::{self, Event, EventStatus};
+use crate::ops::tiers::{self, Tier, TierFields};
+use crate::ops::users::{self, User};
 use crate::store::{self, Store, Tx};
-use crate::tiers::{self, Tier, TierFields};
 use crate::time::{self, Zone};
-use crate::users::{self, User};
 
 /// The demo admin's email.
 pub const ADMIN_EMAIL: &str = "admin@demo.tix";
@@ -40,7 +40,7 @@ pub struct DemoReport {
     /// Its tiers: Early Bird (sales over), General Admission, VIP (approval, max 4).
     pub tiers: Vec<Tier>,
     /// Whether and how each of those tiers can be bought now, in the same order.
-    pub availability: Vec<crate::tiers::Availability>,
+    pub availability: Vec<crate::ops::tiers::Availability>,
     /// A draft event still being set up.
     pub draft_event: Event,
     /// Its tiers.
@@ -75,11 +75,11 @@ pub fn run(store: &mut Store) -> Result<DemoReport> {
                 (Some(festival), Some(draft)) => (true, festival, draft),
                 _ => {
                     let (festival, draft) = create_events(tx, &promoter)?;
-                    crate::audit::record(
+                    crate::ops::audit::record(
                         tx,
                         &crate::Actor::public(),
                         "demo.create",
-                        crate::audit::Subject {
+                        crate::ops::audit::Subject {
                             object_type: "event",
                             object_id: &festival.id.to_string(),
                             event_id: Some(festival.id),
@@ -97,7 +97,7 @@ pub fn run(store: &mut Store) -> Result<DemoReport> {
             already_present,
             availability: tiers
                 .iter()
-                .map(|t| crate::tiers::availability_at(t, &festival, now))
+                .map(|t| crate::ops::tiers::availability_at(t, &festival, now))
                 .collect(),
             tiers,
             draft_tiers: tiers_of(tx, draft_event.id)?,
