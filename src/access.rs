@@ -3,9 +3,9 @@
 //! Every operation of the library asks [`authorize`] before it changes or reveals
 //! anything; nothing else in the crate decides permissions.
 
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventStatus};
 use crate::domain::people::User;
-use crate::error::{Error, Result};
+use crate::error::{Denial, Result};
 
 pub use crate::domain::people::Role;
 
@@ -42,16 +42,9 @@ impl Actor {
         self.as_user().is_some_and(|u| u.role == Role::Admin)
     }
 
-    fn owns(&self, event: &Event) -> bool {
-        self.as_user().is_some_and(|u| u.id == event.owner_id)
-    }
-
-    /// How the actor is named in messages.
-    fn describe(&self) -> String {
-        match &self.0 {
-            Who::Public => "the public (no --as user)".into(),
-            Who::User(u) => format!("{} ({})", u.email, u.role),
-        }
+    /// How a signed-in actor is named in messages: `email (role)`.
+    fn describe(&self) -> Option<String> {
+        self.as_user().map(|u| format!("{} ({})", u.email, u.role))
     }
 }
 
@@ -62,6 +55,12 @@ pub enum Action<'a> {
     AddUser,
     /// Mark a promoter verified.
     VerifyUser,
+    /// Make the first admin while setting a database up (`init`): anyone who can write
+    /// the file, while it has no admin yet.
+    AddFirstAdmin {
+        /// Admins the database has.
+        admins: i64,
+    },
     /// List every user.
     ListUsers,
     /// See one user's account.
@@ -120,132 +119,143 @@ pub enum Action<'a> {
 
 /// Decides whether `actor` may do `action`; the error says who may instead.
 pub fn authorize(actor: &Actor, action: Action<'_>) -> Result<()> {
+    Ok(decide(actor, action)?)
+}
+
+fn decide(actor: &Actor, action: Action<'_>) -> Result<(), Denial> {
+    if let Action::AddFirstAdmin { admins } = action {
+        return if admins == 0 {
+            Ok(())
+        } else {
+            Err(Denial::AdminExists)
+        };
+    }
     if actor.is_admin() {
         return Ok(());
     }
-    let who = actor.describe();
-    let need_login = |what: &str| {
-        Error::denied(format!(
-            "{what} needs a signed-in user; pass --as EMAIL or set TIX_USER"
-        ))
+    // The public is told it needs a signed-in user before anything else.
+    let Some(me) = actor.as_user() else {
+        return match action {
+            Action::SeeEvent(event) if event.status != EventStatus::Draft => Ok(()),
+            Action::SeeEvent(event) => Err(Denial::DraftEvent {
+                event: event.id,
+                owner: event.owner_email.clone(),
+            }),
+            Action::ManageEvent(event)
+            | Action::ManageStaff(event)
+            | Action::SeeInactiveTiers(event)
+            | Action::SellFor(event)
+            | Action::ManageOrders(event)
+            | Action::SeeEventRecords(event)
+            | Action::AcceptManualAdmissions(event)
+            | Action::ManageTiers(event) => Err(Denial::NotEventOwner {
+                event: event.id,
+                owner: event.owner_email.clone(),
+                who: None,
+            }),
+            _ => Err(Denial::NeedsUser {
+                doing: doing(action),
+            }),
+        };
     };
-    let user = actor.as_user();
-    let is_me = |id: i64| user.is_some_and(|u| u.id == id);
+    let who = || format!("{} ({})", me.email, me.role);
+    let owns = |event: &Event| me.id == event.owner_id;
+    let owner_only = |event: &Event| {
+        if owns(event) {
+            Ok(())
+        } else {
+            Err(Denial::NotEventOwner {
+                event: event.id,
+                owner: event.owner_email.clone(),
+                who: Some(who()),
+            })
+        }
+    };
     match action {
-        Action::AddUser | Action::VerifyUser | Action::ListUsers => {
-            let what = match action {
+        // Decided above, for anyone.
+        Action::AddFirstAdmin { .. } => Ok(()),
+        Action::AddUser | Action::VerifyUser | Action::ListUsers => Err(Denial::AdminOnly {
+            doing: match action {
                 Action::AddUser => "add users",
                 Action::VerifyUser => "verify promoters",
                 _ => "list users",
-            };
-            Err(Error::denied(format!(
-                "only an admin may {what}; {who} is not one"
-            )))
-        }
-        Action::ShowUser(target) => match user {
-            Some(u) if u.id == target.id => Ok(()),
-            Some(_) => Err(Error::denied(format!(
-                "only an admin or {} themself may see that account",
-                target.email
-            ))),
-            None => Err(need_login("seeing an account")),
-        },
-        Action::CreateEvent => match user {
-            Some(u) if u.role == Role::Promoter => Ok(()),
-            Some(_) => Err(Error::denied(format!(
-                "only promoters and admins may create events; {who} is not one (an admin can add a promoter with `tix user add EMAIL --name NAME --role promoter`)"
-            ))),
-            None => Err(need_login("creating an event")),
-        },
-        Action::SeeEvent(event) => {
-            if event.status != crate::domain::event::EventStatus::Draft || actor.owns(event) {
-                Ok(())
-            } else {
-                Err(Error::denied(format!(
-                    "event {} is a draft; only its promoter ({}) or an admin may see it",
-                    event.id, event.owner_email
-                )))
-            }
-        }
+            },
+            who: who(),
+        }),
+        Action::ShowUser(target) if target.id == me.id => Ok(()),
+        Action::ShowUser(target) => Err(Denial::OthersAccount {
+            target: target.email.clone(),
+        }),
+        Action::CreateEvent if me.role == Role::Promoter => Ok(()),
+        Action::CreateEvent => Err(Denial::NotPromoter { who: who() }),
+        Action::SeeEvent(event) if event.status != EventStatus::Draft || owns(event) => Ok(()),
+        Action::SeeEvent(event) => Err(Denial::DraftEvent {
+            event: event.id,
+            owner: event.owner_email.clone(),
+        }),
         Action::ManageEvent(event)
         | Action::ManageStaff(event)
         | Action::SeeInactiveTiers(event)
         | Action::SellFor(event)
         | Action::ManageOrders(event)
         | Action::SeeEventRecords(event)
-        | Action::AcceptManualAdmissions(event) => owner_only(actor, event, user.is_some(), &who),
+        | Action::AcceptManualAdmissions(event) => owner_only(event),
         Action::CheckIn { event, is_staff } => {
-            if actor.owns(event) || (is_staff && user.is_some_and(|u| u.role == Role::Staff)) {
+            if owns(event) || (is_staff && me.role == Role::Staff) {
                 Ok(())
-            } else if user.is_none() {
-                Err(need_login("checking tickets in"))
             } else {
-                Err(Error::denied(format!(
-                    "only the promoter of event {} ({}), gate staff assigned to it or an admin may check tickets in there; {who} may not",
-                    event.id, event.owner_email
-                )))
+                Err(Denial::NotGateWorker {
+                    event: event.id,
+                    owner: event.owner_email.clone(),
+                    who: who(),
+                })
             }
         }
-        Action::WorkGate => match user {
-            Some(u) if matches!(u.role, Role::Promoter | Role::Staff) => Ok(()),
-            Some(_) => Err(Error::denied(format!(
-                "only promoters, gate staff and admins check tickets in; {who} is none of them"
-            ))),
-            None => Err(need_login("checking tickets in")),
-        },
-        Action::Buy => match user {
-            Some(u) if u.role == Role::Staff => Err(Error::denied(format!(
-                "gate staff accounts only check tickets in; {} cannot buy tickets (use a personal account)",
-                u.email
-            ))),
-            Some(_) => Ok(()),
-            None => Err(need_login("buying tickets")),
-        },
-        Action::SeeOrder { event, buyer_id } => {
-            if is_me(buyer_id) || actor.owns(event) {
-                Ok(())
-            } else if user.is_none() {
-                Err(need_login("seeing an order"))
-            } else {
-                Err(Error::denied(format!(
-                    "only the buyer, the promoter of event {} ({}) or an admin may see this order",
-                    event.id, event.owner_email
-                )))
-            }
-        }
-        Action::SeeTicket { event, owner_id } => {
-            if is_me(owner_id) || actor.owns(event) {
-                Ok(())
-            } else if user.is_none() {
-                Err(need_login("seeing a ticket"))
-            } else {
-                Err(Error::denied(format!(
-                    "only the ticket's owner, the promoter of event {} ({}) or an admin may see it",
-                    event.id, event.owner_email
-                )))
-            }
-        }
-        Action::HoldTicket { owner_id } => {
-            if is_me(owner_id) {
-                Ok(())
-            } else if user.is_none() {
-                Err(need_login("changing a ticket"))
-            } else {
-                Err(Error::denied(format!(
-                    "only the ticket's owner may do this; {who} does not own it"
-                )))
-            }
-        }
+        Action::WorkGate if matches!(me.role, Role::Promoter | Role::Staff) => Ok(()),
+        Action::WorkGate => Err(Denial::NoGateRole { who: who() }),
+        Action::Buy if me.role == Role::Staff => Err(Denial::StaffCannotBuy {
+            email: me.email.clone(),
+        }),
+        Action::Buy => Ok(()),
+        Action::SeeOrder { event, buyer_id } if buyer_id == me.id || owns(event) => Ok(()),
+        Action::SeeOrder { event, .. } => Err(Denial::OthersOrder {
+            event: event.id,
+            owner: event.owner_email.clone(),
+        }),
+        Action::SeeTicket { event, owner_id } if owner_id == me.id || owns(event) => Ok(()),
+        Action::SeeTicket { event, .. } => Err(Denial::OthersTicket {
+            event: event.id,
+            owner: event.owner_email.clone(),
+        }),
+        Action::HoldTicket { owner_id } if owner_id == me.id => Ok(()),
+        Action::HoldTicket { .. } => Err(Denial::NotHolder { who: who() }),
         Action::ManageTiers(event) => {
-            owner_only(actor, event, user.is_some(), &who)?;
-            match user {
-                Some(u) if !u.verified => Err(Error::denied(format!(
-                    "promoter {} is not verified yet; an admin must run `tix user verify {}` before they may create or change tiers",
-                    u.email, u.email
-                ))),
-                _ => Ok(()),
+            owner_only(event)?;
+            if me.verified {
+                Ok(())
+            } else {
+                Err(Denial::NotVerified {
+                    email: me.email.clone(),
+                })
             }
         }
+    }
+}
+
+/// What the public was trying to do, for the message that it needs to sign in.
+fn doing(action: Action<'_>) -> &'static str {
+    match action {
+        Action::AddUser => "adding users",
+        Action::VerifyUser => "verifying promoters",
+        Action::ListUsers => "listing users",
+        Action::ShowUser(_) => "seeing an account",
+        Action::CreateEvent => "creating an event",
+        Action::CheckIn { .. } | Action::WorkGate => "checking tickets in",
+        Action::Buy => "buying tickets",
+        Action::SeeOrder { .. } => "seeing an order",
+        Action::SeeTicket { .. } => "seeing a ticket",
+        Action::HoldTicket { .. } => "changing a ticket",
+        _ => "this",
     }
 }
 
@@ -280,14 +290,12 @@ pub enum Listing<'a> {
 /// but a promoter or admin reading the audit log).
 pub fn scope(actor: &Actor, listing: Listing<'_>) -> Result<Scope> {
     let Some(me) = actor.as_user() else {
-        let what = match listing {
+        let doing = match listing {
             Listing::Orders => "listing orders",
             Listing::Tickets { .. } => "listing tickets",
             Listing::Audit => "reading the audit log",
         };
-        return Err(Error::denied(format!(
-            "{what} needs a signed-in user; pass --as EMAIL or set TIX_USER"
-        )));
+        return Err(Denial::NeedsUser { doing }.into());
     };
     match (me.role, listing) {
         (Role::Admin, _) => Ok(Scope::All),
@@ -299,30 +307,13 @@ pub fn scope(actor: &Actor, listing: Listing<'_>) -> Result<Scope> {
             Listing::Tickets {
                 other_owner: Some(email),
             },
-        ) => Err(Error::denied(format!(
-            "only an admin, a promoter (for their events) or {} themself may list their tickets",
-            email.trim()
-        ))),
-        (_, Listing::Audit) => Err(Error::denied(format!(
-            "only an admin may read the whole audit log and a promoter that of their own events; {} is neither",
-            actor.describe()
-        ))),
-    }
-}
-
-fn owner_only(actor: &Actor, event: &Event, signed_in: bool, who: &str) -> Result<()> {
-    if actor.owns(event) {
-        return Ok(());
-    }
-    let base = format!(
-        "only the promoter who owns event {} ({}) or an admin may do this",
-        event.id, event.owner_email
-    );
-    if signed_in {
-        Err(Error::denied(format!("{base}; you are acting as {who}")))
-    } else {
-        Err(Error::denied(format!(
-            "{base}; pass --as EMAIL or set TIX_USER"
-        )))
+        ) => Err(Denial::OthersTickets {
+            email: email.trim().to_string(),
+        }
+        .into()),
+        (_, Listing::Audit) => Err(Denial::AuditLog {
+            who: actor.describe().unwrap_or_default(),
+        }
+        .into()),
     }
 }

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Rule};
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error + use<> {
     let path = path.to_path_buf();
@@ -75,10 +75,10 @@ pub fn check_output(out: &Path, protected: &[PathBuf], force: bool) -> Result<()
         .any(|p| resolved(p) == target || same_file(p, out))
         || protected.first().is_some_and(|db| journal_of(out, db))
     {
-        return Err(Error::rule(format!(
-            "{} is the database tix is working on (or one of its journal files); refusing to write over it — choose another output path",
-            out.display()
-        )));
+        return Err(Rule::WouldOverwriteDatabase {
+            path: out.display().to_string(),
+        }
+        .into());
     }
     if out.is_dir() {
         return Err(Error::invalid(
@@ -101,10 +101,10 @@ pub fn check_output(out: &Path, protected: &[PathBuf], force: bool) -> Result<()
         ));
     }
     if out.exists() && !force {
-        return Err(Error::rule(format!(
-            "{} already exists; pass --force to replace it",
-            out.display()
-        )));
+        return Err(Rule::OutputExists {
+            path: out.display().to_string(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -124,11 +124,12 @@ pub fn check_outputs_in(
         existing += usize::from(out.exists());
     }
     if existing > 0 && !force {
-        return Err(Error::rule(format!(
-            "{existing} of the {} files already exist in {}; pass --force to replace them",
-            outs.len(),
-            dir.display()
-        )));
+        return Err(Rule::OutputsExist {
+            existing,
+            total: outs.len(),
+            dir: dir.display().to_string(),
+        }
+        .into());
     }
     Ok(())
 }

@@ -267,6 +267,61 @@ fn only_the_store_names_the_engine_or_writes_sql() {
     }
 }
 
+/// Whether `line` names a command-line flag (`--force`), a `tix …` command or a `TIX_`
+/// environment variable.
+fn names_the_command_line(line: &str) -> bool {
+    let flag = line.match_indices("--").any(|(i, _)| {
+        let before = line[..i].chars().next_back();
+        let after = line[i + 2..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '-')
+            && after.is_some_and(|c| c.is_ascii_lowercase())
+    });
+    flag || line.contains("`tix ") || line.contains("TIX_")
+}
+
+#[test]
+fn the_library_names_no_flag_or_command() {
+    for (_, path) in library_files() {
+        for line in code(&path).lines() {
+            assert!(
+                !names_the_command_line(line),
+                "{}: `{}` — only the command line (src/cli) names its flags and commands; give the library's error the values and let src/cli/errors.rs say what to type",
+                path.display(),
+                line.trim()
+            );
+        }
+    }
+    assert!(names_the_command_line("\"pass --force to replace it\""));
+    assert!(names_the_command_line("\"run `tix init` first\""));
+    assert!(!names_the_command_line("\"a -- b\", x--y"));
+}
+
+#[test]
+fn permissions_are_decided_only_in_access() {
+    for (module, path) in library_files() {
+        if module == "access" || module == "domain" {
+            continue;
+        }
+        for line in code(&path).lines() {
+            let role_check = [
+                "role ==",
+                "role !=",
+                "matches!(u.role",
+                "Role::Admin =>",
+                "is_admin(",
+            ]
+            .iter()
+            .any(|k| line.contains(k));
+            assert!(
+                !role_check,
+                "{}: `{}` — a role decides a permission only in access.rs (an Action or a Listing)",
+                path.display(),
+                line.trim()
+            );
+        }
+    }
+}
+
 #[test]
 fn the_checker_finds_a_circle() {
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -8,7 +8,7 @@ use comfy_table::Cell;
 
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields, printable};
-use tix::error::Error;
+use tix::error::{Error, Missing};
 use tix::ops::checkin::{self, DoorEntry, Scan, Stats, TierStats, Verdict};
 use tix::ops::gate::Gate;
 use tix::ops::offline::{self, ExportReport, MergeReport};
@@ -467,12 +467,7 @@ pub fn scanner(ctx: &Ctx, cmd: ScannerCmd) -> anyhow::Result<()> {
     if let ScannerCmd::Merge { files, .. } = &cmd {
         // A file that is not there is named before anything else is opened.
         if let Some(missing) = files.iter().find(|f| !f.exists()) {
-            return Err(Error::not_found_hint(
-                "gate file",
-                missing.display(),
-                "check the path; nothing was merged",
-            )
-            .into());
+            return Err(Error::not_found(Missing::GateFile, missing.display()).into());
         }
     }
     let (mut store, actor) = ctx.session()?;
@@ -547,6 +542,11 @@ impl Render for MergeReport {
         if !self.conflicts.is_empty() {
             text.push_str("\n\n");
             text.push_str(&self.conflicts.human(style));
+        }
+        if !self.accepted_manual && self.conflicts.iter().any(|c| c.kind == "manual_admission") {
+            text.push_str(
+                "\n\nAdmissions by ticket id were not recorded: a gate file cannot prove them. Merge again with --accept-manual to record them on the gate staff's word.",
+            );
         }
         text
     }

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod checkin;
+pub mod errors;
 pub mod event;
 pub mod order;
 pub mod render;

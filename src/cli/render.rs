@@ -214,7 +214,7 @@ pub struct InDocument(pub Error);
 
 impl std::fmt::Display for InDocument {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        f.write_str(&super::errors::message(&self.0))
     }
 }
 
@@ -222,7 +222,7 @@ impl std::error::Error for InDocument {}
 
 /// The JSON object of an error, as `--json` shows it.
 pub fn error_json(e: &Error) -> serde_json::Value {
-    serde_json::json!({ "error": { "code": e.kind().code(), "message": printable(&e.to_string()) } })
+    serde_json::json!({ "error": { "code": e.kind().code(), "message": printable(&super::errors::message(e)) } })
 }
 
 /// The process exit code of a failed command.
@@ -239,7 +239,7 @@ pub fn report_error(err: &anyhow::Error, json: bool) {
             std::io::stderr().lock(),
             "{} {}",
             error_prefix(),
-            printable(&e.to_string())
+            printable(&super::errors::message(e))
         );
         return;
     }
@@ -248,11 +248,16 @@ pub fn report_error(err: &anyhow::Error, json: bool) {
     {
         // The verdict on stdout (JSON included) is the answer; stderr gets the one line
         // every failing command prints, and no second JSON document.
-        let _ = writeln!(std::io::stderr().lock(), "{} {e}", error_prefix());
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{} {}",
+            error_prefix(),
+            super::errors::message(e)
+        );
         return;
     }
     let (code, message) = match err.downcast_ref::<Error>() {
-        Some(e) => (e.kind().code(), e.to_string()),
+        Some(e) => (e.kind().code(), super::errors::message(e)),
         None => ("internal", format!("{err:#}")),
     };
     let message = printable(&message.replace('\n', " "));

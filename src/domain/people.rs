@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::domain::time::{self, Timestamp};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Rule};
 
 /// The role of a registered user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +45,14 @@ impl Role {
     }
 }
 
+impl Role {
+    /// Whether an account of this role is verified from the start: admins need no
+    /// verification; promoters wait for an admin's.
+    pub fn starts_verified(self) -> bool {
+        self == Role::Admin
+    }
+}
+
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -75,10 +83,34 @@ impl User {
     /// (a ticket on a staff account would let its holder admit themself).
     pub fn check_may_hold_tickets(&self) -> Result<()> {
         if self.role == Role::Staff {
-            return Err(Error::rule(format!(
-                "{} is a gate staff account, which cannot hold tickets; use a personal account",
-                self.email
-            )));
+            return Err(Rule::StaffCannotHold {
+                email: self.email.clone(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Refuses to assign anyone but a staff account to an event's gates.
+    pub fn check_assignable_to_gates(&self) -> Result<()> {
+        if self.role != Role::Staff {
+            return Err(Rule::NotStaffAccount {
+                email: self.email.clone(),
+                role: self.role.to_string(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Refuses to verify anyone but a promoter.
+    pub fn check_verifiable(&self) -> Result<()> {
+        if self.role != Role::Promoter {
+            return Err(Rule::NotAPromoter {
+                email: self.email.clone(),
+                role: self.role.to_string(),
+            }
+            .into());
         }
         Ok(())
     }

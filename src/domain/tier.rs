@@ -7,7 +7,7 @@ use crate::domain::event::{Event, EventStatus};
 use crate::domain::money::Currency;
 use crate::domain::text::{check_line, check_text};
 use crate::domain::time::{self, Timestamp, Zone};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Rule};
 
 /// The most seats one tier may have.
 pub const MAX_QUANTITY: i64 = 10_000_000;
@@ -178,10 +178,11 @@ impl TierFields {
 pub fn check_event_open(event: &Event) -> Result<()> {
     match event.status {
         EventStatus::Draft | EventStatus::Published => Ok(()),
-        other => Err(Error::rule(format!(
-            "event {} is {other}; tiers can only be created or changed while the event is draft or published",
-            event.id
-        ))),
+        other => Err(Rule::EventClosedForTiers {
+            event: event.id,
+            status: other.to_string(),
+        }
+        .into()),
     }
 }
 
@@ -257,28 +258,28 @@ pub fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tie
     };
 
     if min_purchase > max_purchase {
-        return Err(Error::rule(format!(
-            "min_purchase ({min_purchase}) is more than max_purchase ({max_purchase}); the minimum per order cannot exceed the maximum"
-        )));
+        return Err(Rule::MinAboveMax {
+            min: min_purchase,
+            max: max_purchase,
+        }
+        .into());
     }
     if max_purchase > quantity {
-        let hint = if f.max_purchase.is_none() && f.quantity.is_some() {
-            format!("; give a max_purchase of {quantity} or less together with the new quantity")
-        } else {
-            String::new()
-        };
-        return Err(Error::rule(format!(
-            "max_purchase ({max_purchase}) is more than quantity ({quantity}); an order cannot be larger than the tier{hint}"
-        )));
+        return Err(Rule::MaxAboveQuantity {
+            max: max_purchase,
+            quantity,
+            quantity_alone: f.max_purchase.is_none() && f.quantity.is_some(),
+        }
+        .into());
     }
     if let (Some(start), Some(end)) = (sale_start, sale_end)
         && end <= start
     {
-        return Err(Error::rule(format!(
-            "sale_end ({}) is not after sale_start ({}); the sale must end after it starts",
-            zone.human(end),
-            zone.human(start)
-        )));
+        return Err(Rule::SaleEndsBeforeStart {
+            start: zone.human(start),
+            end: zone.human(end),
+        }
+        .into());
     }
     Ok(Tier {
         id: base.map_or(0, |b| b.id),

@@ -7,7 +7,7 @@ use crate::store::Tx;
 use serde_json::Value;
 
 use crate::access::{Action, Actor, authorize};
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Result};
 use crate::store::{self, Store};
 use crate::time;
 
@@ -43,14 +43,8 @@ pub fn list(
         let ticket_id = match ticket {
             Some(t) => {
                 let reference = crate::domain::sale::TicketRef::parse(t)?;
-                let (id, event_id) =
-                    crate::store::tickets::locate(c, &reference)?.ok_or_else(|| {
-                        Error::not_found_hint(
-                            "ticket",
-                            t.trim(),
-                            "`tix ticket list` shows your tickets",
-                        )
-                    })?;
+                let (id, event_id) = crate::store::tickets::locate(c, &reference)?
+                    .ok_or_else(|| Error::not_found(Missing::Ticket, t.trim()))?;
                 let event = crate::store::events::get(c, event_id)?;
                 authorize(actor, Action::SeeEventRecords(&event))?;
                 Some(id)

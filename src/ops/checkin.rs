@@ -52,11 +52,7 @@ pub fn check_gate_access(store: &Store, actor: &Actor, event_id: i64) -> Result<
 /// A gate on the main database admits to one event, always named: with no event, a
 /// promoter of two events would admit either's tickets at either's gate.
 pub fn require_event(event_id: Option<i64>) -> Result<i64> {
-    event_id.ok_or_else(|| {
-        Error::Usage(
-            "on the main database a gate admits to one event: name it with --event ID (a gate file knows its own event)".into(),
-        )
-    })
+    event_id.ok_or(Error::EventRequired)
 }
 
 /// Decides on one scanned code against the main database and, if it is accepted and

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::access::Role;
 use crate::codes::EventKeys;
-use crate::error::{Error, Result};
+use crate::error::{Result, Rule};
 use crate::money::Currency;
 use crate::ops::events::{self, Event, EventStatus};
 use crate::ops::tiers::{self, Tier, TierFields};
@@ -58,9 +58,10 @@ pub fn run(store: &mut Store) -> Result<DemoReport> {
             .filter(|u| ![ADMIN_EMAIL, PROMOTER_EMAIL, BUYER_EMAIL].contains(&u.email.as_str()))
             .count();
         if others > 0 {
-            return Err(Error::rule(format!(
-                "this database holds accounts of its own ({others} besides the demo's); the demo fills a database of its own: run it on a new file, e.g. `tix --db demo.db demo`"
-            )));
+            return Err(Rule::DemoNeedsNewDatabase {
+                others: others as i64,
+            }
+            .into());
         }
         let admin = ensure_user(tx, ADMIN_EMAIL, "Ada Admin", Role::Admin)?;
         let promoter = ensure_user(tx, PROMOTER_EMAIL, "Pia Promoter", Role::Promoter)?;

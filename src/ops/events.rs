@@ -3,9 +3,9 @@
 
 use crate::store::Tx;
 
-use crate::access::{Action, Actor, Role, authorize};
+use crate::access::{Action, Actor, authorize};
 use crate::codes;
-use crate::error::{Error, Result};
+use crate::error::{Denial, Error, Missing, Result, Rule};
 use crate::money::Currency;
 use crate::ops::audit::{self, Subject};
 use crate::ops::users::{self, User};
@@ -63,17 +63,22 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewEvent) -> Result<Event>
     if let Some(end) = ends_at
         && end <= starts_at
     {
-        return Err(Error::rule(format!(
-            "ends_at ({}) is not after starts_at ({}); an event must end after it starts",
-            zone.human(end),
-            zone.human(starts_at)
-        )));
+        return Err(Rule::EventEndsBeforeStart {
+            starts: zone.human(starts_at),
+            ends: zone.human(end),
+        }
+        .into());
     }
     let keys = codes::EventKeys::generate()?;
     store.write(|tx| {
         let owner = match owner {
             Some(o) => o,
-            None => return Err(Error::denied("events need an owner; pass --as EMAIL")),
+            None => {
+                return Err(Denial::NeedsUser {
+                    doing: "creating an event",
+                }
+                .into());
+            }
         };
         let event = insert(
             tx,
@@ -197,10 +202,11 @@ pub fn publish(store: &mut Store, actor: &Actor, id: i64) -> Result<Event> {
             EventStatus::Draft => set_status(tx, actor, &mut event, EventStatus::Published)?,
             EventStatus::Published => {}
             EventStatus::Cancelled | EventStatus::Completed => {
-                return Err(Error::rule(format!(
-                    "event {id} is {}; only a draft event can be published",
-                    event.status
-                )));
+                return Err(Rule::NotDraft {
+                    event: id,
+                    status: event.status.to_string(),
+                }
+                .into());
             }
         }
         Ok(event)
@@ -219,9 +225,7 @@ pub fn cancel(
         match event.status {
             EventStatus::Draft | EventStatus::Published => Ok(true),
             EventStatus::Cancelled => Ok(false),
-            EventStatus::Completed => Err(Error::rule(format!(
-                "event {id} is completed; a completed event cannot be cancelled"
-            ))),
+            EventStatus::Completed => Err(Rule::EventCompleted { event: id }.into()),
         }
     };
     let event = store.read(|c| get(c, id))?;
@@ -249,14 +253,15 @@ pub fn add_staff(
         let event = get(tx, event_id)?;
         authorize(actor, Action::ManageStaff(&event))?;
         let user = users::get(tx, email)?;
-        if user.role != Role::Staff {
-            return Err(Error::rule(format!(
-                "{} is a {}, not staff; only staff accounts are assigned to gates (an admin can add one with `tix user add EMAIL --name NAME --role staff`)",
-                user.email, user.role
-            )));
-        }
+        user.check_assignable_to_gates()?;
         if store::events::add_staff(tx, event.id, user.id, time::now())? {
-            record(tx, actor, "event.staff_add", event.id, serde_json::json!({ "staff": user.email }))?;
+            record(
+                tx,
+                actor,
+                "event.staff_add",
+                event.id,
+                serde_json::json!({ "staff": user.email }),
+            )?;
         }
         staff_of(tx, event.id)
     })
@@ -284,10 +289,9 @@ pub fn remove_staff(
             )?;
         }
         if !removed {
-            return Err(Error::not_found_hint(
-                "staff assignment",
+            return Err(Error::not_found(
+                Missing::StaffAssignment { event: event.id },
                 format!("of {} to event {}", user.email, event.id),
-                format!("`tix event staff list {}` shows who is assigned", event.id),
             ));
         }
         staff_of(tx, event.id)

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::access::{Action, Actor, authorize};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Rule};
 use crate::ops::events;
 use crate::ops::tiers::{self, Tier, TierFields};
 use crate::store::{Store, Tx};
@@ -373,10 +373,11 @@ pub fn import(
             if let Some(first) = seen.get(&key) {
                 return Err(in_row(
                     &row.label,
-                    Error::rule(format!(
-                        "the name '{}' is already used by {first} of this file",
-                        name.trim()
-                    )),
+                    Rule::NameRepeatedInFile {
+                        name: name.trim().to_string(),
+                        first: first.to_string(),
+                    }
+                    .into(),
                 ));
             }
             let existing = existing.get(&key).cloned();

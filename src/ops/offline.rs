@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::access::Actor;
 use crate::codes;
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, NotDb, Result, Rule};
 use crate::files;
 use crate::ops::checkin::{self, Candidate, DoorEntry, Method, Reason, Scan, ScanRecord, Verdict};
 use crate::ops::events::{self, EventStatus};
@@ -79,10 +79,11 @@ pub fn export(
 ) -> Result<ExportReport> {
     files::check_output(out, &store.protected_paths(), true)?;
     if out.exists() && !overwrite {
-        return Err(Error::rule(format!(
-            "{} already exists; merge its scans first (`tix scanner merge {event_id} FILE`), then pass --force to replace it",
-            out.display()
-        )));
+        return Err(Rule::GateFileExists {
+            path: out.display().to_string(),
+            event: event_id,
+        }
+        .into());
     }
     let tmp = files::temp_path(out);
     let _ = std::fs::remove_file(&tmp);
@@ -100,7 +101,7 @@ pub fn export(
         let event = events::get(main, event_id)?;
         checkin::authorize_gate(main, actor, &event)?;
         let key = store::events::verify_key(main, event_id)?
-            .ok_or_else(|| Error::not_found("event", event_id))?;
+            .ok_or_else(|| Error::not_found(Missing::Event, event_id))?;
         // What this snapshot has seen of the audit log: a transfer after it is one the
         // file cannot know of.
         let audit_mark = store::audit::last_id(main)?;
@@ -220,9 +221,9 @@ fn damaged(path: &Path, busy: Duration, e: Error) -> Error {
 fn damaged_file(path: &Path, what: impl std::fmt::Display) -> Error {
     Error::NotADatabase {
         path: path.to_path_buf(),
-        detail: format!(
-            "it is a gate file, but damaged ({what}); export a new one with `tix scanner export`, and keep this one for its scans"
-        ),
+        why: NotDb::DamagedGateFile {
+            what: what.to_string(),
+        },
     }
 }
 
@@ -237,16 +238,12 @@ impl GateFile {
     /// Like [`GateFile::open`], waiting at most `busy` for another process's lock on it.
     pub fn open_waiting(path: &Path, busy: Duration) -> Result<GateFile> {
         if !path.exists() {
-            return Err(Error::not_found_hint(
-                "gate file",
-                path.display(),
-                "check the path; `tix scanner export EVENT --out FILE` makes one",
-            ));
+            return Err(Error::not_found(Missing::GateFile, path.display()));
         }
         if !is_gate_file(path) {
             return Err(Error::NotADatabase {
                 path: path.to_path_buf(),
-                detail: "it is not a gate file made by `tix scanner export`".into(),
+                why: NotDb::NotAGateFile,
             });
         }
         // A gate file on a read-only medium (a write-protected USB stick) can still be
@@ -302,10 +299,13 @@ impl GateFile {
     /// Checks that `event_id` (if given) is this file's event.
     pub fn check_event(&self, event_id: Option<i64>) -> Result<()> {
         match event_id {
-            Some(e) if e != self.event_id => Err(Error::rule(format!(
-                "this gate file is for event {} \"{}\", not event {e}",
-                self.event_id, self.event_title
-            ))),
+            Some(e) if e != self.event_id => Err(Rule::WrongGateFile {
+                path: None,
+                event: self.event_id,
+                title: self.event_title.clone(),
+                asked: e,
+            }
+            .into()),
             _ => Ok(()),
         }
     }
@@ -609,6 +609,9 @@ pub struct MergeReport {
     pub admitted: i64,
     /// Every conflict among the new scans.
     pub conflicts: Vec<Conflict>,
+    /// Whether admissions by ticket id were recorded on the gate staff's word.
+    #[serde(skip)]
+    pub accepted_manual: bool,
 }
 
 use crate::store::gate::{MainTicket, main_ticket};
@@ -896,7 +899,7 @@ fn judge(
             "manual_admission",
             id,
             format!(
-                "admitted by {} at the gate, which a gate file cannot prove; not recorded (merge again with --accept-manual to record it)",
+                "admitted by {} at the gate, which a gate file cannot prove; not recorded unless the promoter accepts manual admissions",
                 if method == Method::Typed {
                     "a typed UUID"
                 } else {
@@ -941,7 +944,7 @@ pub fn merge(
             crate::access::authorize(actor, crate::access::Action::AcceptManualAdmissions(&event))?;
         }
         let key = store::events::verify_key(c, event_id)?
-            .ok_or_else(|| Error::not_found("event", event_id))?;
+            .ok_or_else(|| Error::not_found(Missing::Event, event_id))?;
         Ok((event, key))
     })?;
     let now = time::now();
@@ -949,12 +952,13 @@ pub fn merge(
     for path in files {
         let gate = GateFile::open_waiting(path, store.busy_timeout())?;
         if gate.event_id != event_id {
-            return Err(Error::rule(format!(
-                "{} is a gate file for event {} \"{}\", not event {event_id}",
-                path.display(),
-                gate.event_id,
-                gate.event_title
-            )));
+            return Err(Rule::WrongGateFile {
+                path: Some(path.display().to_string()),
+                event: gate.event_id,
+                title: gate.event_title.clone(),
+                asked: event_id,
+            }
+            .into());
         }
         // The main database's record of the export, if it has one (files made by an older
         // tix have none): its time, not the file's, bounds the file's scans.
@@ -991,6 +995,7 @@ pub fn merge(
             scans_already_merged: 0,
             admitted: 0,
             conflicts: Vec::new(),
+            accepted_manual: opts.accept_manual,
         };
         // Manual admissions an earlier merge only reported, recorded by this one.
         let mut reopened = 0;
@@ -1096,7 +1101,7 @@ pub fn merge(
                             push(
                                 "manual_admission",
                                 Some(t.id),
-                                "admitted by ticket id at the gate; recorded on the gate staff's word (--accept-manual)".into(),
+                                "admitted by ticket id at the gate; recorded on the gate staff's word (manual admissions accepted)".into(),
                             );
                         }
                     }

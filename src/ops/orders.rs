@@ -6,7 +6,7 @@ use crate::store::Tx;
 use serde_json::json;
 
 use crate::access::{Action, Actor, authorize};
-use crate::error::{Error, Result};
+use crate::error::{Denial, Error, Missing, Result, Rule};
 use crate::ops::audit::{self, Subject};
 use crate::ops::events::{self, EventStatus};
 use crate::ops::tickets;
@@ -19,9 +19,8 @@ pub use crate::domain::sale::{NewOrder, Order, OrderStatus};
 
 /// Loads an order with its tickets, or fails with not-found.
 pub fn get(conn: &Tx<'_>, id: i64) -> Result<Order> {
-    let mut order = store::orders::by_id(conn, id)?.ok_or_else(|| {
-        Error::not_found_hint("order", id, "`tix order list` shows the orders you can see")
-    })?;
+    let mut order =
+        store::orders::by_id(conn, id)?.ok_or_else(|| Error::not_found(Missing::Order, id))?;
     order.tickets = tickets::of_order(conn, id)?;
     Ok(order)
 }
@@ -52,10 +51,9 @@ pub fn create_keeping(
             ),
         ));
     }
-    let me = actor
-        .as_user()
-        .cloned()
-        .ok_or_else(|| Error::denied("buying needs a signed-in user"))?;
+    let me = actor.as_user().cloned().ok_or(Denial::NeedsUser {
+        doing: "buying tickets",
+    })?;
     store.write(|tx| {
         let tier = tiers::get(tx, new.tier_id)?;
         let event = events::get(tx, tier.event_id)?;
@@ -69,42 +67,44 @@ pub fn create_keeping(
             authorize(actor, Action::SellFor(&event))?;
         }
         let buyer: User = match &new.buyer {
-            Some(email) => users::find(tx, email)?.ok_or_else(|| {
-                Error::not_found_hint(
-                    "user",
-                    email.trim(),
-                    "the buyer needs an account first (an admin can add it with `tix user add EMAIL --name NAME`)",
-                )
-            })?,
+            Some(email) => users::find(tx, email)?
+                .ok_or_else(|| Error::not_found(Missing::Buyer, email.trim()))?,
             None => me.clone(),
         };
         buyer.check_may_hold_tickets()?;
         let manages = authorize(actor, Action::ManageOrders(&event)).is_ok();
         if event.status != EventStatus::Published {
-            return Err(Error::rule(format!(
-                "Cannot order: event {} is {}, tickets are sold only for published events",
-                event.id, event.status
-            )));
+            return Err(Rule::EventNotOnSale {
+                event: event.id,
+                status: event.status.to_string(),
+            }
+            .into());
         }
         if !new.comp {
             let availability = tiers::availability_at(&tier, &event, time::now());
             if !availability.is_on_sale {
-                return Err(Error::rule(format!(
-                    "Cannot order from tier {} '{}': {}",
-                    tier.id, tier.name, availability.message
-                )));
+                return Err(Rule::TierNotOnSale {
+                    tier: tier.id,
+                    name: tier.name,
+                    why: availability.message,
+                }
+                .into());
             }
             if new.quantity < tier.min_purchase {
-                return Err(Error::rule(format!(
-                    "Tier '{}' sells at least {} tickets per order; you asked for {}",
-                    tier.name, tier.min_purchase, new.quantity
-                )));
+                return Err(Rule::BelowMinimum {
+                    name: tier.name,
+                    min: tier.min_purchase,
+                    asked: new.quantity,
+                }
+                .into());
             }
             if new.quantity > tier.max_purchase {
-                return Err(Error::rule(format!(
-                    "Tier '{}' sells at most {} tickets per order; you asked for {}",
-                    tier.name, tier.max_purchase, new.quantity
-                )));
+                return Err(Rule::AboveMaximum {
+                    name: tier.name,
+                    max: tier.max_purchase,
+                    asked: new.quantity,
+                }
+                .into());
             }
         }
         tiers::take_seats(tx, tier.id, new.quantity)?;
@@ -114,9 +114,7 @@ pub fn create_keeping(
             OrderStatus::Completed
         };
         let unit = if new.comp { 0 } else { tier.price_minor };
-        let total = unit
-            .checked_mul(new.quantity)
-            .ok_or_else(|| Error::rule("the order total is too large"))?;
+        let total = unit.checked_mul(new.quantity).ok_or(Rule::TotalTooLarge)?;
         let now = time::now();
         let order_id = store::orders::insert(
             tx,
@@ -134,12 +132,27 @@ pub fn create_keeping(
                 now,
             },
         )?;
-        let tickets = tickets::issue(tx, order_id, &event, &tier, &buyer, new.quantity, status, now, keep)?;
+        let tickets = tickets::issue(
+            tx,
+            order_id,
+            &event,
+            &tier,
+            &buyer,
+            new.quantity,
+            status,
+            now,
+            keep,
+        )?;
         audit::record(
             tx,
             actor,
             "order.create",
-            Subject { object_type: "order", object_id: &order_id.to_string(), event_id: Some(event.id), ticket_id: None },
+            Subject {
+                object_type: "order",
+                object_id: &order_id.to_string(),
+                event_id: Some(event.id),
+                ticket_id: None,
+            },
             json!({
                 "tier_id": tier.id,
                 "buyer": buyer.email,
@@ -204,8 +217,17 @@ fn redact_others(conn: &Tx<'_>, actor: &Actor, order: &mut Order) -> Result<()> 
     if authorize(actor, Action::SeeEventRecords(&event)).is_ok() {
         return Ok(());
     }
-    let me = actor.as_user().map(|u| u.id);
-    for t in order.tickets.iter_mut().filter(|t| Some(t.owner_id) != me) {
+    let hidden = |owner_id: i64| {
+        authorize(
+            actor,
+            Action::SeeTicket {
+                event: &event,
+                owner_id,
+            },
+        )
+        .is_err()
+    };
+    for t in order.tickets.iter_mut().filter(|t| hidden(t.owner_id)) {
         t.qr_payload = String::new();
         t.attendee_name = None;
         t.attendee_email = None;
@@ -239,16 +261,19 @@ pub fn approve(store: &mut Store, actor: &Actor, id: i64) -> Result<Order> {
         let event = events::get(tx, order.event_id)?;
         authorize(actor, Action::ManageOrders(&event))?;
         if order.status != OrderStatus::PendingApproval {
-            return Err(Error::rule(format!(
-                "order {id} is {}; only an order awaiting approval can be approved",
-                order.status
-            )));
+            return Err(Rule::NotAwaitingApproval {
+                order: id,
+                status: order.status.to_string(),
+            }
+            .into());
         }
         if event.status != EventStatus::Published {
-            return Err(Error::rule(format!(
-                "event {} is {}; its orders can no longer be approved (cancel or refund order {id} instead)",
-                event.id, event.status
-            )));
+            return Err(Rule::ApprovalClosed {
+                event: event.id,
+                status: event.status.to_string(),
+                order: id,
+            }
+            .into());
         }
         set_status(tx, actor, &order, OrderStatus::Completed, None)?;
         get(tx, id)
@@ -283,15 +308,14 @@ pub fn end(
         };
         match (order.status, ending) {
             (OrderStatus::Cancelled | OrderStatus::Refunded, _) => {
-                return Err(Error::rule(format!(
-                    "order {id} is already {}",
-                    order.status
-                )));
+                return Err(Rule::OrderEnded {
+                    order: id,
+                    status: order.status.to_string(),
+                }
+                .into());
             }
             (OrderStatus::PendingApproval, Ending::Refund) => {
-                return Err(Error::rule(format!(
-                    "order {id} is awaiting approval, so nothing was paid; cancel it instead with `tix order cancel {id}`"
-                )));
+                return Err(Rule::RefundUnpaid { order: id }.into());
             }
             _ => {}
         }
@@ -300,10 +324,12 @@ pub fn end(
             .iter()
             .find(|t| t.status == crate::ops::tickets::TicketStatus::Used)
         {
-            return Err(Error::rule(format!(
-                "order {id} cannot be {verb}: ticket {} was already used at the gate",
-                used.id
-            )));
+            return Err(Rule::OrderTicketUsed {
+                order: id,
+                verb,
+                ticket: used.id,
+            }
+            .into());
         }
         Ok(order)
     };

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::access::{Action, Actor, authorize};
 use crate::codes::{self, CodeError, EventKeys, TicketCode};
 use crate::domain::sale::OrderStatus;
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Result, Rule};
 use crate::ops::audit::{self, Subject};
 use crate::ops::events::{self, EventStatus};
 use crate::ops::users;
@@ -171,13 +171,10 @@ fn signed(conn: &Tx<'_>, mut tickets: Vec<Ticket>) -> Result<Vec<Ticket>> {
 pub fn find_ref(conn: &Tx<'_>, reference: &str) -> Result<Ticket> {
     let found = store::tickets::find(conn, &TicketRef::parse(reference)?)?;
     let found = signed(conn, found.into_iter().collect())?;
-    found.into_iter().next().ok_or_else(|| {
-        Error::not_found_hint(
-            "ticket",
-            reference.trim(),
-            "`tix ticket list` shows your tickets",
-        )
-    })
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(Missing::Ticket, reference.trim()))
 }
 
 /// An order's tickets in issue order, with their codes.
@@ -232,7 +229,7 @@ pub fn for_each_of_order(
 ) -> Result<()> {
     store.read(|c| {
         let (event_id, buyer_id) = store::orders::event_and_buyer(c, order_id)?
-            .ok_or_else(|| Error::not_found("order", order_id))?;
+            .ok_or_else(|| Error::not_found(Missing::Order, order_id))?;
         let event = events::get(c, event_id)?;
         authorize(
             actor,
@@ -348,17 +345,16 @@ pub struct AttendeeChange {
     pub phone: Option<String>,
 }
 
-fn refuse_unless_valid(ticket: &Ticket, doing: &str) -> Result<()> {
-    let why = match ticket.status {
-        TicketStatus::Valid => return Ok(()),
-        TicketStatus::Used => "it has already been used at the gate",
-        TicketStatus::Cancelled => "it was cancelled",
-        TicketStatus::Refunded => "it was refunded",
-    };
-    Err(Error::rule(format!(
-        "Cannot {doing} ticket {}: {why}",
-        ticket.id
-    )))
+fn refuse_unless_valid(ticket: &Ticket, doing: &'static str) -> Result<()> {
+    if ticket.status == TicketStatus::Valid {
+        return Ok(());
+    }
+    Err(Rule::TicketNotValid {
+        ticket: ticket.id,
+        doing,
+        status: ticket.status.to_string(),
+    }
+    .into())
 }
 
 fn check_phone(phone: &str) -> Result<String> {
@@ -388,9 +384,7 @@ pub fn set_attendee(
     change: &AttendeeChange,
 ) -> Result<Ticket> {
     if change.name.is_none() && change.email.is_none() && change.phone.is_none() {
-        return Err(Error::Usage(
-            "nothing to change; pass --name, --email or --phone".into(),
-        ));
+        return Err(Error::NothingToChange { what: "attendee" });
     }
     let clear_or = |v: &Option<String>,
                     f: &dyn Fn(&str) -> Result<String>|
@@ -439,32 +433,48 @@ pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> 
     let to = users::normalize_email(to)?;
     store.write(|tx| {
         let old = find_ref(tx, reference)?;
-        authorize(actor, Action::HoldTicket { owner_id: old.owner_id })?;
+        authorize(
+            actor,
+            Action::HoldTicket {
+                owner_id: old.owner_id,
+            },
+        )?;
         refuse_unless_valid(&old, "transfer")?;
         if old.awaiting_approval() {
-            return Err(Error::rule(format!(
-                "Cannot transfer ticket {}: its order {} is still awaiting the promoter's approval",
-                old.id, old.order_id
-            )));
+            return Err(Rule::TransferUnapproved {
+                ticket: old.id,
+                order: old.order_id,
+            }
+            .into());
         }
         let event = events::get(tx, old.event_id)?;
-        if matches!(event.status, EventStatus::Cancelled | EventStatus::Completed) {
-            return Err(Error::rule(format!("Cannot transfer ticket {}: event {} is {}", old.id, event.id, event.status)));
+        if matches!(
+            event.status,
+            EventStatus::Cancelled | EventStatus::Completed
+        ) {
+            return Err(Rule::TransferEventClosed {
+                ticket: old.id,
+                event: event.id,
+                status: event.status.to_string(),
+            }
+            .into());
         }
         let tier = crate::ops::tiers::get(tx, old.tier_id)?;
         if !tier.transferable {
-            return Err(Error::rule(format!(
-                "Cannot transfer ticket {}: tickets of tier '{}' are not transferable",
-                old.id, tier.name
-            )));
+            return Err(Rule::NotTransferable {
+                ticket: old.id,
+                tier_name: tier.name,
+            }
+            .into());
         }
-        let recipient = users::find(tx, &to)?.ok_or_else(|| {
-            Error::rule(format!(
-                "Recipient must create an account first: {to} has none (an admin can add it with `tix user add {to} --name NAME`)"
-            ))
-        })?;
+        let recipient =
+            users::find(tx, &to)?.ok_or_else(|| Rule::RecipientUnknown { email: to.clone() })?;
         if recipient.id == old.owner_id {
-            return Err(Error::rule(format!("{} already owns ticket {}", recipient.email, old.id)));
+            return Err(Rule::AlreadyOwner {
+                email: recipient.email,
+                ticket: old.id,
+            }
+            .into());
         }
         recipient.check_may_hold_tickets()?;
         store::tickets::transfer(tx, old.id, &recipient, time::now())?;
@@ -472,7 +482,12 @@ pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> 
             tx,
             actor,
             "ticket.transfer",
-            Subject { object_type: "ticket", object_id: &old.id.to_string(), event_id: Some(old.event_id), ticket_id: Some(old.id) },
+            Subject {
+                object_type: "ticket",
+                object_id: &old.id.to_string(),
+                event_id: Some(old.event_id),
+                ticket_id: Some(old.id),
+            },
             json!({
                 "from": old.owner_email,
                 "to": recipient.email,

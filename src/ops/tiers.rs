@@ -5,7 +5,7 @@ use crate::store::Tx;
 use std::collections::HashMap;
 
 use crate::access::{Action, Actor, authorize};
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Result, Rule};
 use crate::ops::audit::{self, Subject};
 use crate::ops::events::{self, Event};
 use crate::store::{self, Store};
@@ -19,13 +19,7 @@ use crate::domain::tier::{check_event_open, resolve};
 
 /// Loads a tier by id, or fails with not-found.
 pub fn get(conn: &Tx<'_>, id: i64) -> Result<Tier> {
-    store::tiers::by_id(conn, id)?.ok_or_else(|| {
-        Error::not_found_hint(
-            "tier",
-            id,
-            "`tix tier list EVENT_ID` shows an event's tiers",
-        )
-    })
+    store::tiers::by_id(conn, id)?.ok_or_else(|| Error::not_found(Missing::Tier, id))
 }
 
 /// Finds an event's tier by name, case-insensitively (Unicode's case folding: `Zürich`
@@ -46,15 +40,16 @@ pub(crate) fn by_name(conn: &Tx<'_>, event_id: i64) -> Result<HashMap<String, Ti
 /// The database's unique index on the folded name decides whether a name is free; when
 /// it refuses, this says which tier already has the name.
 fn name_taken(conn: &Tx<'_>, event_id: i64, name: &str) -> Error {
-    match find_by_name(conn, event_id, name) {
-        Ok(Some(other)) => Error::rule(format!(
-            "event {event_id} already has a tier named '{}' (tier {}); pick another name or update that tier",
-            other.name, other.id
-        )),
-        _ => Error::rule(format!(
-            "event {event_id} already has a tier named '{name}'; pick another name or update that tier"
-        )),
+    let (name, tier) = match find_by_name(conn, event_id, name) {
+        Ok(Some(other)) => (other.name, Some(other.id)),
+        _ => (name.to_string(), None),
+    };
+    Rule::TierNameTaken {
+        event: event_id,
+        name,
+        tier,
     }
+    .into()
 }
 
 /// Creates a tier inside an open transaction. The caller has authorized the actor.
@@ -64,10 +59,11 @@ pub(crate) fn create_in(conn: &Tx<'_>, event: &Event, f: &TierFields) -> Result<
     if tier.position < 0 {
         tier.position = store::tiers::next_position(conn, event.id)?;
         if tier.position > MAX_POSITION {
-            return Err(Error::rule(format!(
-                "event {}'s tiers already take the last position ({MAX_POSITION}); give this tier a position of its own",
-                event.id
-            )));
+            return Err(Rule::NoPositionLeft {
+                event: event.id,
+                max: MAX_POSITION,
+            }
+            .into());
         }
     }
     tier.id =
@@ -86,20 +82,23 @@ pub(crate) fn update_in(
     check_event_open(event)?;
     let mut new = resolve(event, Some(old), f)?;
     if old.sold > 0 && new.price_minor != old.price_minor {
-        return Err(Error::rule(format!(
-            "Cannot change price after tickets are sold: tier {} '{}' has {} sold at {} {}; create a new tier at the new price instead",
-            old.id,
-            old.name,
-            old.sold,
-            old.price(),
-            old.currency
-        )));
+        return Err(Rule::PriceLocked {
+            tier: old.id,
+            name: old.name.clone(),
+            sold: old.sold,
+            price: old.price().to_string(),
+            currency: old.currency.to_string(),
+        }
+        .into());
     }
     if new.quantity < old.sold {
-        return Err(Error::rule(format!(
-            "quantity ({}) cannot be less than the {} tickets already sold of tier {} '{}'",
-            new.quantity, old.sold, old.id, old.name
-        )));
+        return Err(Rule::QuantityBelowSold {
+            tier: old.id,
+            name: old.name.clone(),
+            quantity: new.quantity,
+            sold: old.sold,
+        }
+        .into());
     }
     new.updated_at = old.updated_at;
     if new == *old {
@@ -154,10 +153,7 @@ pub fn create(store: &mut Store, actor: &Actor, event_id: i64, f: &TierFields) -
 /// Changes the given fields of a tier (its event's verified promoter or an admin).
 pub fn update(store: &mut Store, actor: &Actor, tier_id: i64, f: &TierFields) -> Result<Tier> {
     if f.is_empty() {
-        return Err(Error::Usage(
-            "nothing to update; pass at least one field, e.g. --price, --quantity or --inactive"
-                .into(),
-        ));
+        return Err(Error::NothingToChange { what: "tier" });
     }
     store.write(|tx| {
         let old = get(tx, tier_id)?;
@@ -191,17 +187,21 @@ pub fn delete(
         authorize(actor, Action::ManageTiers(&event))?;
         check_event_open(&event)?;
         if tier.sold > 0 {
-            return Err(Error::rule(format!(
-                "Cannot delete tier {} '{}': {} tickets are sold; deactivate it instead with `tix tier update {} --inactive`",
-                tier.id, tier.name, tier.sold, tier.id
-            )));
+            return Err(Rule::TierHasSales {
+                tier: tier.id,
+                name: tier.name,
+                sold: tier.sold,
+            }
+            .into());
         }
         let orders = store::tiers::order_count(conn, tier.id)?;
         if orders > 0 {
-            return Err(Error::rule(format!(
-                "Cannot delete tier {} '{}': {orders} orders (cancelled or refunded) refer to it; deactivate it instead with `tix tier update {} --inactive`",
-                tier.id, tier.name, tier.id
-            )));
+            return Err(Rule::TierHasOrders {
+                tier: tier.id,
+                name: tier.name,
+                orders,
+            }
+            .into());
         }
         Ok(tier)
     };
@@ -271,20 +271,13 @@ pub(crate) fn take_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<Tier> {
     let taken = store::tiers::take_seats(conn, tier_id, n)?;
     let tier = get(conn, tier_id)?;
     if !taken {
-        return Err(match tier.available() {
-            0 => Error::rule(format!(
-                "Sold out: tier {} '{}' has no seats left",
-                tier.id, tier.name
-            )),
-            left if left < tier.min_purchase => Error::rule(format!(
-                "Only {left} left of tier {} '{}', fewer than its minimum of {} per order: no new order can be placed",
-                tier.id, tier.name, tier.min_purchase
-            )),
-            left => Error::rule(format!(
-                "Only {left} left of tier {} '{}'; ask for {left} or fewer",
-                tier.id, tier.name
-            )),
-        });
+        return Err(Rule::SoldOut {
+            tier: tier.id,
+            left: tier.available(),
+            min: tier.min_purchase,
+            name: tier.name,
+        }
+        .into());
     }
     Ok(tier)
 }

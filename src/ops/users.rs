@@ -4,7 +4,7 @@ use crate::store::Tx;
 use serde::Serialize;
 
 use crate::access::{Action, Actor, Role, authorize};
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Result, Rule};
 use crate::store::{self, Store};
 use crate::time;
 
@@ -57,13 +57,7 @@ pub fn find(conn: &Tx<'_>, email: &str) -> Result<Option<User>> {
 
 /// Looks a user up by email, or fails with not-found.
 pub fn get(conn: &Tx<'_>, email: &str) -> Result<User> {
-    find(conn, email)?.ok_or_else(|| {
-        Error::not_found_hint(
-            "user",
-            email.trim(),
-            "an admin can add them with `tix user add EMAIL --name NAME`",
-        )
-    })
+    find(conn, email)?.ok_or_else(|| Error::not_found(Missing::User, email.trim()))
 }
 
 /// Resolves the acting user from `--as`/`TIX_USER`: `None` is the public.
@@ -71,13 +65,7 @@ pub fn actor(store: &Store, email: Option<&str>) -> Result<Actor> {
     match email.map(str::trim).filter(|e| !e.is_empty()) {
         None => Ok(Actor::public()),
         Some(e) => store.read(|c| {
-            let user = find(c, e)?.ok_or_else(|| {
-                Error::not_found_hint(
-                    "user",
-                    e,
-                    "--as/TIX_USER must name a registered user (`tix user list` as an admin shows them)",
-                )
-            })?;
+            let user = find(c, e)?.ok_or_else(|| Error::not_found(Missing::ActingUser, e))?;
             Ok(Actor::user(user))
         }),
     }
@@ -85,7 +73,7 @@ pub fn actor(store: &Store, email: Option<&str>) -> Result<Actor> {
 
 fn insert(conn: &Tx<'_>, email: &str, name: &str, role: Role) -> Result<User> {
     // Admins need no verification.
-    store::users::insert(conn, email, name, role, role == Role::Admin, time::now())
+    store::users::insert(conn, email, name, role, role.starts_verified(), time::now())
 }
 
 /// What `tix init` did.
@@ -116,18 +104,22 @@ pub fn init(store: &mut Store, admin: Option<(&str, Option<&str>)>) -> Result<In
                 None => email.split('@').next().unwrap_or("admin").to_string(),
             };
             store.write(|tx| match find(tx, &email)? {
-                Some(u) if u.role == Role::Admin => Ok((Some(u), false)),
-                Some(u) => Err(Error::rule(format!(
-                    "{} already exists as a {}; an admin can change roles, or pick another email for the admin",
-                    u.email, u.role
-                ))),
+                // Run again with the same admin: nothing to do.
+                Some(u) if authorize(&Actor::user(u.clone()), Action::AddUser).is_ok() => {
+                    Ok((Some(u), false))
+                }
+                Some(u) => Err(Rule::AdminEmailTaken {
+                    email: u.email,
+                    role: u.role.to_string(),
+                }
+                .into()),
                 None => {
-                    let admins = store::users::count_admins(tx)?;
-                    if admins > 0 {
-                        return Err(Error::denied(
-                            "this database already has an admin; they can add another with `tix user add EMAIL --name NAME --role admin`",
-                        ));
-                    }
+                    authorize(
+                        &Actor::public(),
+                        Action::AddFirstAdmin {
+                            admins: store::users::count_admins(tx)?,
+                        },
+                    )?;
                     Ok((Some(insert(tx, &email, &name, Role::Admin)?), true))
                 }
             })?
@@ -157,10 +149,11 @@ pub fn add(store: &mut Store, actor: &Actor, email: &str, name: &str, role: Role
 /// Creates a user inside an open transaction, refusing a duplicate email.
 pub(crate) fn create_in(conn: &Tx<'_>, email: &str, name: &str, role: Role) -> Result<User> {
     if let Some(existing) = find(conn, email)? {
-        return Err(Error::rule(format!(
-            "a user with email {} already exists (role {}); `tix user show {}` shows it",
-            existing.email, existing.role, existing.email
-        )));
+        return Err(Rule::UserExists {
+            email: existing.email,
+            role: existing.role.to_string(),
+        }
+        .into());
     }
     insert(conn, email, name, role)
 }
@@ -196,12 +189,7 @@ fn record(conn: &Tx<'_>, actor: &Actor, action: &str, user: &User) -> Result<()>
 
 pub(crate) fn verify_in(conn: &Tx<'_>, email: &str) -> Result<User> {
     let mut user = get(conn, email)?;
-    if user.role != Role::Promoter {
-        return Err(Error::rule(format!(
-            "{} is a {}, not a promoter; only promoters are verified",
-            user.email, user.role
-        )));
-    }
+    user.check_verifiable()?;
     if !user.verified {
         store::users::mark_verified(conn, user.id)?;
         user.verified = true;
@@ -223,7 +211,7 @@ pub fn show(store: &Store, actor: &Actor, email: &str) -> Result<User> {
             // Don't reveal to non-admins whether an account exists.
             None => {
                 authorize(actor, Action::ListUsers)?;
-                return Err(Error::not_found("user", email.trim()));
+                return Err(Error::not_found(Missing::User, email.trim()));
             }
         };
         authorize(actor, Action::ShowUser(&user))?;

@@ -6,7 +6,7 @@ use super::Tx;
 use crate::domain::event::{Event, EventStatus};
 use crate::domain::money::Currency;
 use crate::domain::time::{Timestamp, Zone};
-use crate::error::{Error, Result};
+use crate::error::{Error, Missing, Result};
 
 pub(crate) const EVENT_COLUMNS: &str = "e.id, e.title, e.status, e.starts_at, e.ends_at, e.venue, e.timezone, \
      e.currency, e.owner_id, u.email, e.created_at";
@@ -40,9 +40,7 @@ pub fn get(conn: &Tx<'_>, id: i64) -> Result<Event> {
         ))?
         .query_row([id], from_row)
         .optional()?
-        .ok_or_else(|| {
-            Error::not_found_hint("event", id, "`tix event list` shows the events you can see")
-        })
+        .ok_or_else(|| Error::not_found(Missing::Event, id))
 }
 
 /// A new event's row.

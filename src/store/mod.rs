@@ -18,7 +18,7 @@ pub mod tickets;
 pub mod tiers;
 pub mod users;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, NotDb, Result};
 
 /// `PRAGMA application_id` of a tix database: the bytes `TIX1`.
 pub const APPLICATION_ID: i64 = 0x5449_5831;
@@ -165,7 +165,7 @@ impl Store {
         if path.is_dir() {
             return Err(Error::NotADatabase {
                 path: path.to_path_buf(),
-                detail: "it is a directory".into(),
+                why: NotDb::Directory,
             });
         }
         if exists
@@ -175,7 +175,7 @@ impl Store {
             // An empty file is no database yet: only `init` and `demo` make one of it.
             return Err(Error::NotADatabase {
                 path: path.to_path_buf(),
-                detail: "it is an empty file; run `tix init` to make a database of it".into(),
+                why: NotDb::EmptyFile,
             });
         }
         // Several processes may open (or create) the same file at once: a step that finds
@@ -432,15 +432,13 @@ impl Store {
         if app_id == GATE_APPLICATION_ID {
             return Err(Error::NotADatabase {
                 path: self.path.clone(),
-                detail: "it is a gate file for offline check-in, on which only `tix validate`, `tix checkin scan` and `tix checkin lookup` work".into(),
+                why: NotDb::GateFile,
             });
         }
         if app_id != 0 && app_id != APPLICATION_ID {
             return Err(Error::NotADatabase {
                 path: self.path.clone(),
-                detail: format!(
-                    "it is a SQLite database of another program (application id {app_id:#x})"
-                ),
+                why: NotDb::OtherProgram { app_id },
             });
         }
         if app_id == 0 && version > 0 {
@@ -448,9 +446,7 @@ impl Store {
             // migration, so a versioned file without it belongs to someone else.
             return Err(Error::NotADatabase {
                 path: self.path.clone(),
-                detail: format!(
-                    "it is a SQLite database that tix did not create (schema version {version}, no tix application id)"
-                ),
+                why: NotDb::Unstamped { version },
             });
         }
         if version == 0 {
@@ -460,7 +456,7 @@ impl Store {
             if tables > 0 {
                 return Err(Error::NotADatabase {
                     path: self.path.clone(),
-                    detail: "it is a SQLite database that tix did not create".into(),
+                    why: NotDb::Foreign,
                 });
             }
         }
@@ -600,7 +596,7 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => Error::NotADatabase {
             path: path.to_path_buf(),
-            detail: "the file is not a SQLite database".into(),
+            why: NotDb::NotSqlite,
         },
         Some(ErrorCode::CannotOpen) => Error::Io {
             action: "open",
@@ -682,7 +678,7 @@ mod tests {
                 "INSERT INTO users (email, name, role, created_at) VALUES ('a@b.c', 'A', 'user', 0)",
                 [],
             )?;
-            Err(Error::rule("stop"))
+            Err(Error::EventRequired)
         });
         assert!(r.is_err());
         let n: i64 = s
