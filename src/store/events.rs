@@ -13,19 +13,15 @@ pub(crate) const EVENT_COLUMNS: &str = "e.id, e.title, e.status, e.starts_at, e.
 pub(crate) const EVENT_FROM: &str = "events e JOIN users u ON u.id = e.owner_id";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
-    let corrupt = crate::store::bad_column;
-    let status: String = r.get(2)?;
-    let tz: String = r.get(6)?;
-    let cur: String = r.get(7)?;
     Ok(Event {
         id: r.get(0)?,
         title: r.get(1)?,
-        status: EventStatus::parse(&status).map_err(|e| corrupt(2, e))?,
+        status: r.get(2)?,
         starts_at: r.get(3)?,
         ends_at: r.get(4)?,
         venue: r.get(5)?,
-        timezone: Zone::parse(&tz).map_err(|e| corrupt(6, e))?,
-        currency: Currency::parse(&cur).map_err(|e| corrupt(7, e))?,
+        timezone: r.get(6)?,
+        currency: r.get(7)?,
         owner_id: r.get(8)?,
         owner_email: r.get(9)?,
         created_at: r.get(10)?,
@@ -79,8 +75,8 @@ pub fn insert(conn: &Tx<'_>, row: &NewRow<'_>) -> Result<i64> {
         row.starts_at,
         row.ends_at,
         row.venue,
-        row.zone.name(),
-        row.currency.code(),
+        row.zone,
+        row.currency,
         row.owner_id,
         row.signing_key,
         row.verify_key,
@@ -102,7 +98,7 @@ pub fn all(conn: &Tx<'_>) -> Result<Vec<Event>> {
 pub fn set_status(conn: &Tx<'_>, id: i64, status: EventStatus, now: Timestamp) -> Result<()> {
     conn.c().execute(
         "UPDATE events SET status = ?1, updated_at = ?2 WHERE id = ?3",
-        params![status.as_str(), now, id],
+        params![status, now, id],
     )?;
     Ok(())
 }

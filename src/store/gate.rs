@@ -145,8 +145,8 @@ pub fn write_header(gate: &Tx<'_>, h: &Header<'_>) -> Result<()> {
         params![
             h.event_id,
             h.event_title,
-            h.event_status.as_str(),
-            h.zone.name(),
+            h.event_status,
+            h.zone,
             h.verify_key,
             h.exported_at,
             h.file_id,

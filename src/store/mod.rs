@@ -10,6 +10,7 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub mod audit;
+mod columns;
 pub mod events;
 pub mod gate;
 pub mod orders;
@@ -535,12 +536,6 @@ fn is_busy(e: &Error) -> bool {
             sqlite_code(e),
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked)
         )
-}
-
-/// Wraps a stored value tix cannot read back (an unknown status, time zone or currency)
-/// as the row-mapping error of column `index`.
-pub(crate) fn bad_column(index: usize, e: Error) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
 }
 
 /// Whether SQLite refused because the file (or the directory for its WAL files) cannot

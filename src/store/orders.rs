@@ -14,9 +14,6 @@ const ORDER_SELECT: &str =
  FROM orders o JOIN users u ON u.id = o.buyer_id JOIN tiers ti ON ti.id = o.tier_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
-    let conversion = super::bad_column;
-    let status: String = r.get(7)?;
-    let currency: String = r.get(10)?;
     Ok(Order {
         id: r.get(0)?,
         event_id: r.get(1)?,
@@ -25,10 +22,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
         buyer_id: r.get(4)?,
         buyer_email: r.get(5)?,
         quantity: r.get(6)?,
-        status: OrderStatus::parse(&status).map_err(|e| conversion(7, e))?,
+        status: r.get(7)?,
         is_comp: r.get(8)?,
         total_minor: r.get(9)?,
-        currency: Currency::parse(&currency).map_err(|e| conversion(10, e))?,
+        currency: r.get(10)?,
         created_at: r.get(11)?,
         tickets: Vec::new(),
     })
@@ -81,11 +78,11 @@ pub fn insert(conn: &Tx<'_>, row: &NewRow) -> Result<i64> {
         row.tier_id,
         row.buyer_id,
         row.quantity,
-        row.status.as_str(),
+        row.status,
         row.is_comp,
         row.unit_minor,
         row.total_minor,
-        row.currency.code(),
+        row.currency,
         row.created_by,
         row.now
     ])?;
@@ -114,7 +111,7 @@ pub fn visible(
 pub fn set_status(conn: &Tx<'_>, id: i64, status: OrderStatus, now: Timestamp) -> Result<()> {
     conn.c().execute(
         "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, status.as_str(), now],
+        params![id, status, now],
     )?;
     Ok(())
 }

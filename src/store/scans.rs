@@ -48,11 +48,11 @@ pub fn log_scan(conn: &Tx<'_>, r: &ScanRecord<'_>) -> Result<bool> {
             r.device,
             r.actor_email,
             if r.reason == Reason::Ok { "accepted" } else { "rejected" },
-            r.reason.as_str(),
+            r.reason,
             r.offline,
             r.dry_run,
             r.merged_at,
-            r.method.as_str(),
+            r.method,
             r.code,
             r.conflict,
         ])?;

@@ -4,7 +4,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::Tx;
 use crate::domain::people::User;
-use crate::domain::sale::{OrderStatus, Ticket, TicketRef, TicketStatus};
+use crate::domain::sale::{Ticket, TicketRef};
 use crate::domain::time::Timestamp;
 use crate::error::Result;
 
@@ -18,12 +18,8 @@ const TICKET_SELECT: &str =
  JOIN users u ON u.id = t.owner_id
  JOIN orders o ON o.id = t.order_id";
 
-use super::bad_column as conversion;
-
 /// Reads a ticket row (of [`TICKET_SELECT`]) without its code.
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
-    let status: String = r.get(12)?;
-    let order_status: String = r.get(13)?;
     Ok(Ticket {
         id: r.get(0)?,
         uuid: r.get(1)?,
@@ -37,8 +33,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         attendee_name: r.get(9)?,
         attendee_email: r.get(10)?,
         attendee_phone: r.get(11)?,
-        status: TicketStatus::parse(&status).map_err(|e| conversion(12, e))?,
-        order_status: OrderStatus::parse(&order_status).map_err(|e| conversion(13, e))?,
+        status: r.get(12)?,
+        order_status: r.get(13)?,
         secret_version: r.get(14)?,
         checked_in_at: r.get(15)?,
         checked_in_gate: r.get(17)?,

@@ -4,9 +4,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::Tx;
-use crate::domain::money::Currency;
 use crate::domain::tier::Tier;
-use crate::domain::time::Zone;
 use crate::error::Result;
 
 const TIER_COLUMNS: &str = "t.id, t.event_id, t.name, t.description, t.price_minor, e.currency, \
@@ -16,16 +14,14 @@ const TIER_COLUMNS: &str = "t.id, t.event_id, t.name, t.description, t.price_min
 const TIER_FROM: &str = "tiers t JOIN events e ON e.id = t.event_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Tier> {
-    let cur: String = r.get(5)?;
-    let tz: String = r.get(18)?;
     Ok(Tier {
-        zone: Zone::parse(&tz).map_err(|e| super::bad_column(18, e))?,
+        zone: r.get(18)?,
         id: r.get(0)?,
         event_id: r.get(1)?,
         name: r.get(2)?,
         description: r.get(3)?,
         price_minor: r.get(4)?,
-        currency: Currency::parse(&cur).map_err(|e| super::bad_column(5, e))?,
+        currency: r.get(5)?,
         quantity: r.get(6)?,
         sold: r.get(7)?,
         min_purchase: r.get(8)?,

@@ -10,12 +10,11 @@ use crate::error::Result;
 const USER_COLUMNS: &str = "id, email, name, role, verified, created_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
-    let role: String = r.get(3)?;
     Ok(User {
         id: r.get(0)?,
         email: r.get(1)?,
         name: r.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::User),
+        role: r.get(3)?,
         verified: r.get(4)?,
         created_at: r.get(5)?,
     })
@@ -44,7 +43,7 @@ pub fn insert(
     conn.c().prepare_cached(
         "INSERT INTO users (email, name, role, verified, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![email, name, role.as_str(), verified, now])?;
+    .execute(params![email, name, role, verified, now])?;
     Ok(User {
         id: conn.c().last_insert_rowid(),
         email: email.to_string(),
