@@ -115,7 +115,8 @@ pub fn verify_key(conn: &Tx<'_>, id: i64) -> Result<Option<Vec<u8>>> {
 /// Assigns a staff account to an event; false if it already was.
 pub fn add_staff(conn: &Tx<'_>, event_id: i64, user_id: i64, now: Timestamp) -> Result<bool> {
     Ok(conn.c().execute(
-        "INSERT OR IGNORE INTO event_staff (event_id, user_id, created_at) VALUES (?1, ?2, ?3)",
+        "INSERT INTO event_staff (event_id, user_id, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
         params![event_id, user_id, now],
     )? > 0)
 }

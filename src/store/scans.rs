@@ -33,9 +33,10 @@ pub struct ScanRecord<'a> {
 pub fn log_scan(conn: &Tx<'_>, r: &ScanRecord<'_>) -> Result<bool> {
     let n = conn.c()
         .prepare_cached(
-            "INSERT OR IGNORE INTO scans (scan_uuid, event_id, ticket_id, ticket_uuid, secret_version, scanned_at,
+            "INSERT INTO scans (scan_uuid, event_id, ticket_id, ticket_uuid, secret_version, scanned_at,
                  gate, device, actor_email, result, reason, offline, dry_run, merged_at, method, code, conflict)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+             ON CONFLICT DO NOTHING",
         )?
         .execute(params![
             r.scan_uuid,
