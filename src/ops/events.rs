@@ -71,8 +71,8 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewEvent) -> Result<Event>
     }
     let keys = codes::EventKeys::generate()?;
     store.write(|tx| {
-        let owner = match owner {
-            Some(o) => o,
+        let owner = match &owner {
+            Some(o) => o.clone(),
             None => {
                 return Err(Denial::NeedsUser {
                     doing: "creating an event",

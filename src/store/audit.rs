@@ -1,9 +1,9 @@
 //! The audit log table.
 
-use rusqlite::{Row, params};
 use serde_json::Value;
 
 use super::Tx;
+use super::sql::{Row, args};
 use crate::domain::audit::{Entry, Subject};
 use crate::domain::time::Timestamp;
 use crate::error::Result;
@@ -17,11 +17,10 @@ pub fn insert(
     subject: Subject<'_>,
     details: &Value,
 ) -> Result<()> {
-    conn.c().prepare_cached(
+    conn.exec(
         "INSERT INTO audit_log (at, actor_email, action, object_type, object_id, event_id, ticket_id, details)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
+        args![
         at,
         actor_email,
         action,
@@ -30,11 +29,12 @@ pub fn insert(
         subject.event_id,
         subject.ticket_id,
         details.to_string(),
-    ])?;
+    ],
+    )?;
     Ok(())
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
+fn from_row(r: &Row<'_>) -> Result<Entry> {
     let details: String = r.get(8)?;
     Ok(Entry {
         id: r.get(0)?,
@@ -57,31 +57,27 @@ pub fn entries(
     ticket_id: Option<i64>,
     events_of_owner: Option<i64>,
 ) -> Result<Vec<Entry>> {
-    let mut stmt = conn.c().prepare(
+    conn.all(
         "SELECT a.id, a.at, a.actor_email, a.action, a.object_type, a.object_id, a.event_id, a.ticket_id, a.details
          FROM audit_log a
-         WHERE (?1 IS NULL OR a.event_id = ?1)
-           AND (?2 IS NULL OR a.ticket_id = ?2)
-           AND (?3 IS NULL OR a.event_id IN (SELECT id FROM events WHERE owner_id = ?3))
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR a.event_id = ?1)
+           AND (CAST(?2 AS BIGINT) IS NULL OR a.ticket_id = ?2)
+           AND (CAST(?3 AS BIGINT) IS NULL OR a.event_id IN (SELECT id FROM events WHERE owner_id = ?3))
          ORDER BY a.id",
-    )?;
-    let rows = stmt.query_map(params![event_id, ticket_id, events_of_owner], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        args![event_id, ticket_id, events_of_owner],
+        from_row,
+    )
 }
 
 /// The id of the newest entry (0 for none): a mark that later entries pass.
 pub fn last_id(conn: &Tx<'_>) -> Result<i64> {
-    Ok(conn
-        .c()
-        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM audit_log")?
-        .query_row([], |r| r.get(0))?)
+    conn.value("SELECT COALESCE(MAX(id), 0) FROM audit_log", &[])
 }
 
 /// How many times a ticket was transferred after the entry `mark` ([`last_id`]).
 pub fn transfers_after(conn: &Tx<'_>, ticket_id: i64, mark: i64) -> Result<i64> {
-    Ok(conn.c()
-        .prepare_cached(
-            "SELECT count(*) FROM audit_log WHERE action = 'ticket.transfer' AND ticket_id = ?1 AND id > ?2",
-        )?
-        .query_row(params![ticket_id, mark], |r| r.get(0))?)
+    conn.value(
+        "SELECT count(*) FROM audit_log WHERE action = 'ticket.transfer' AND ticket_id = ?1 AND id > ?2",
+        args![ticket_id, mark],
+    )
 }

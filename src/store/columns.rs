@@ -3,8 +3,9 @@
 //! here, so a table file binds and reads them like any integer. A stored value tix
 //! cannot read back is a conversion error naming its column, never a silent default.
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::types::ValueRef;
 
+use super::sql::{Bind, Column, Value};
 use crate::domain::event::EventStatus;
 use crate::domain::gate::{Method, Reason};
 use crate::domain::money::Currency;
@@ -12,36 +13,25 @@ use crate::domain::people::Role;
 use crate::domain::sale::{OrderStatus, TicketStatus};
 use crate::domain::time::Zone;
 
-/// A value that is stored as its name: `as_text` writes it, `from_text` reads it back.
-trait Named: Sized {
-    fn as_text(&self) -> &'static str;
-    fn from_text(text: &str) -> Option<Self>;
-    const WHAT: &'static str;
-}
-
 macro_rules! named {
     ($ty:ty, $what:literal, $to:expr, $from:expr) => {
-        impl Named for $ty {
-            fn as_text(&self) -> &'static str {
-                $to(self)
-            }
-            fn from_text(text: &str) -> Option<Self> {
-                $from(text)
-            }
-            const WHAT: &'static str = $what;
-        }
-
-        impl ToSql for $ty {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(ToSqlOutput::Borrowed(ValueRef::Text(
-                    self.as_text().as_bytes(),
-                )))
+        impl Bind for $ty {
+            fn bind(&self) -> Value<'_> {
+                Value::Text($to(self))
             }
         }
 
-        impl FromSql for $ty {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-                read(value)
+        impl Column for $ty {
+            fn from_sqlite(v: ValueRef<'_>) -> Result<Option<Self>, String> {
+                String::from_sqlite(v)?
+                    .map(|t| read(&t, $what, $from))
+                    .transpose()
+            }
+
+            fn from_pg(row: &postgres::Row, i: usize) -> Result<Option<Self>, String> {
+                String::from_pg(row, i)?
+                    .map(|t| read(&t, $what, $from))
+                    .transpose()
             }
         }
     };
@@ -51,26 +41,30 @@ named!(
     EventStatus,
     "event status",
     |s: &EventStatus| s.as_str(),
-    |t| EventStatus::parse(t).ok()
+    |t: &str| EventStatus::parse(t).ok()
 );
 named!(
     OrderStatus,
     "order status",
     |s: &OrderStatus| s.as_str(),
-    |t| OrderStatus::parse(t).ok()
+    |t: &str| OrderStatus::parse(t).ok()
 );
 named!(
     TicketStatus,
     "ticket status",
     |s: &TicketStatus| s.as_str(),
-    |t| TicketStatus::parse(t).ok()
+    |t: &str| TicketStatus::parse(t).ok()
 );
-named!(Role, "role", |r: &Role| r.as_str(), |t| Role::parse(t).ok());
-named!(Currency, "currency", |c: &Currency| c.code(), |t| {
+named!(Role, "role", |r: &Role| r.as_str(), |t: &str| Role::parse(
+    t
+)
+.ok());
+named!(Currency, "currency", |c: &Currency| c.code(), |t: &str| {
     Currency::parse(t).ok()
 });
-named!(Zone, "time zone", |z: &Zone| z.name(), |t| Zone::parse(t)
-    .ok());
+named!(Zone, "time zone", |z: &Zone| z.name(), |t: &str| {
+    Zone::parse(t).ok()
+});
 named!(
     Reason,
     "check-in reason",
@@ -84,21 +78,19 @@ named!(
     Method::parse
 );
 
-fn read<T: Named>(value: ValueRef<'_>) -> FromSqlResult<T> {
-    let text = value.as_str()?;
-    T::from_text(text).ok_or_else(|| {
-        FromSqlError::Other(format!("'{text}' is not a {} this tix knows", T::WHAT).into())
-    })
+fn read<T>(text: &str, what: &str, from: impl Fn(&str) -> Option<T>) -> Result<T, String> {
+    from(text).ok_or_else(|| format!("'{text}' is not a {what} this tix knows"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sql::{Engine, args};
     use rusqlite::Connection;
 
-    fn round_trip<T: ToSql + FromSql + PartialEq + std::fmt::Debug>(value: T) {
+    fn round_trip<T: Bind + Column + PartialEq + std::fmt::Debug>(value: T) {
         let c = Connection::open_in_memory().unwrap();
-        let back: T = c.query_row("SELECT ?1", [&value], |r| r.get(0)).unwrap();
+        let back: T = Engine::Sqlite(&c).value("SELECT ?1", args![value]).unwrap();
         assert_eq!(back, value);
     }
 
@@ -132,10 +124,10 @@ mod tests {
     #[test]
     fn an_unknown_name_is_an_error_not_a_default() {
         let c = Connection::open_in_memory().unwrap();
-        let r: rusqlite::Result<Role> = c.query_row("SELECT 'overlord'", [], |r| r.get(0));
+        let r = Engine::Sqlite(&c).value::<Role>("SELECT 'overlord'", &[]);
         let e = r.unwrap_err().to_string();
         assert!(e.contains("'overlord' is not a role"), "{e}");
-        let r: rusqlite::Result<TicketStatus> = c.query_row("SELECT 7", [], |r| r.get(0));
+        let r = Engine::Sqlite(&c).value::<TicketStatus>("SELECT 7", &[]);
         assert!(r.is_err());
     }
 }

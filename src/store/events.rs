@@ -1,8 +1,7 @@
 //! The events table: reading an event back as the domain's type.
 
-use rusqlite::{OptionalExtension, Row, params};
-
 use super::Tx;
+use super::sql::{Row, args};
 use crate::domain::event::{Event, EventStatus};
 use crate::domain::money::Currency;
 use crate::domain::time::{Timestamp, Zone};
@@ -12,7 +11,7 @@ pub(crate) const EVENT_COLUMNS: &str = "e.id, e.title, e.status, e.starts_at, e.
      e.currency, e.owner_id, u.email, e.created_at";
 pub(crate) const EVENT_FROM: &str = "events e JOIN users u ON u.id = e.owner_id";
 
-pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+pub(crate) fn from_row(r: &Row<'_>) -> Result<Event> {
     Ok(Event {
         id: r.get(0)?,
         title: r.get(1)?,
@@ -30,13 +29,12 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
 
 /// Loads an event by id, or fails with not-found.
 pub fn get(conn: &Tx<'_>, id: i64) -> Result<Event> {
-    conn.c()
-        .prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} WHERE e.id = ?1"
-        ))?
-        .query_row([id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(Missing::Event, id))
+    conn.opt(
+        &format!("SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} WHERE e.id = ?1"),
+        args![id],
+        from_row,
+    )?
+    .ok_or_else(|| Error::not_found(Missing::Event, id))
 }
 
 /// A new event's row.
@@ -65,12 +63,12 @@ pub struct NewRow<'a> {
 
 /// Adds a draft event and returns its id.
 pub fn insert(conn: &Tx<'_>, row: &NewRow<'_>) -> Result<i64> {
-    conn.c().prepare_cached(
+    conn.value(
         "INSERT INTO events (title, status, starts_at, ends_at, venue, timezone, currency, owner_id,
                              signing_key, verify_key, created_at, updated_at)
-         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-    )?
-    .execute(params![
+         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+         RETURNING id",
+        args![
         row.title,
         row.starts_at,
         row.ends_at,
@@ -81,92 +79,88 @@ pub fn insert(conn: &Tx<'_>, row: &NewRow<'_>) -> Result<i64> {
         row.signing_key,
         row.verify_key,
         row.now
-    ])?;
-    Ok(conn.c().last_insert_rowid())
+    ])
 }
 
 /// Every event, soonest first.
 pub fn all(conn: &Tx<'_>) -> Result<Vec<Event>> {
-    let mut stmt = conn.c().prepare(&format!(
-        "SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} ORDER BY e.starts_at, e.id"
-    ))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    conn.all(
+        &format!("SELECT {EVENT_COLUMNS} FROM {EVENT_FROM} ORDER BY e.starts_at, e.id"),
+        &[],
+        from_row,
+    )
 }
 
 /// Sets an event's status.
 pub fn set_status(conn: &Tx<'_>, id: i64, status: EventStatus, now: Timestamp) -> Result<()> {
-    conn.c().execute(
+    conn.exec(
         "UPDATE events SET status = ?1, updated_at = ?2 WHERE id = ?3",
-        params![status, now, id],
+        args![status, now, id],
     )?;
     Ok(())
 }
 
 /// The event's public verification key, if the event exists.
 pub fn verify_key(conn: &Tx<'_>, id: i64) -> Result<Option<Vec<u8>>> {
-    Ok(conn
-        .c()
-        .prepare_cached("SELECT verify_key FROM events WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?)
+    conn.opt(
+        "SELECT verify_key FROM events WHERE id = ?1",
+        args![id],
+        |r| r.get(0),
+    )
 }
 
 /// Assigns a staff account to an event; false if it already was.
 pub fn add_staff(conn: &Tx<'_>, event_id: i64, user_id: i64, now: Timestamp) -> Result<bool> {
-    Ok(conn.c().execute(
+    Ok(conn.exec(
         "INSERT INTO event_staff (event_id, user_id, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
-        params![event_id, user_id, now],
+        args![event_id, user_id, now],
     )? > 0)
 }
 
 /// Removes a staff assignment; false if there was none.
 pub fn remove_staff(conn: &Tx<'_>, event_id: i64, user_id: i64) -> Result<bool> {
-    Ok(conn.c().execute(
+    Ok(conn.exec(
         "DELETE FROM event_staff WHERE event_id = ?1 AND user_id = ?2",
-        params![event_id, user_id],
+        args![event_id, user_id],
     )? > 0)
 }
 
 /// Whether a user is assigned to an event as gate staff.
 pub fn is_staff(conn: &Tx<'_>, event_id: i64, user_id: i64) -> Result<bool> {
     Ok(conn
-        .c()
-        .prepare_cached("SELECT 1 FROM event_staff WHERE event_id = ?1 AND user_id = ?2")?
-        .query_row(params![event_id, user_id], |_| Ok(()))
-        .optional()?
+        .opt(
+            "SELECT 1 FROM event_staff WHERE event_id = ?1 AND user_id = ?2",
+            args![event_id, user_id],
+            |_| Ok(()),
+        )?
         .is_some())
 }
 
 /// The e-mail addresses of an event's staff, alphabetically.
 pub fn staff_emails(conn: &Tx<'_>, event_id: i64) -> Result<Vec<String>> {
-    let mut stmt = conn.c().prepare_cached(
+    conn.all(
         "SELECT u.email FROM event_staff s JOIN users u ON u.id = s.user_id
          WHERE s.event_id = ?1 ORDER BY u.email",
-    )?;
-    let emails = stmt
-        .query_map([event_id], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(emails)
+        args![event_id],
+        |r| r.get::<String>(0),
+    )
 }
 
 /// The event's private signing key (the main database only; never exported).
 pub fn signing_key(conn: &Tx<'_>, id: i64) -> Result<Vec<u8>> {
-    Ok(conn
-        .c()
-        .prepare_cached("SELECT signing_key FROM events WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))?)
+    conn.one(
+        "SELECT signing_key FROM events WHERE id = ?1",
+        args![id],
+        |r| r.get(0),
+    )
 }
 
 /// The first event of an owner with exactly this title, if any.
 pub fn first_of_owner_titled(conn: &Tx<'_>, owner_id: i64, title: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .c()
-        .query_row(
-            "SELECT id FROM events WHERE owner_id = ?1 AND title = ?2 ORDER BY id LIMIT 1",
-            params![owner_id, title],
-            |r| r.get(0),
-        )
-        .optional()?)
+    conn.opt(
+        "SELECT id FROM events WHERE owner_id = ?1 AND title = ?2 ORDER BY id LIMIT 1",
+        args![owner_id, title],
+        |r| r.get(0),
+    )
 }

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::types::Value;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::Tx;
+use super::sql::{Raw, Row, args};
 use crate::domain::event::EventStatus;
 use crate::domain::sale::TicketStatus;
 use crate::domain::time::{Timestamp, Zone};
@@ -66,7 +66,7 @@ impl GateDb {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&Tx { conn: &tx })?;
+        let value = f(&Tx::sqlite(&tx))?;
         tx.commit()?;
         Ok(value)
     }
@@ -74,7 +74,7 @@ impl GateDb {
     /// Runs read-only `f` on one consistent snapshot of the file.
     pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.unchecked_transaction()?;
-        let value = f(&Tx { conn: &tx })?;
+        let value = f(&Tx::sqlite(&tx))?;
         tx.finish()?;
         Ok(value)
     }
@@ -88,7 +88,7 @@ impl GateDb {
 /// Brings a gate file's schema to [`super::GATE_VERSION`] inside the caller's
 /// transaction; a file from a newer tix is refused untouched.
 pub fn migrate(tx: &Tx<'_>, path: &Path) -> Result<()> {
-    super::migrate_gate(tx.c(), path)
+    super::migrate_gate(tx.c()?, path)
 }
 
 /// One scan row of a gate file as stored, read leniently: a column that does not hold
@@ -139,10 +139,8 @@ pub struct Header<'a> {
 
 /// Writes a new gate file's header.
 pub fn write_header(gate: &Tx<'_>, h: &Header<'_>) -> Result<()> {
-    gate.c().execute(
-        "INSERT INTO gate (id, event_id, event_title, event_status, timezone, verify_key, exported_at, file_id, email_salt)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+    gate.exec("INSERT INTO gate (id, event_id, event_title, event_status, timezone, verify_key, exported_at, file_id, email_salt)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args![
             h.event_id,
             h.event_title,
             h.event_status,
@@ -151,31 +149,23 @@ pub fn write_header(gate: &Tx<'_>, h: &Header<'_>) -> Result<()> {
             h.exported_at,
             h.file_id,
             h.email_salt,
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
 /// Copies an event's tiers (id, name, whether orders need approval) into a gate file.
 pub fn copy_tiers(main: &Tx<'_>, gate: &Tx<'_>, event_id: i64) -> Result<()> {
-    let mut tiers = main
-        .c()
-        .prepare("SELECT id, name, requires_approval FROM tiers WHERE event_id = ?1")?;
-    let mut put = gate
-        .c()
-        .prepare("INSERT INTO gate_tiers (id, name, requires_approval) VALUES (?1, ?2, ?3)")?;
-    let rows = tiers.query_map([event_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, bool>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, name, approval) = row?;
-        put.execute(params![id, name, approval])?;
-    }
-    Ok(())
+    main.each(
+        "SELECT id, name, requires_approval FROM tiers WHERE event_id = ?1",
+        args![event_id],
+        |r| {
+            gate.exec(
+                "INSERT INTO gate_tiers (id, name, requires_approval) VALUES (?1, ?2, ?3)",
+                args![r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<bool>(2)?],
+            )?;
+            Ok(())
+        },
+    )
 }
 
 /// Copies an event's tickets into a gate file: what the gate decides on, the door list's
@@ -186,46 +176,46 @@ pub fn copy_tickets(
     event_id: i64,
     hash: &dyn Fn(&str) -> Vec<u8>,
 ) -> Result<()> {
-    let mut tickets = main.c().prepare(
+    main.each(
         "SELECT t.uuid, t.id, t.tier_id, t.secret_version, t.status, o.status != 'pending_approval',
                 t.attendee_name, t.checked_in_at, t.checked_in_gate, u.name, u.email, t.attendee_email
          FROM tickets t JOIN orders o ON o.id = t.order_id JOIN users u ON u.id = t.owner_id
          WHERE t.event_id = ?1",
-    )?;
-    let mut put = gate.c().prepare(
-        "INSERT INTO gate_tickets (uuid, ticket_id, tier_id, secret_version, status, approved, attendee_name,
-                                   checked_in_at, checked_in_gate, holder_name, holder_email_hash,
-                                   attendee_email_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?;
-    let mut rows = tickets.query([event_id])?;
-    while let Some(r) = rows.next()? {
-        let attendee_email: Option<String> = r.get(11)?;
-        put.execute(params![
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, bool>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<i64>>(7)?,
-            r.get::<_, Option<String>>(8)?,
-            r.get::<_, String>(9)?,
-            hash(&r.get::<_, String>(10)?),
-            attendee_email.map(|e| hash(&e)),
-        ])?;
-    }
-    Ok(())
+        args![event_id],
+        |r| {
+            let attendee_email: Option<String> = r.get(11)?;
+            gate.exec(
+                "INSERT INTO gate_tickets (uuid, ticket_id, tier_id, secret_version, status, approved, attendee_name,
+                                           checked_in_at, checked_in_gate, holder_name, holder_email_hash,
+                                           attendee_email_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                args![
+                    r.get::<String>(0)?,
+                    r.get::<i64>(1)?,
+                    r.get::<i64>(2)?,
+                    r.get::<i64>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<bool>(5)?,
+                    r.get::<Option<String>>(6)?,
+                    r.get::<Option<i64>>(7)?,
+                    r.get::<Option<String>>(8)?,
+                    r.get::<String>(9)?,
+                    hash(&r.get::<String>(10)?),
+                    attendee_email.map(|e| hash(&e)),
+                ],
+            )?;
+            Ok(())
+        },
+    )
 }
 
 /// Tickets in a gate file, and how many of them can still be admitted.
 pub fn counts(gate: &Tx<'_>) -> Result<(i64, i64)> {
-    Ok(gate.c().query_row(
+    gate.one(
         "SELECT count(*), count(*) FILTER (WHERE status = 'valid' AND approved) FROM gate_tickets",
-        [],
+        &[],
         |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    )
 }
 
 /// The main database remembers an export: the file's id, event, time, exporter, salt.
@@ -238,10 +228,10 @@ pub fn record_export(
     salt: &[u8],
     audit_mark: i64,
 ) -> Result<()> {
-    main.c().execute(
+    main.exec(
         "INSERT INTO gate_exports (file_id, event_id, exported_at, exported_by, salt, audit_mark)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             file_id,
             event_id,
             exported_at,
@@ -262,15 +252,12 @@ pub fn export_record(
     exported_at: Timestamp,
     salt: &[u8],
 ) -> Result<Option<(Timestamp, i64)>> {
-    Ok(main
-        .c()
-        .query_row(
-            "SELECT exported_at, audit_mark FROM gate_exports
+    main.opt(
+        "SELECT exported_at, audit_mark FROM gate_exports
              WHERE file_id = ?1 AND event_id = ?2 AND exported_at = ?3 AND salt = ?4",
-            params![file_id, event_id, exported_at, salt],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+        args![file_id, event_id, exported_at, salt],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 /// A gate file's header as stored: event id, title, status, key, export time, time
@@ -288,11 +275,8 @@ pub type StoredHeader = (
 
 /// Reads a gate file's header.
 pub fn read_header(gate: &Tx<'_>) -> Result<StoredHeader> {
-    Ok(gate.c().query_row(
-        "SELECT event_id, event_title, event_status, verify_key, exported_at, timezone, email_salt, file_id
-         FROM gate WHERE id = 1",
-        [],
-        |r| {
+    gate.one("SELECT event_id, event_title, event_status, verify_key, exported_at, timezone, email_salt, file_id
+         FROM gate WHERE id = 1", &[], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -303,8 +287,7 @@ pub fn read_header(gate: &Tx<'_>) -> Result<StoredHeader> {
                 r.get(6)?,
                 r.get(7)?,
             ))
-        },
-    )?)
+        })
 }
 
 /// How a gate file's ticket is looked up.
@@ -345,7 +328,7 @@ const GATE_TICKET: &str =
         g.approved, g.secret_version, g.checked_in_at, g.checked_in_gate
  FROM gate_tickets g LEFT JOIN gate_tiers t ON t.id = g.tier_id";
 
-fn gate_ticket(r: &Row<'_>) -> rusqlite::Result<GateTicket> {
+fn gate_ticket(r: &Row<'_>) -> Result<GateTicket> {
     let status: String = r.get(5)?;
     Ok(GateTicket {
         ticket_id: r.get(0)?,
@@ -365,29 +348,26 @@ fn gate_ticket(r: &Row<'_>) -> rusqlite::Result<GateTicket> {
 /// A ticket of a gate file, if it has it.
 pub fn ticket(gate: &Tx<'_>, key: Key<'_>) -> Result<Option<GateTicket>> {
     Ok(match key {
-        Key::TicketId(id) => gate
-            .c()
-            .prepare_cached(&format!("{GATE_TICKET} WHERE g.ticket_id = ?1"))?
-            .query_row([id], gate_ticket)
-            .optional()?,
-        Key::Uuid(uuid) => gate
-            .c()
-            .prepare_cached(&format!("{GATE_TICKET} WHERE g.uuid = ?1"))?
-            .query_row([uuid], gate_ticket)
-            .optional()?,
+        Key::TicketId(id) => gate.opt(
+            &format!("{GATE_TICKET} WHERE g.ticket_id = ?1"),
+            args![id],
+            gate_ticket,
+        )?,
+        Key::Uuid(uuid) => gate.opt(
+            &format!("{GATE_TICKET} WHERE g.uuid = ?1"),
+            args![uuid],
+            gate_ticket,
+        )?,
     })
 }
 
 /// A tier of a gate file: its name and whether its orders need approval.
 pub fn tier(gate: &Tx<'_>, tier_id: i64) -> Result<Option<(String, bool)>> {
-    Ok(gate
-        .c()
-        .query_row(
-            "SELECT name, requires_approval FROM gate_tiers WHERE id = ?1",
-            [tier_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+    gate.opt(
+        "SELECT name, requires_approval FROM gate_tiers WHERE id = ?1",
+        args![tier_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 /// Remembers a correctly signed ticket sold after the export, so it gets in only once.
@@ -397,29 +377,23 @@ pub fn remember_sold_after_export(
     tier_id: i64,
     secret_version: i64,
 ) -> Result<()> {
-    gate.c().execute(
-        "INSERT INTO gate_tickets (uuid, tier_id, secret_version, status, approved, sold_after_export)
-         VALUES (?1, ?2, ?3, 'valid', 1, 1)",
-        params![uuid, tier_id, secret_version],
-    )?;
+    gate.exec("INSERT INTO gate_tickets (uuid, tier_id, secret_version, status, approved, sold_after_export)
+         VALUES (?1, ?2, ?3, 'valid', 1, 1)", args![uuid, tier_id, secret_version])?;
     Ok(())
 }
 
 /// Raises the code version a gate file knows for a ticket (a newer code was scanned).
 pub fn set_version(gate: &Tx<'_>, uuid: &str, version: i64) -> Result<()> {
-    gate.c().execute(
+    gate.exec(
         "UPDATE gate_tickets SET secret_version = ?2 WHERE uuid = ?1",
-        params![uuid, version],
+        args![uuid, version],
     )?;
     Ok(())
 }
 
 /// Marks a ticket admitted in a gate file.
 pub fn admit(gate: &Tx<'_>, uuid: &str, now: Timestamp, at_gate: Option<&str>) -> Result<()> {
-    gate.c().execute(
-        "UPDATE gate_tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3 WHERE uuid = ?1",
-        params![uuid, now, at_gate],
-    )?;
+    gate.exec("UPDATE gate_tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3 WHERE uuid = ?1", args![uuid, now, at_gate])?;
     Ok(())
 }
 
@@ -433,50 +407,46 @@ pub fn door_list(
     uuid_part: &str,
     limit: usize,
 ) -> Result<Vec<GateTicket>> {
-    let mut stmt = gate.c().prepare(&format!(
+    gate.all(&format!(
         "{GATE_TICKET}
-         WHERE g.ticket_id = ?1 OR (length(?4) > 9 AND g.uuid LIKE ?4)
+         WHERE g.ticket_id = ?1 OR (length(CAST(?4 AS TEXT)) > 9 AND g.uuid LIKE ?4)
             OR tix_fold(g.attendee_name) LIKE ?2 ESCAPE '\\' OR tix_fold(g.holder_name) LIKE ?2 ESCAPE '\\'
             OR g.holder_email_hash = ?3 OR g.attendee_email_hash = ?3
          ORDER BY g.ticket_id LIMIT {limit}"
-    ))?;
-    let rows = stmt.query_map(params![id, pattern, email_hash, uuid_part], gate_ticket)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    ), args![id, pattern, email_hash, uuid_part], gate_ticket)
 }
 
 /// Every scan of a gate file as stored, column by column, whatever their types (a file
 /// may have been edited): scan_uuid, ticket_uuid, secret_version, scanned_at, gate,
 /// device, reason, dry_run, method, code.
 pub fn raw_scans(gate: &Tx<'_>) -> Result<Vec<RawScan>> {
-    let mut stmt = gate.c().prepare(
+    gate.all(
         "SELECT scan_uuid, ticket_uuid, secret_version, scanned_at, gate, device, reason, dry_run, method, code
          FROM scans ORDER BY id",
-    )?;
-    let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let text = |i: usize| match r.get::<_, Value>(i) {
-            Ok(Value::Text(s)) => Some(s),
-            _ => None,
-        };
-        let int = |i: usize| match r.get::<_, Value>(i) {
-            Ok(Value::Integer(n)) => Some(n),
-            _ => None,
-        };
-        out.push(RawScan {
-            scan_uuid: text(0),
-            ticket_uuid: text(1),
-            secret_version: int(2),
-            scanned_at: int(3),
-            gate: text(4),
-            device: text(5),
-            reason: text(6),
-            dry_run: int(7),
-            method: text(8),
-            code: text(9),
-        });
-    }
-    Ok(out)
+        &[],
+        |r| {
+            let text = |i: usize| match r.raw(i) {
+                Raw::Text(s) => Some(s),
+                _ => None,
+            };
+            let int = |i: usize| match r.raw(i) {
+                Raw::Int(n) => Some(n),
+                _ => None,
+            };
+            Ok(RawScan {
+                scan_uuid: text(0),
+                ticket_uuid: text(1),
+                secret_version: int(2),
+                scanned_at: int(3),
+                gate: text(4),
+                device: text(5),
+                reason: text(6),
+                dry_run: int(7),
+                method: text(8),
+                code: text(9),
+            })
+        },
+    )
 }
 
 /// A ticket's check-in state in the main database.
@@ -497,12 +467,10 @@ pub struct MainTicket {
 
 /// The main database's ticket of this event with this UUID, if any.
 pub fn main_ticket(main: &Tx<'_>, uuid: &str, event_id: i64) -> Result<Option<MainTicket>> {
-    Ok(main.c()
-        .prepare_cached(
+    main.opt(
             "SELECT t.id, t.status, t.secret_version, t.checked_in_at, t.checked_in_gate, o.status
              FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.uuid = ?1 AND t.event_id = ?2",
-        )?
-        .query_row(params![uuid, event_id], |r| {
+        args![uuid, event_id], |r| {
             Ok(MainTicket {
                 id: r.get(0)?,
                 status: r.get(1)?,
@@ -512,7 +480,6 @@ pub fn main_ticket(main: &Tx<'_>, uuid: &str, event_id: i64) -> Result<Option<Ma
                 order_status: r.get(5)?,
             })
         })
-        .optional()?)
 }
 
 /// A scan as an earlier merge logged it in the main database.
@@ -529,28 +496,25 @@ pub struct LoggedScan {
 
 /// The scan logged under this id, if any.
 pub fn logged_scan(main: &Tx<'_>, scan_uuid: &str) -> Result<Option<LoggedScan>> {
-    Ok(main
-        .c()
-        .query_row(
-            "SELECT event_id, ticket_uuid, method, conflict FROM scans WHERE scan_uuid = ?1",
-            [scan_uuid],
-            |r| {
-                Ok(LoggedScan {
-                    event_id: r.get(0)?,
-                    ticket_uuid: r.get(1)?,
-                    method: r.get(2)?,
-                    conflict: r.get(3)?,
-                })
-            },
-        )
-        .optional()?)
+    main.opt(
+        "SELECT event_id, ticket_uuid, method, conflict FROM scans WHERE scan_uuid = ?1",
+        args![scan_uuid],
+        |r| {
+            Ok(LoggedScan {
+                event_id: r.get(0)?,
+                ticket_uuid: r.get(1)?,
+                method: r.get(2)?,
+                conflict: r.get(3)?,
+            })
+        },
+    )
 }
 
 /// Sets the conflict of a logged scan.
 pub fn set_conflict(main: &Tx<'_>, scan_uuid: &str, conflict: Option<&str>) -> Result<()> {
-    main.c().execute(
+    main.exec(
         "UPDATE scans SET conflict = ?2 WHERE scan_uuid = ?1",
-        params![scan_uuid, conflict],
+        args![scan_uuid, conflict],
     )?;
     Ok(())
 }
@@ -562,9 +526,9 @@ pub fn set_first_admission(
     at: Timestamp,
     gate: Option<&str>,
 ) -> Result<()> {
-    main.c().execute(
+    main.exec(
         "UPDATE tickets SET checked_in_at = ?2, checked_in_gate = ?3 WHERE id = ?1",
-        params![ticket_id, at, gate],
+        args![ticket_id, at, gate],
     )?;
     Ok(())
 }
@@ -577,10 +541,7 @@ pub fn admit_merged(
     gate: Option<&str>,
     now: Timestamp,
 ) -> Result<()> {
-    main.c().execute(
-        "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?4
-         WHERE id = ?1 AND status IN ('valid', 'used')",
-        params![ticket_id, at, gate, now],
-    )?;
+    main.exec("UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?4
+         WHERE id = ?1 AND status IN ('valid', 'used')", args![ticket_id, at, gate, now])?;
     Ok(())
 }

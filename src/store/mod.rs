@@ -14,7 +14,10 @@ mod columns;
 pub mod events;
 pub mod gate;
 pub mod orders;
+mod pg;
+mod pg_tls;
 pub mod scans;
+pub mod sql;
 pub mod tickets;
 pub mod tiers;
 pub mod users;
@@ -126,27 +129,119 @@ pub enum OpenMode {
 /// A store function that writes is atomic with the other writes of the operation that
 /// holds the handle; nothing of it is kept if that operation fails.
 pub struct Tx<'a> {
-    conn: &'a Connection,
+    engine: sql::Engine<'a>,
 }
 
 impl<'a> Tx<'a> {
-    /// The engine's connection, for the store's own functions.
-    fn c(&self) -> &'a Connection {
-        self.conn
+    fn sqlite(conn: &'a Connection) -> Tx<'a> {
+        Tx {
+            engine: sql::Engine::Sqlite(conn),
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (pragmas, gate files).
+    fn c(&self) -> Result<&'a Connection> {
+        match self.engine {
+            sql::Engine::Sqlite(c) => Ok(c),
+            sql::Engine::Pg(_) => Err(Error::Corrupt(
+                "a SQLite-only step was asked of a PostgreSQL database".into(),
+            )),
+        }
+    }
+
+    /// Runs a statement; the number of rows it changed.
+    fn exec(&self, sql: &str, args: &[sql::Value<'_>]) -> Result<u64> {
+        self.engine.exec(sql, args)
+    }
+
+    /// Calls `f` on each row as it arrives.
+    fn each(
+        &self,
+        sql: &str,
+        args: &[sql::Value<'_>],
+        f: impl FnMut(&sql::Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.engine.each(sql, args, f)
+    }
+
+    /// Every row, each read by `f`.
+    fn all<T>(
+        &self,
+        sql: &str,
+        args: &[sql::Value<'_>],
+        f: impl FnMut(&sql::Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.engine.all(sql, args, f)
+    }
+
+    /// The first row, read by `f`, if any.
+    fn opt<T>(
+        &self,
+        sql: &str,
+        args: &[sql::Value<'_>],
+        f: impl FnOnce(&sql::Row<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.engine.opt(sql, args, f)
+    }
+
+    /// The first row, read by `f`; its absence is an error.
+    fn one<T>(
+        &self,
+        sql: &str,
+        args: &[sql::Value<'_>],
+        f: impl FnOnce(&sql::Row<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.opt(sql, args, f)?
+            .ok_or_else(|| Error::Corrupt(format!("no row came back from: {sql}")))
+    }
+
+    /// The first column of the first row.
+    fn value<T: sql::Get>(&self, sql: &str, args: &[sql::Value<'_>]) -> Result<T> {
+        self.engine.value(sql, args)
     }
 }
 
 /// An open tix database.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    db: Db,
     path: PathBuf,
     created: bool,
     read_only: bool,
     busy: Duration,
 }
 
+/// The engine a store runs on.
+enum Db {
+    Sqlite(Connection),
+    Pg(Box<sql::PgConn>),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Db::Sqlite(_) => "SQLite",
+            Db::Pg(_) => "PostgreSQL",
+        })
+    }
+}
+
 impl Store {
+    /// The SQLite connection, for what only a SQLite store does.
+    fn sqlite(&self) -> Result<&Connection> {
+        match &self.db {
+            Db::Sqlite(c) => Ok(c),
+            Db::Pg(_) => Err(Error::Corrupt(
+                "a SQLite-only step was asked of a PostgreSQL database".into(),
+            )),
+        }
+    }
+
+    /// Whether this store is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Db::Pg(_))
+    }
+
     /// Opens (and if allowed, creates) the database at `path`, brings its schema up to
     /// date and sets WAL, foreign keys, full sync and a busy timeout.
     ///
@@ -159,6 +254,9 @@ impl Store {
     /// Like [`Store::open`], waiting at most `busy` for another process's write lock
     /// (here and in every later transaction) before failing with [`Error::Busy`].
     pub fn open_waiting(path: &Path, mode: OpenMode, busy: Duration) -> Result<Store> {
+        if let Some(url) = pg::url_of(path) {
+            return pg::open(url, mode, busy);
+        }
         let exists = path.exists();
         if !exists && mode == OpenMode::MustExist {
             return Err(Error::NoDatabase(path.to_path_buf()));
@@ -223,7 +321,7 @@ impl Store {
         let mut store = Store {
             busy,
             read_only: conn.is_readonly(rusqlite::MAIN_DB)?,
-            conn,
+            db: Db::Sqlite(conn),
             path: path.to_path_buf(),
             created: !existed,
         };
@@ -242,7 +340,7 @@ impl Store {
             }
             Err(e) => return Err(refine(e, path, busy)),
         }
-        store.conn.set_db_config(
+        store.sqlite()?.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             false,
         )?;
@@ -276,7 +374,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&uri, flags).map_err(|e| open_error(path, e))?;
         let store = Store {
-            conn,
+            db: Db::Sqlite(conn),
             path: path.to_path_buf(),
             created: false,
             read_only: true,
@@ -310,14 +408,14 @@ impl Store {
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         let mut store = Store {
-            conn,
+            db: Db::Sqlite(conn),
             path: PathBuf::from(":memory:"),
             created: true,
             read_only: false,
             busy: BUSY_TIMEOUT,
         };
-        store.conn.pragma_update(None, "foreign_keys", "ON")?;
-        register_functions(&store.conn)?;
+        store.sqlite()?.pragma_update(None, "foreign_keys", "ON")?;
+        register_functions(store.sqlite()?)?;
         store.migrate()?;
         Ok(store)
     }
@@ -362,51 +460,69 @@ impl Store {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        match &self.db {
+            Db::Sqlite(c) => Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?),
+            Db::Pg(pg) => pg::schema_version(pg),
+        }
     }
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction and commits if it succeeds; on an
     /// error nothing of it is kept. Taking the write lock up front means a
     /// read-modify-write can never interleave with another process's.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    ///
+    /// On PostgreSQL the transaction is `SERIALIZABLE`, and one the server aborts as a
+    /// serialization failure or deadlock is run again from the start: `f` reads and
+    /// writes only through its `Tx`, so running it again is safe.
+    pub fn write<T>(&mut self, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
-        let run = || -> Result<T> {
-            if self.read_only {
-                return Err(Error::ReadOnly {
-                    path: path.clone(),
-                    detail: "this command would change it, so nothing was done; make the file writable or copy it somewhere writable".into(),
-                });
+        let busy = self.busy;
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                path,
+                detail: "this command would change it, so nothing was done; make the file writable or copy it somewhere writable".into(),
+            });
+        }
+        let mut run = || -> Result<T> {
+            match &mut self.db {
+                Db::Sqlite(conn) => {
+                    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    let value = f(&Tx::sqlite(&tx))?;
+                    tx.commit()?;
+                    Ok(value)
+                }
+                Db::Pg(pg) => pg::write(pg, busy, pg::Mode::Commit, &mut f),
             }
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = f(&Tx { conn: &tx })?;
-            tx.commit()?;
-            Ok(value)
         };
-        run().map_err(|e| refine(e, &path, self.busy))
+        run().map_err(|e| refine(e, &path, busy))
     }
 
     /// Runs `f` inside a transaction that is always rolled back: for dry runs that must
     /// go through every check and write yet leave nothing behind.
-    pub fn dry_run<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&Tx { conn: &tx })?;
-        tx.rollback()?;
-        Ok(value)
+    pub fn dry_run<T>(&mut self, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let busy = self.busy;
+        match &mut self.db {
+            Db::Sqlite(conn) => {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = f(&Tx::sqlite(&tx))?;
+                tx.rollback()?;
+                Ok(value)
+            }
+            Db::Pg(pg) => pg::write(pg, busy, pg::Mode::RollBack, &mut f),
+        }
     }
 
     /// Runs read-only `f` on one consistent snapshot.
     pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         let run = || -> Result<T> {
-            let tx = self.conn.unchecked_transaction()?;
-            let value = f(&Tx { conn: &tx })?;
-            tx.finish()?;
-            Ok(value)
+            match &self.db {
+                Db::Sqlite(conn) => {
+                    let tx = conn.unchecked_transaction()?;
+                    let value = f(&Tx::sqlite(&tx))?;
+                    tx.finish()?;
+                    Ok(value)
+                }
+                Db::Pg(pg) => pg::read(pg, f),
+            }
         };
         run().map_err(|e| refine(e, &self.path, self.busy))
     }
@@ -416,7 +532,7 @@ impl Store {
     fn check_identity(&self) -> Result<()> {
         // One read transaction: another process creating the file at this moment is seen
         // either not at all or completely, never half-migrated.
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.sqlite()?.unchecked_transaction()?;
         self.check_identity_in()?;
         tx.finish()?;
         Ok(())
@@ -424,11 +540,11 @@ impl Store {
 
     fn check_identity_in(&self) -> Result<()> {
         let version: i64 = self
-            .conn
+            .sqlite()?
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| open_error(&self.path, e))?;
         let app_id: i64 = self
-            .conn
+            .sqlite()?
             .pragma_query_value(None, "application_id", |r| r.get(0))?;
         if app_id == GATE_APPLICATION_ID {
             return Err(Error::NotADatabase {
@@ -452,7 +568,7 @@ impl Store {
         }
         if version == 0 {
             let tables: i64 =
-                self.conn
+                self.sqlite()?
                     .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
             if tables > 0 {
                 return Err(Error::NotADatabase {
@@ -473,15 +589,15 @@ impl Store {
 
     fn set_pragmas(&self) -> Result<()> {
         let mode: String = self
-            .conn
+            .sqlite()?
             .pragma_query_value(None, "journal_mode", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            self.conn
+            self.sqlite()?
                 .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         }
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.sqlite()?.pragma_update(None, "foreign_keys", "ON")?;
         // A command that reported success has its change on disk, even after a power cut.
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.sqlite()?.pragma_update(None, "synchronous", "FULL")?;
         Ok(())
     }
 
@@ -495,7 +611,7 @@ impl Store {
         self.write(|tx| {
             // Another process may have migrated while we waited for the lock.
             let current: i64 = tx
-                .c()
+                .c()?
                 .pragma_query_value(None, "user_version", |r| r.get(0))?;
             if current > SCHEMA_VERSION {
                 return Err(Error::Corrupt(format!(
@@ -503,13 +619,19 @@ impl Store {
                 )));
             }
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-                tx.c().execute_batch(sql)?;
-                tx.c().pragma_update(None, "user_version", i as i64 + 1)?;
+                tx.c()?.execute_batch(sql)?;
+                tx.c()?.pragma_update(None, "user_version", i as i64 + 1)?;
             }
-            tx.c()
+            tx.c()?
                 .pragma_update(None, "application_id", APPLICATION_ID)?;
             Ok(())
         })
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Database(Box::new(pg::PgError(e)))
     }
 }
 
@@ -563,6 +685,9 @@ fn uri_path(path: &Path) -> String {
 /// Gives a database error that a person can act on its own variant: busy (another
 /// process holds the write lock), read-only, disk full.
 pub(crate) fn refine(e: Error, path: &Path, busy: Duration) -> Error {
+    if pg::sqlstate(&e).is_some() {
+        return pg::refine(e, path, busy);
+    }
     match sqlite_code(&e) {
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Busy {
             path: path.to_path_buf(),
@@ -622,12 +747,14 @@ mod tests {
         assert!(!s.was_created());
         assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
         let mode: String = s
-            .conn
+            .sqlite()
+            .unwrap()
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
         let fk: i64 = s
-            .conn
+            .sqlite()
+            .unwrap()
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
@@ -669,7 +796,7 @@ mod tests {
     fn failed_write_leaves_nothing() {
         let mut s = Store::open_in_memory().unwrap();
         let r: Result<()> = s.write(|tx| {
-            tx.c().execute(
+            tx.c()?.execute(
                 "INSERT INTO users (email, name, role, created_at) VALUES ('a@b.c', 'A', 'user', 0)",
                 [],
             )?;
@@ -677,10 +804,7 @@ mod tests {
         });
         assert!(r.is_err());
         let n: i64 = s
-            .read(|c| {
-                Ok(c.c()
-                    .query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
-            })
+            .read(|c| c.value("SELECT count(*) FROM users", &[]))
             .unwrap();
         assert_eq!(n, 0);
     }

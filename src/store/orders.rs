@@ -1,8 +1,7 @@
 //! The orders table.
 
-use rusqlite::{OptionalExtension, Row, params};
-
 use super::Tx;
+use super::sql::{Row, args};
 use crate::domain::money::Currency;
 use crate::domain::sale::{Order, OrderStatus};
 use crate::domain::time::Timestamp;
@@ -13,7 +12,7 @@ const ORDER_SELECT: &str =
         o.is_comp, o.total_minor, o.currency, o.created_at
  FROM orders o JOIN users u ON u.id = o.buyer_id JOIN tiers ti ON ti.id = o.tier_id";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
+fn from_row(r: &Row<'_>) -> Result<Order> {
     Ok(Order {
         id: r.get(0)?,
         event_id: r.get(1)?,
@@ -33,11 +32,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
 
 /// The order with this id (without its tickets), if any.
 pub fn by_id(conn: &Tx<'_>, id: i64) -> Result<Option<Order>> {
-    Ok(conn
-        .c()
-        .prepare_cached(&format!("{ORDER_SELECT} WHERE o.id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?)
+    conn.opt(
+        &format!("{ORDER_SELECT} WHERE o.id = ?1"),
+        args![id],
+        from_row,
+    )
 }
 
 /// A new order's row.
@@ -68,25 +67,25 @@ pub struct NewRow {
 
 /// Adds an order and returns its id.
 pub fn insert(conn: &Tx<'_>, row: &NewRow) -> Result<i64> {
-    conn.c().prepare_cached(
+    conn.value(
         "INSERT INTO orders (event_id, tier_id, buyer_id, quantity, status, is_comp, unit_minor,
                              total_minor, currency, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-    )?
-    .execute(params![
-        row.event_id,
-        row.tier_id,
-        row.buyer_id,
-        row.quantity,
-        row.status,
-        row.is_comp,
-        row.unit_minor,
-        row.total_minor,
-        row.currency,
-        row.created_by,
-        row.now
-    ])?;
-    Ok(conn.c().last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+         RETURNING id",
+        args![
+            row.event_id,
+            row.tier_id,
+            row.buyer_id,
+            row.quantity,
+            row.status,
+            row.is_comp,
+            row.unit_minor,
+            row.total_minor,
+            row.currency,
+            row.created_by,
+            row.now
+        ],
+    )
 }
 
 /// Orders (without tickets), oldest first: of one event or all (`event_id`), and either
@@ -97,30 +96,32 @@ pub fn visible(
     all: bool,
     user_id: i64,
 ) -> Result<Vec<Order>> {
-    let mut stmt = conn.c().prepare_cached(&format!(
-        "{ORDER_SELECT}
-         WHERE (?1 IS NULL OR o.event_id = ?1)
+    conn.all(
+        &format!(
+            "{ORDER_SELECT}
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR o.event_id = ?1)
            AND (?2 OR o.buyer_id = ?3 OR o.event_id IN (SELECT id FROM events WHERE owner_id = ?3))
          ORDER BY o.id"
-    ))?;
-    let rows = stmt.query_map(params![event_id, all, user_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        ),
+        args![event_id, all, user_id],
+        from_row,
+    )
 }
 
 /// Sets an order's status.
 pub fn set_status(conn: &Tx<'_>, id: i64, status: OrderStatus, now: Timestamp) -> Result<()> {
-    conn.c().execute(
+    conn.exec(
         "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, status, now],
+        args![id, status, now],
     )?;
     Ok(())
 }
 
 /// The event and buyer of an order, if it exists.
 pub fn event_and_buyer(conn: &Tx<'_>, id: i64) -> Result<Option<(i64, i64)>> {
-    Ok(conn
-        .c()
-        .prepare_cached("SELECT event_id, buyer_id FROM orders WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+    conn.opt(
+        "SELECT event_id, buyer_id FROM orders WHERE id = ?1",
+        args![id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }

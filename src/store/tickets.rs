@@ -1,8 +1,7 @@
 //! The tickets table: lookups every layer above needs without the whole ticket.
 
-use rusqlite::{OptionalExtension, Row, params};
-
 use super::Tx;
+use super::sql::{Row, args};
 use crate::domain::people::User;
 use crate::domain::sale::{Ticket, TicketRef};
 use crate::domain::time::Timestamp;
@@ -19,7 +18,7 @@ const TICKET_SELECT: &str =
  JOIN orders o ON o.id = t.order_id";
 
 /// Reads a ticket row (of [`TICKET_SELECT`]) without its code.
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+fn from_row(r: &Row<'_>) -> Result<Ticket> {
     Ok(Ticket {
         id: r.get(0)?,
         uuid: r.get(1)?,
@@ -46,18 +45,18 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
 
 /// The id and event of the ticket a reference names, if there is one.
 pub fn locate(conn: &Tx<'_>, reference: &TicketRef) -> Result<Option<(i64, i64)>> {
-    let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+    let row = |r: &Row<'_>| Ok((r.get(0)?, r.get(1)?));
     Ok(match reference {
-        TicketRef::Id(id) => conn
-            .c()
-            .prepare_cached("SELECT id, event_id FROM tickets WHERE id = ?1")?
-            .query_row([id], row)
-            .optional()?,
-        TicketRef::Uuid(uuid) => conn
-            .c()
-            .prepare_cached("SELECT id, event_id FROM tickets WHERE uuid = ?1")?
-            .query_row([uuid], row)
-            .optional()?,
+        TicketRef::Id(id) => conn.opt(
+            "SELECT id, event_id FROM tickets WHERE id = ?1",
+            args![id],
+            row,
+        )?,
+        TicketRef::Uuid(uuid) => conn.opt(
+            "SELECT id, event_id FROM tickets WHERE uuid = ?1",
+            args![uuid],
+            row,
+        )?,
     })
 }
 
@@ -68,9 +67,9 @@ pub fn end_valid_of_order(
     status: &str,
     now: Timestamp,
 ) -> Result<()> {
-    conn.c().execute(
+    conn.exec(
         "UPDATE tickets SET status = ?2, updated_at = ?3 WHERE order_id = ?1 AND status = 'valid'",
-        params![order_id, status, now],
+        args![order_id, status, now],
     )?;
     Ok(())
 }
@@ -78,35 +77,33 @@ pub fn end_valid_of_order(
 /// The ticket a reference names (without its code), if any.
 pub fn find(conn: &Tx<'_>, reference: &TicketRef) -> Result<Option<Ticket>> {
     Ok(match reference {
-        TicketRef::Id(id) => conn
-            .c()
-            .prepare_cached(&format!("{TICKET_SELECT} WHERE t.id = ?1"))?
-            .query_row([id], from_row)
-            .optional()?,
-        TicketRef::Uuid(uuid) => conn
-            .c()
-            .prepare_cached(&format!("{TICKET_SELECT} WHERE t.uuid = ?1"))?
-            .query_row([uuid], from_row)
-            .optional()?,
+        TicketRef::Id(id) => conn.opt(
+            &format!("{TICKET_SELECT} WHERE t.id = ?1"),
+            args![id],
+            from_row,
+        )?,
+        TicketRef::Uuid(uuid) => conn.opt(
+            &format!("{TICKET_SELECT} WHERE t.uuid = ?1"),
+            args![uuid],
+            from_row,
+        )?,
     })
 }
 
 /// An order's tickets in issue order (without codes).
 pub fn of_order(conn: &Tx<'_>, order_id: i64) -> Result<Vec<Ticket>> {
-    let mut stmt = conn.c().prepare_cached(&format!(
-        "{TICKET_SELECT} WHERE t.order_id = ?1 ORDER BY t.id"
-    ))?;
-    let rows = stmt.query_map([order_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    conn.all(
+        &format!("{TICKET_SELECT} WHERE t.order_id = ?1 ORDER BY t.id"),
+        args![order_id],
+        from_row,
+    )
 }
 
 /// An event's tickets that can be admitted (valid, order completed), by id.
 pub fn admissible_of_event(conn: &Tx<'_>, event_id: i64) -> Result<Vec<Ticket>> {
-    let mut stmt = conn.c().prepare_cached(&format!(
+    conn.all(&format!(
         "{TICKET_SELECT} WHERE t.event_id = ?1 AND t.status = 'valid' AND o.status = 'completed' ORDER BY t.id"
-    ))?;
-    let rows = stmt.query_map([event_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    ), args![event_id], from_row)
 }
 
 /// Which tickets [`each`] reads; `None` narrows nothing.
@@ -129,26 +126,25 @@ pub struct Selection {
 /// Hands every selected ticket (without its code) to `f` as it is read.
 pub fn each(conn: &Tx<'_>, s: &Selection, mut f: impl FnMut(Ticket) -> Result<()>) -> Result<()> {
     let order = if s.newest_first { "DESC" } else { "ASC" };
-    let mut stmt = conn.c().prepare_cached(&format!(
-        "{TICKET_SELECT}
-         WHERE (?1 IS NULL OR t.owner_id = ?1)
-           AND (?2 IS NULL OR t.event_id = ?2)
-           AND (?3 IS NULL OR e.owner_id = ?3)
-           AND (?4 IS NULL OR t.order_id = ?4)
+    conn.each(
+        &format!(
+            "{TICKET_SELECT}
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR t.owner_id = ?1)
+           AND (CAST(?2 AS BIGINT) IS NULL OR t.event_id = ?2)
+           AND (CAST(?3 AS BIGINT) IS NULL OR e.owner_id = ?3)
+           AND (CAST(?4 AS BIGINT) IS NULL OR t.order_id = ?4)
            AND (?5 OR t.status = 'valid')
          ORDER BY t.id {order}"
-    ))?;
-    let mut rows = stmt.query(params![
-        s.owner_id,
-        s.event_id,
-        s.events_of_owner,
-        s.order_id,
-        s.include_used
-    ])?;
-    while let Some(row) = rows.next()? {
-        f(from_row(row)?)?;
-    }
-    Ok(())
+        ),
+        args![
+            s.owner_id,
+            s.event_id,
+            s.events_of_owner,
+            s.order_id,
+            s.include_used
+        ],
+        |row| f(from_row(row)?),
+    )
 }
 
 /// A new ticket's row: valid, version 1, owned by and naming as attendee its buyer.
@@ -169,12 +165,12 @@ pub struct NewRow<'a> {
 
 /// Adds a ticket and returns its id.
 pub fn insert(conn: &Tx<'_>, row: &NewRow<'_>) -> Result<i64> {
-    conn.c().prepare_cached(
+    conn.value(
         "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
                               status, secret_version, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'valid', 1, ?8, ?8)",
-    )?
-    .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'valid', 1, ?8, ?8)
+         RETURNING id",
+        args![
         row.uuid,
         row.order_id,
         row.event_id,
@@ -183,8 +179,7 @@ pub fn insert(conn: &Tx<'_>, row: &NewRow<'_>) -> Result<i64> {
         row.owner.name,
         row.owner.email,
         row.now
-    ])?;
-    Ok(conn.c().last_insert_rowid())
+    ])
 }
 
 /// Sets a ticket's attendee: name, e-mail and phone.
@@ -194,34 +189,26 @@ pub fn set_attendee(
     [name, email, phone]: [Option<&str>; 3],
     now: Timestamp,
 ) -> Result<()> {
-    conn.c().execute(
-        "UPDATE tickets SET attendee_name = ?2, attendee_email = ?3, attendee_phone = ?4, updated_at = ?5 WHERE id = ?1",
-        params![id, name, email, phone, now],
-    )?;
+    conn.exec("UPDATE tickets SET attendee_name = ?2, attendee_email = ?3, attendee_phone = ?4, updated_at = ?5 WHERE id = ?1", args![id, name, email, phone, now])?;
     Ok(())
 }
 
 /// Gives a ticket to `to` (who becomes its attendee too) and bumps its secret version,
 /// so every code printed before is dead.
 pub fn transfer(conn: &Tx<'_>, id: i64, to: &User, now: Timestamp) -> Result<()> {
-    conn.c().execute(
-        "UPDATE tickets SET owner_id = ?2, attendee_name = ?3, attendee_email = ?4, attendee_phone = NULL,
+    conn.exec("UPDATE tickets SET owner_id = ?2, attendee_name = ?3, attendee_email = ?4, attendee_phone = NULL,
                 secret_version = secret_version + 1, updated_at = ?5
-         WHERE id = ?1",
-        params![id, to.id, to.name, to.email, now],
-    )?;
+         WHERE id = ?1", args![id, to.id, to.name, to.email, now])?;
     Ok(())
 }
 
 /// Admits a valid ticket: one conditional UPDATE, so of several processes admitting one
 /// ticket at once exactly one wins. False if it was not valid any more.
 pub fn admit(conn: &Tx<'_>, id: i64, now: Timestamp, gate: Option<&str>) -> Result<bool> {
-    Ok(conn.c()
-        .prepare_cached(
+    Ok(conn.exec(
             "UPDATE tickets SET status = 'used', checked_in_at = ?2, checked_in_gate = ?3, updated_at = ?2
              WHERE id = ?1 AND status = 'valid'",
-        )?
-        .execute(params![id, now, gate])?
+        args![id, now, gate])?
         == 1)
 }
 
@@ -236,13 +223,11 @@ pub fn search(
     uuid_part: &str,
     limit: usize,
 ) -> Result<Vec<Ticket>> {
-    let mut stmt = conn.c().prepare_cached(&format!(
+    conn.all(&format!(
         "{TICKET_SELECT}
-         WHERE t.event_id = ?1 AND (t.id = ?2 OR (length(?4) > 9 AND t.uuid LIKE ?4)
+         WHERE t.event_id = ?1 AND (t.id = ?2 OR (length(CAST(?4 AS TEXT)) > 9 AND t.uuid LIKE ?4)
            OR tix_fold(t.attendee_name) LIKE ?3 ESCAPE '\\' OR tix_fold(u.name) LIKE ?3 ESCAPE '\\'
            OR tix_fold(u.email) LIKE ?3 ESCAPE '\\' OR tix_fold(t.attendee_email) LIKE ?3 ESCAPE '\\')
          ORDER BY t.id LIMIT {limit}"
-    ))?;
-    let rows = stmt.query_map(params![event_id, id, pattern, uuid_part], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    ), args![event_id, id, pattern, uuid_part], from_row)
 }

@@ -1,9 +1,8 @@
 //! The tiers table: a tier's row, its seats, and the unique folded name that decides
 //! whether a name is free.
 
-use rusqlite::{OptionalExtension, Row, params};
-
 use super::Tx;
+use super::sql::{Bind, Row, Value, args};
 use crate::domain::tier::Tier;
 use crate::error::Result;
 
@@ -13,7 +12,7 @@ const TIER_COLUMNS: &str = "t.id, t.event_id, t.name, t.description, t.price_min
      e.timezone";
 const TIER_FROM: &str = "tiers t JOIN events e ON e.id = t.event_id";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Tier> {
+fn from_row(r: &Row<'_>) -> Result<Tier> {
     Ok(Tier {
         zone: r.get(18)?,
         id: r.get(0)?,
@@ -39,154 +38,133 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Tier> {
 
 /// The tier with this id, if any.
 pub fn by_id(conn: &Tx<'_>, id: i64) -> Result<Option<Tier>> {
-    Ok(conn
-        .c()
-        .prepare_cached(&format!(
-            "SELECT {TIER_COLUMNS} FROM {TIER_FROM} WHERE t.id = ?1"
-        ))?
-        .query_row([id], from_row)
-        .optional()?)
+    conn.opt(
+        &format!("SELECT {TIER_COLUMNS} FROM {TIER_FROM} WHERE t.id = ?1"),
+        args![id],
+        from_row,
+    )
 }
 
 /// The event's tier whose folded name is `key`, if any.
 pub fn by_name_key(conn: &Tx<'_>, event_id: i64, key: &str) -> Result<Option<Tier>> {
-    Ok(conn
-        .c()
-        .prepare_cached(&format!(
+    conn.opt(
+        &format!(
             "SELECT {TIER_COLUMNS} FROM {TIER_FROM} WHERE t.event_id = ?1 AND t.name_key = ?2"
-        ))?
-        .query_row(params![event_id, key], from_row)
-        .optional()?)
+        ),
+        args![event_id, key],
+        from_row,
+    )
 }
 
 /// The event's tiers in position order, inactive ones only if asked for.
 pub fn of_event(conn: &Tx<'_>, event_id: i64, include_inactive: bool) -> Result<Vec<Tier>> {
-    let mut stmt = conn.c().prepare_cached(&format!(
-        "SELECT {TIER_COLUMNS} FROM {TIER_FROM}
+    conn.all(
+        &format!(
+            "SELECT {TIER_COLUMNS} FROM {TIER_FROM}
          WHERE t.event_id = ?1 AND (?2 OR t.is_active)
          ORDER BY t.position, t.id"
-    ))?;
-    let rows = stmt.query_map(params![event_id, include_inactive], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        ),
+        args![event_id, include_inactive],
+        from_row,
+    )
 }
 
 /// The position after the event's last tier.
 pub fn next_position(conn: &Tx<'_>, event_id: i64) -> Result<i64> {
-    Ok(conn
-        .c()
-        .prepare_cached("SELECT COALESCE(MAX(position), 0) + 1 FROM tiers WHERE event_id = ?1")?
-        .query_row([event_id], |r| r.get(0))?)
+    conn.one(
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM tiers WHERE event_id = ?1",
+        args![event_id],
+        |r| r.get(0),
+    )
 }
 
-/// Whether an error is the unique index on a tier's folded name refusing a duplicate.
-fn is_name_taken(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::ConstraintViolation)
-    ) && e.to_string().contains("name_key")
-}
-
-/// Runs an insert or update of a tier's fields: `?1` is `key` (the event for an insert,
-/// the tier for an update), `?2`–`?13` the fields from name to position, `?14` `at`.
-fn write_fields(
-    conn: &Tx<'_>,
-    sql: &str,
-    key: i64,
-    tier: &Tier,
-    at: i64,
-) -> rusqlite::Result<usize> {
-    conn.c().prepare_cached(sql)?.execute(params![
-        key,
-        tier.name,
-        tier.description,
-        tier.price_minor,
-        tier.quantity,
-        tier.min_purchase,
-        tier.max_purchase,
-        tier.sale_start,
-        tier.sale_end,
-        tier.requires_approval,
-        tier.transferable,
-        tier.is_active,
-        tier.position,
-        at,
-    ])
+/// The fields from name to position as `?2`–`?13`, after `key` (`?1`: the event for an
+/// insert, the tier for an update), then `at` (`?14`) and the folded name (`?15`).
+fn fields<'t>(key: &'t i64, tier: &'t Tier, at: &'t i64, name_key: &'t str) -> [Value<'t>; 15] {
+    [
+        key.bind(),
+        tier.name.bind(),
+        tier.description.bind(),
+        tier.price_minor.bind(),
+        tier.quantity.bind(),
+        tier.min_purchase.bind(),
+        tier.max_purchase.bind(),
+        tier.sale_start.bind(),
+        tier.sale_end.bind(),
+        tier.requires_approval.bind(),
+        tier.transferable.bind(),
+        tier.is_active.bind(),
+        tier.position.bind(),
+        at.bind(),
+        name_key.bind(),
+    ]
 }
 
 /// Adds a tier (with no seats sold) and returns its id; `None` if the event already has
-/// a tier of that name — the database's unique index decides.
+/// a tier of that name — the database's unique index on the folded name decides.
 pub fn insert(conn: &Tx<'_>, tier: &Tier) -> Result<Option<i64>> {
-    let done = write_fields(
-        conn,
+    let key = super::fold(&tier.name);
+    conn.opt(
         "INSERT INTO tiers (event_id, name, description, price_minor, quantity, sold,
              min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable,
              is_active, position, created_at, updated_at, name_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, tix_fold(?2))",
-        tier.event_id,
-        tier,
-        tier.created_at,
-    );
-    match done {
-        Ok(_) => Ok(Some(conn.c().last_insert_rowid())),
-        Err(e) if is_name_taken(&e) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)
+         ON CONFLICT (event_id, name_key) DO NOTHING
+         RETURNING id",
+        &fields(&tier.event_id, tier, &tier.created_at, &key),
+        |r| r.get(0),
+    )
 }
 
 /// Writes a tier's fields (not its seats); false if another tier of the event has its
 /// name — the database's unique index decides.
 pub fn update(conn: &Tx<'_>, tier: &Tier) -> Result<bool> {
-    let done = write_fields(
-        conn,
+    let key = super::fold(&tier.name);
+    // The name is checked in the statement itself, so a refusal is an answer, not an
+    // error that would end a PostgreSQL transaction; two writers racing for one name
+    // still meet the unique index, and the loser is retried and sees the winner.
+    let changed = conn.exec(
         "UPDATE tiers SET name = ?2, description = ?3, price_minor = ?4, quantity = ?5,
              min_purchase = ?6, max_purchase = ?7, sale_start = ?8, sale_end = ?9,
              requires_approval = ?10, transferable = ?11, is_active = ?12, position = ?13,
-             updated_at = ?14, name_key = tix_fold(?2)
-         WHERE id = ?1",
-        tier.id,
-        tier,
-        tier.updated_at,
-    );
-    match done {
-        Ok(_) => Ok(true),
-        Err(e) if is_name_taken(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+             updated_at = ?14, name_key = ?15
+         WHERE id = ?1
+           AND NOT EXISTS (SELECT 1 FROM tiers other
+                           WHERE other.event_id = tiers.event_id AND other.name_key = ?15
+                             AND other.id <> ?1)",
+        &fields(&tier.id, tier, &tier.updated_at, &key),
+    )?;
+    Ok(changed > 0)
 }
 
 /// How many orders (of any status) refer to a tier.
 pub fn order_count(conn: &Tx<'_>, tier_id: i64) -> Result<i64> {
-    Ok(conn.c().query_row(
+    conn.one(
         "SELECT count(*) FROM orders WHERE tier_id = ?1",
-        [tier_id],
+        args![tier_id],
         |r| r.get(0),
-    )?)
+    )
 }
 
 /// Deletes a tier.
 pub fn delete(conn: &Tx<'_>, tier_id: i64) -> Result<()> {
-    conn.c()
-        .execute("DELETE FROM tiers WHERE id = ?1", [tier_id])?;
+    conn.exec("DELETE FROM tiers WHERE id = ?1", args![tier_id])?;
     Ok(())
 }
 
 /// Takes `n` seats if the tier still has them: one conditional UPDATE, so the database
 /// itself decides between two sales of the last seats. False if it had too few.
 pub fn take_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<bool> {
-    Ok(conn
-        .c()
-        .prepare_cached(
-            "UPDATE tiers SET sold = sold + ?2 WHERE id = ?1 AND sold + ?2 <= quantity",
-        )?
-        .execute(params![tier_id, n])?
-        > 0)
+    Ok(conn.exec(
+        "UPDATE tiers SET sold = sold + ?2 WHERE id = ?1 AND sold + ?2 <= quantity",
+        args![tier_id, n],
+    )? > 0)
 }
 
 /// Gives `n` seats back; false if fewer were sold.
 pub fn release_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<bool> {
-    Ok(conn
-        .c()
-        .prepare_cached("UPDATE tiers SET sold = sold - ?2 WHERE id = ?1 AND sold >= ?2")?
-        .execute(params![tier_id, n])?
-        > 0)
+    Ok(conn.exec(
+        "UPDATE tiers SET sold = sold - ?2 WHERE id = ?1 AND sold >= ?2",
+        args![tier_id, n],
+    )? > 0)
 }

@@ -1,15 +1,14 @@
 //! The users table.
 
-use rusqlite::{OptionalExtension, Row, params};
-
 use super::Tx;
+use super::sql::{Row, args};
 use crate::domain::people::{Role, User};
 use crate::domain::time::Timestamp;
 use crate::error::Result;
 
 const USER_COLUMNS: &str = "id, email, name, role, verified, created_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+fn from_row(r: &Row<'_>) -> Result<User> {
     Ok(User {
         id: r.get(0)?,
         email: r.get(1)?,
@@ -22,13 +21,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
 
 /// The user with this e-mail address (already normalised to lower case), if any.
 pub fn by_email(conn: &Tx<'_>, email: &str) -> Result<Option<User>> {
-    Ok(conn
-        .c()
-        .prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
-        ))?
-        .query_row([email], from_row)
-        .optional()?)
+    conn.opt(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"),
+        args![email],
+        from_row,
+    )
 }
 
 /// Adds a user and returns it with its id.
@@ -40,12 +37,13 @@ pub fn insert(
     verified: bool,
     now: Timestamp,
 ) -> Result<User> {
-    conn.c().prepare_cached(
-        "INSERT INTO users (email, name, role, verified, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![email, name, role, verified, now])?;
+    let id = conn.value(
+        "INSERT INTO users (email, name, role, verified, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         RETURNING id",
+        args![email, name, role, verified, now],
+    )?;
     Ok(User {
-        id: conn.c().last_insert_rowid(),
+        id,
         email: email.to_string(),
         name: name.to_string(),
         role,
@@ -56,25 +54,23 @@ pub fn insert(
 
 /// How many admins the database has.
 pub fn count_admins(conn: &Tx<'_>) -> Result<i64> {
-    Ok(conn
-        .c()
-        .query_row("SELECT count(*) FROM users WHERE role = 'admin'", [], |r| {
-            r.get(0)
-        })?)
+    conn.value("SELECT count(*) FROM users WHERE role = 'admin'", &[])
 }
 
 /// Marks a user verified.
 pub fn mark_verified(conn: &Tx<'_>, user_id: i64) -> Result<()> {
-    conn.c()
-        .execute("UPDATE users SET verified = 1 WHERE id = ?1", [user_id])?;
+    conn.exec(
+        "UPDATE users SET verified = TRUE WHERE id = ?1",
+        args![user_id],
+    )?;
     Ok(())
 }
 
 /// Every user, by e-mail address.
 pub fn all(conn: &Tx<'_>) -> Result<Vec<User>> {
-    let mut stmt = conn
-        .c()
-        .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY email"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    conn.all(
+        &format!("SELECT {USER_COLUMNS} FROM users ORDER BY email"),
+        &[],
+        from_row,
+    )
 }

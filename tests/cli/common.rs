@@ -5,10 +5,77 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-/// A temporary tix database that tests run commands against.
+/// A temporary tix database that tests run commands against: a SQLite file in a
+/// temporary directory, or (when the suite runs on PostgreSQL, `TIX_TEST_ENGINE=postgres`
+/// with `TIX_TEST_POSTGRES` naming a server) a database of its own on that server.
 pub struct Tix {
     dir: tempfile::TempDir,
     db: PathBuf,
+    pg: Option<PgDatabase>,
+}
+
+/// Whether this run of the suite is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("TIX_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+}
+
+/// For a test of what only a SQLite file has (its bytes, its journal, its permissions):
+/// true, with a note, when the suite runs on PostgreSQL, and the test returns.
+pub fn sqlite_only(what: &str) -> bool {
+    if on_postgres() {
+        eprintln!("not on PostgreSQL: {what}");
+    }
+    on_postgres()
+}
+
+/// A database made for one test on the PostgreSQL test server, dropped after it.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    fn create() -> (PgDatabase, String) {
+        PgDatabase::create_from(None)
+    }
+
+    /// A new database, empty or a copy of `template`.
+    fn create_from(template: Option<&str>) -> (PgDatabase, String) {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let admin_url = std::env::var("TIX_TEST_POSTGRES")
+            .expect("TIX_TEST_ENGINE=postgres needs TIX_TEST_POSTGRES, the URL of a test server");
+        let name = format!(
+            "tix_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut client = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+        let from = template.map_or(String::new(), |t| format!(" TEMPLATE {t}"));
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}{from}"))
+            .unwrap();
+        // The same server and options, this database.
+        let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+        let url = if query.is_empty() {
+            format!("{base}/{name}")
+        } else {
+            format!("{base}/{name}?{query}")
+        };
+        (PgDatabase { admin_url, name }, url)
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
 }
 
 /// The outcome of one command.
@@ -91,8 +158,47 @@ impl Tix {
     /// A new, empty directory with a database path (not yet created).
     pub fn empty() -> Tix {
         let dir = tempfile::tempdir().unwrap();
+        if on_postgres() {
+            let (pg, url) = PgDatabase::create();
+            return Tix {
+                dir,
+                db: PathBuf::from(url),
+                pg: Some(pg),
+            };
+        }
         let db = dir.path().join("tix.db");
-        Tix { dir, db }
+        Tix { dir, db, pg: None }
+    }
+
+    /// A new database holding a copy of this one (and a new directory with copies of
+    /// this one's files).
+    pub fn copy(&self) -> Tix {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(self.dir()).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+            }
+        }
+        match &self.pg {
+            Some(pg) => {
+                let (copy, url) = PgDatabase::create_from(Some(&pg.name));
+                Tix {
+                    dir,
+                    db: PathBuf::from(url),
+                    pg: Some(copy),
+                }
+            }
+            None => {
+                let db = dir.path().join(self.db.file_name().unwrap());
+                Tix { dir, db, pg: None }
+            }
+        }
+    }
+
+    /// Whether this database is on PostgreSQL.
+    pub fn pg(&self) -> bool {
+        self.pg.is_some()
     }
 
     /// A database with an admin only.

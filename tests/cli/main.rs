@@ -1,6 +1,6 @@
 //! End-to-end tests of the `tix` binary: each runs real commands against a fresh
 //! temporary database and checks exit code, stdout and stderr together.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod checkin;
 #[allow(dead_code)] // not every helper is used by every test file

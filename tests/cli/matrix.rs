@@ -302,14 +302,7 @@ impl Fixture {
 
     /// A fresh copy of the fixture database (and its files) in a new directory.
     fn copy(&self) -> Tix {
-        let t = Tix::empty();
-        for entry in std::fs::read_dir(self.base.dir()).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_file() {
-                std::fs::copy(entry.path(), t.dir().join(entry.file_name())).unwrap();
-            }
-        }
-        t
+        self.base.copy()
     }
 
     fn fill(&self, arg: &str, dir: &Path, me: &str) -> String {
