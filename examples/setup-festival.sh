@@ -25,8 +25,9 @@ fi
 
 export TIX_USER=$promoter
 title="Harbour Lights Festival 2027"
-# The event's id is kept next to the database, so a second run updates the same event.
-id_file="$TIX_DB.festival-id"
+# The event's id is kept next to the database (or in FESTIVAL_ID_FILE, for a database
+# that is no file: postgres://…), so a second run updates the same event.
+id_file="${FESTIVAL_ID_FILE:-$TIX_DB.festival-id}"
 event=$(cat "$id_file" 2>/dev/null || true)
 if [ -z "$event" ] || ! "$tix" -q event show "$event" >/dev/null 2>&1; then
     event=$("$tix" -q event create --title "$title" --starts-at "2027-07-16 12:00" \

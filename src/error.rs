@@ -348,6 +348,11 @@ pub enum NotDb {
     /// A SQLite database with tables of its own.
     #[error("it is a SQLite database that tix did not create")]
     Foreign,
+    /// A PostgreSQL database holding tables of something else.
+    #[error(
+        "it is a PostgreSQL database with tables that tix did not create; give tix an empty database of its own"
+    )]
+    ForeignPostgres,
     /// Not SQLite at all.
     #[error("the file is not a SQLite database")]
     NotSqlite,

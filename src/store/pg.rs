@@ -89,7 +89,7 @@ pub(super) fn open(url: &str, mode: OpenMode, busy: Duration) -> Result<Store> {
         Identity::Foreign => {
             return Err(Error::NotADatabase {
                 path,
-                why: NotDb::Foreign,
+                why: NotDb::ForeignPostgres,
             });
         }
         Identity::Empty if mode == OpenMode::MustExist => return Err(Error::NoDatabase(path)),
@@ -216,7 +216,7 @@ fn migrate(tx: &Tx<'_>, path: &Path) -> Result<bool> {
         Identity::Foreign => {
             return Err(Error::NotADatabase {
                 path: path.into(),
-                why: NotDb::Foreign,
+                why: NotDb::ForeignPostgres,
             });
         }
     };

@@ -420,10 +420,9 @@ impl<'a> Engine<'a> {
         })?;
         let fetch = format!("FETCH {BATCH} FROM {cursor}");
         loop {
-            let rows = Engine::with_pg(pg, |client| {
-                let stmt = pg.statement(client, &fetch)?;
-                Ok(client.query(&stmt, &[])?)
-            })?;
+            // Not from the statement cache: what a FETCH returns depends on the query
+            // its cursor was declared for, which another call may have named alike.
+            let rows = Engine::with_pg(pg, |client| Ok(client.query(&fetch, &[])?))?;
             for r in &rows {
                 f(&Row {
                     inner: RowRef::Pg(r),

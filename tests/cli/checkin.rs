@@ -551,14 +551,14 @@ fn concurrent_scans_admit_a_ticket_exactly_once() {
     let shown = show(&t, &tk.uuid);
     assert_eq!(shown.status, "used");
     assert_eq!(shown.checked_in_at, accepted[0].checked_in_at);
-    let c = Connection::open(t.db()).unwrap();
-    let (all, ok): (i64, i64) = c
-        .query_row(
-            "SELECT count(*), count(*) FILTER (WHERE result = 'accepted') FROM scans WHERE ticket_id = ?1",
-            [tk.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let all = t.sql_i64(&format!(
+        "SELECT count(*) FROM scans WHERE ticket_id = {}",
+        tk.id
+    ));
+    let ok = t.sql_i64(&format!(
+        "SELECT count(*) FROM scans WHERE ticket_id = {} AND result = 'accepted'",
+        tk.id
+    ));
     assert_eq!((all, ok), (8, 1));
 }
 
@@ -575,30 +575,35 @@ type ScanRow = (
     Option<String>, // actor_email
 );
 
-fn scan_rows(db: &Path) -> Vec<ScanRow> {
-    let c = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let mut stmt = c
-        .prepare(
-            "SELECT event_id, ticket_id, gate, device, result, reason, offline, dry_run, actor_email
-             FROM scans ORDER BY id",
+/// The main database's scan log.
+fn scan_rows(t: &Tix) -> Vec<ScanRow> {
+    t.sql_rows(
+        "SELECT event_id, ticket_id, gate, device, result, reason, CAST(offline AS INTEGER),
+                CAST(dry_run AS INTEGER), actor_email
+         FROM scans ORDER BY id",
+    )
+    .into_iter()
+    .map(|r| {
+        let int = |i: usize| r[i].as_ref().map(|v| v.parse::<i64>().unwrap());
+        let text = |i: usize| r[i].clone();
+        (
+            int(0),
+            int(1),
+            text(2),
+            text(3).unwrap(),
+            text(4).unwrap(),
+            text(5).unwrap(),
+            int(6).unwrap(),
+            int(7).unwrap(),
+            text(8),
         )
-        .unwrap();
-    stmt.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-            r.get(8)?,
-        ))
     })
-    .unwrap()
-    .collect::<rusqlite::Result<Vec<_>>>()
-    .unwrap()
+    .collect()
+}
+
+/// Scans in the main database.
+fn main_scan_count(t: &Tix) -> i64 {
+    t.sql_i64("SELECT count(*) FROM scans")
 }
 
 fn scan_count(db: &Path) -> i64 {
@@ -662,7 +667,7 @@ fn every_scan_is_logged_with_gate_device_and_reason() {
         )
     };
     assert_eq!(
-        scan_rows(t.db()),
+        scan_rows(&t),
         vec![
             row(Some(event), Some(a.id), s("North"), "accepted", "ok", 0),
             row(
@@ -1073,15 +1078,19 @@ fn a_gate_file_holds_no_secrets_and_admits_offline() {
     assert!(v.message.contains("Box-Office"), "{}", v.message);
 
     // No private key, no emails, no phone numbers; the public key is there.
-    let main = Connection::open(t.db()).unwrap();
-    let (signing, verify): (Vec<u8>, Vec<u8>) = main
-        .query_row(
-            "SELECT signing_key, verify_key FROM events WHERE id = ?1",
-            [event],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    drop(main);
+    let keys = t.sql_rows(&format!(
+        "SELECT {}, {} FROM events WHERE id = {event}",
+        t.hex("signing_key"),
+        t.hex("verify_key")
+    ));
+    let unhex = |h: &Option<String>| -> Vec<u8> {
+        let h = h.as_deref().unwrap();
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let (signing, verify) = (unhex(&keys[0][0]), unhex(&keys[0][1]));
     assert_eq!(signing.len(), 32);
     let bytes = std::fs::read(&gate).unwrap();
     assert!(
@@ -1286,7 +1295,7 @@ fn merge_brings_offline_scans_home_and_reports_every_conflict() {
 
     let offline_scans = scan_count(&gate1) + scan_count(&gate2);
     assert_eq!(offline_scans, 10);
-    let main_scans = scan_count(t.db());
+    let main_scans = main_scan_count(&t);
 
     // Only the event's people may merge; a file of another event spoils the whole merge.
     let (winter, _) = second_event(&t, "Winter Gala");
@@ -1303,7 +1312,7 @@ fn merge_brings_offline_scans_home_and_reports_every_conflict() {
         .code(5)
         .err_has("event");
     t.as_(PROMOTER, &["scanner", "merge", &ev, g1, wg]).code(5);
-    assert_eq!(scan_count(t.db()), main_scans, "nothing merged");
+    assert_eq!(main_scan_count(&t), main_scans, "nothing merged");
     assert_eq!(status(&t, &f), "valid");
 
     // The merge; gate 2 (the later scans) first on the command line.
@@ -1355,14 +1364,10 @@ fn merge_brings_offline_scans_home_and_reports_every_conflict() {
     assert_eq!(at(&a), a_first.checked_in_at, "gate 1 was first");
     assert_eq!(at(&b), b_online.checked_in_at, "online was first");
     assert_eq!(at(&h), h_off.checked_in_at, "offline was first");
-    let main = Connection::open(t.db()).unwrap();
     let gate_of = |id: i64| -> Option<String> {
-        main.query_row(
-            "SELECT checked_in_gate FROM tickets WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .unwrap()
+        t.sql_text(&format!(
+            "SELECT checked_in_gate FROM tickets WHERE id = {id}"
+        ))
     };
     assert_eq!(gate_of(a.id).as_deref(), Some("North"));
     assert_eq!(gate_of(h.id).as_deref(), Some("North"));
@@ -1376,21 +1381,14 @@ fn merge_brings_offline_scans_home_and_reports_every_conflict() {
     assert_eq!(status(&t, &c), "cancelled");
     assert_eq!(status(&t, &d), "refunded");
     // Every offline scan is in the main log now, marked offline.
-    let offline_rows: i64 = main
-        .query_row("SELECT count(*) FROM scans WHERE offline = 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let offline_rows = t.sql_i64("SELECT count(*) FROM scans WHERE offline");
     assert_eq!(offline_rows, offline_scans);
-    let devices: Vec<String> = main
-        .prepare("SELECT DISTINCT device FROM scans WHERE offline = 1 ORDER BY device")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+    let devices: Vec<String> = t
+        .sql_rows("SELECT DISTINCT device FROM scans WHERE offline ORDER BY device")
+        .into_iter()
+        .map(|r| r[0].clone().unwrap())
+        .collect();
     assert_eq!(devices, ["gate-laptop-1", "gate-laptop-2"]);
-    drop(main);
     let stats = t
         .as_(PROMOTER, &["checkin", "stats", &ev, "--json"])
         .ok()
@@ -1402,7 +1400,7 @@ fn merge_brings_offline_scans_home_and_reports_every_conflict() {
         .iter()
         .map(|tk| show(&t, &tk.uuid))
         .collect();
-    let total = scan_count(t.db());
+    let total = main_scan_count(&t);
     for files in [vec![g1, g2], vec![g1]] {
         let mut args = vec!["scanner", "merge", ev.as_str()];
         args.extend(files.iter().copied());
@@ -1411,7 +1409,7 @@ fn merge_brings_offline_scans_home_and_reports_every_conflict() {
         assert_eq!(again["scans_merged"], 0, "{again:#}");
         assert_eq!(again["admitted"], 0, "{again:#}");
         assert_eq!(again["conflicts"], serde_json::json!([]), "{again:#}");
-        assert_eq!(scan_count(t.db()), total);
+        assert_eq!(main_scan_count(&t), total);
     }
     let after_second: Vec<_> = [&a, &b, &f, &g, &h]
         .iter()

@@ -196,6 +196,122 @@ impl Tix {
         }
     }
 
+    /// Runs SQL on the database behind tix's back: to make a state no command makes,
+    /// as a crash, an editor or another program would.
+    pub fn sql(&self, sql: &str) {
+        match &self.pg {
+            Some(_) => self.pg_client().batch_execute(sql).unwrap(),
+            None => rusqlite::Connection::open(&self.db)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+        }
+    }
+
+    /// The rows of a query, each value as text (`None` for NULL). Write booleans as
+    /// `CAST(x AS INTEGER)` to read them alike on both engines.
+    pub fn sql_rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match &self.pg {
+            Some(_) => self
+                .pg_client()
+                .simple_query(sql)
+                .unwrap()
+                .into_iter()
+                .filter_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(r) => {
+                        Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                    }
+                    _ => None,
+                })
+                .collect(),
+            None => {
+                let c = rusqlite::Connection::open(&self.db).unwrap();
+                let mut stmt = c.prepare(sql).unwrap();
+                let n = stmt.column_count();
+                stmt.query_map([], |r| {
+                    Ok((0..n)
+                        .map(|i| match r.get_ref(i).unwrap() {
+                            rusqlite::types::ValueRef::Null => None,
+                            rusqlite::types::ValueRef::Integer(v) => Some(v.to_string()),
+                            rusqlite::types::ValueRef::Real(v) => Some(v.to_string()),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                Some(String::from_utf8_lossy(t).into_owned())
+                            }
+                            rusqlite::types::ValueRef::Blob(b) => {
+                                Some(b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+                            }
+                        })
+                        .collect())
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+            }
+        }
+    }
+
+    /// The first value of a query's first row, as text.
+    pub fn sql_text(&self, sql: &str) -> Option<String> {
+        self.sql_rows(sql)
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten())
+    }
+
+    /// The first value of a query's first row, as an integer.
+    pub fn sql_i64(&self, sql: &str) -> i64 {
+        self.sql_text(sql)
+            .unwrap_or_else(|| panic!("no value from {sql}"))
+            .parse()
+            .unwrap()
+    }
+
+    /// Bytes of a column as lower-case hex, written for this engine.
+    pub fn hex(&self, column: &str) -> String {
+        if self.pg() {
+            format!("encode({column}, 'hex')")
+        } else {
+            format!("lower(hex({column}))")
+        }
+    }
+
+    /// Holds the database's write lock until the guard is dropped, as another process
+    /// in the middle of a long write would.
+    pub fn hold_write_lock(&self) -> Box<dyn std::any::Any> {
+        match &self.pg {
+            Some(_) => {
+                let mut c = self.pg_client();
+                c.batch_execute(
+                    "BEGIN; LOCK TABLE users, events, tiers, orders, tickets, scans, audit_log, gate_exports IN ACCESS EXCLUSIVE MODE",
+                )
+                .unwrap();
+                Box::new(c)
+            }
+            None => {
+                let c = rusqlite::Connection::open(&self.db).unwrap();
+                c.execute_batch("BEGIN IMMEDIATE").unwrap();
+                Box::new(c)
+            }
+        }
+    }
+
+    fn pg_client(&self) -> postgres::Client {
+        postgres::Client::connect(self.db.to_str().unwrap(), postgres::NoTls).unwrap()
+    }
+
+    /// Whether the database exists: the SQLite file, or tix's tables in the PostgreSQL
+    /// database (which the test made empty).
+    pub fn exists(&self) -> bool {
+        match &self.pg {
+            Some(_) => {
+                self.sql_text("SELECT CAST(to_regclass('tix_meta') IS NOT NULL AS INTEGER)")
+                    .as_deref()
+                    == Some("1")
+            }
+            None => self.db.exists(),
+        }
+    }
+
     /// Whether this database is on PostgreSQL.
     pub fn pg(&self) -> bool {
         self.pg.is_some()

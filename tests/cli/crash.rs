@@ -93,38 +93,29 @@ fn integrity_ok(db: &Path) {
     assert_eq!(r, "ok", "{}", db.display());
 }
 
-/// Seats agree with tickets; every order has exactly its tickets.
-fn consistent(db: &Path) {
-    integrity_ok(db);
-    let c = Connection::open(db).unwrap();
-    let bad_tiers: i64 = c
-        .query_row(
-            "SELECT count(*) FROM tiers ti WHERE ti.sold !=
-                (SELECT count(*) FROM tickets t WHERE t.tier_id = ti.id AND t.status IN ('valid', 'used'))",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+/// Seats agree with tickets; every order has exactly its tickets; a SQLite file passes
+/// its integrity check.
+fn consistent(t: &Tix) {
+    if !t.pg() {
+        integrity_ok(t.db());
+    }
+    let bad_tiers = t.sql_i64(
+        "SELECT count(*) FROM tiers ti WHERE ti.sold !=
+            (SELECT count(*) FROM tickets t WHERE t.tier_id = ti.id AND t.status IN ('valid', 'used'))",
+    );
     assert_eq!(
         bad_tiers, 0,
         "a tier's sold count disagrees with its tickets"
     );
-    let bad_orders: i64 = c
-        .query_row(
-            "SELECT count(*) FROM orders o WHERE o.quantity !=
-                (SELECT count(*) FROM tickets t WHERE t.order_id = o.id)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let bad_orders = t.sql_i64(
+        "SELECT count(*) FROM orders o WHERE o.quantity !=
+            (SELECT count(*) FROM tickets t WHERE t.order_id = o.id)",
+    );
     assert_eq!(bad_orders, 0, "an order without all its tickets");
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
-    Connection::open(db)
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
+fn count(t: &Tix, sql: &str) -> i64 {
+    t.sql_i64(sql)
 }
 
 #[test]
@@ -139,7 +130,7 @@ fn a_killed_order_or_import_leaves_before_or_after() {
     let file = t.write_file("tiers.csv", csv);
     for round in 0..rounds(3) {
         // A big comp order: all of its 20,000 tickets, or none.
-        let before = count(t.db(), "SELECT count(*) FROM tickets");
+        let before = count(&t, "SELECT count(*) FROM tickets");
         let mut child = start(
             t.db(),
             &[
@@ -154,18 +145,18 @@ fn a_killed_order_or_import_leaves_before_or_after() {
             ],
         );
         kill_after(&mut child, 50 + rng.below(900));
-        consistent(t.db());
-        let after = count(t.db(), "SELECT count(*) FROM tickets");
+        consistent(&t);
+        let after = count(&t, "SELECT count(*) FROM tickets");
         assert!(
             after == before || after == before + 20_000,
             "round {round}: {before} → {after}"
         );
         // An import: every tier of the file, or none of them.
-        let before = count(t.db(), "SELECT count(*) FROM tiers");
+        let before = count(&t, "SELECT count(*) FROM tiers");
         let mut child = start(t.db(), &["-q", "tier", "import", &ev, &file]);
         kill_after(&mut child, 20 + rng.below(600));
-        consistent(t.db());
-        let after = count(t.db(), "SELECT count(*) FROM tiers");
+        consistent(&t);
+        let after = count(&t, "SELECT count(*) FROM tiers");
         assert!(
             after == before || after == 1 + 3000,
             "round {round}: {before} tiers → {after}"
@@ -219,7 +210,7 @@ fn a_killed_qr_export_leaves_only_whole_pngs() {
         ]);
         finish(c).ok();
     }
-    consistent(t.db());
+    consistent(&t);
 }
 
 #[test]
@@ -310,7 +301,7 @@ fn a_killed_scan_loop_on_a_gate_file_keeps_every_printed_admission() {
             .arg(&gate);
         finish(c).ok();
     }
-    consistent(t.db());
+    consistent(&t);
 }
 
 #[test]
@@ -327,15 +318,15 @@ fn a_killed_merge_leaves_before_or_after() {
     }
     let ev = event.to_string();
     for round in 0..rounds(4) {
-        let before = count(t.db(), "SELECT count(*) FROM scans");
+        let before = count(&t, "SELECT count(*) FROM scans");
         let mut child = start(
             t.db(),
             &["-q", "scanner", "merge", &ev, gate.to_str().unwrap()],
         );
         kill_after(&mut child, 5 + rng.below(300));
-        consistent(t.db());
-        let after = count(t.db(), "SELECT count(*) FROM scans");
-        let used = count(t.db(), "SELECT count(*) FROM tickets WHERE status = 'used'");
+        consistent(&t);
+        let after = count(&t, "SELECT count(*) FROM scans");
+        let used = count(&t, "SELECT count(*) FROM tickets WHERE status = 'used'");
         assert!(
             (after == before) || (after == 150 && used == 150),
             "round {round}: scans {before} → {after}, {used} used"
@@ -347,7 +338,7 @@ fn a_killed_merge_leaves_before_or_after() {
         .arg(&gate);
     finish(c).ok();
     assert_eq!(
-        count(t.db(), "SELECT count(*) FROM tickets WHERE status = 'used'"),
+        count(&t, "SELECT count(*) FROM tickets WHERE status = 'used'"),
         150
     );
 }

@@ -28,12 +28,9 @@ fn check(t: &Tix, code: &str) -> tix::ops::tickets::CodeCheck {
 
 /// Marks a ticket used directly in the database (check-in is another command group).
 fn mark_used(t: &Tix, id: i64) {
-    let c = rusqlite::Connection::open(t.db()).unwrap();
-    c.execute(
-        "UPDATE tickets SET status = 'used', checked_in_at = 1 WHERE id = ?1",
-        [id],
-    )
-    .unwrap();
+    t.sql(&format!(
+        "UPDATE tickets SET status = 'used', checked_in_at = 1 WHERE id = {id}"
+    ));
 }
 
 /// `tix --as WHO ticket transfer TICKET --to TO`.
