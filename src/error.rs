@@ -300,6 +300,8 @@ pub enum Missing {
     },
     /// A gate file path names no file.
     GateFile,
+    /// A gate file named for a merge is not there.
+    MergeFile,
 }
 
 impl Missing {
@@ -312,7 +314,7 @@ impl Missing {
             Missing::Ticket => "ticket",
             Missing::User | Missing::ActingUser | Missing::Buyer => "user",
             Missing::StaffAssignment { .. } => "staff assignment",
-            Missing::GateFile => "gate file",
+            Missing::GateFile | Missing::MergeFile => "gate file",
         }
     }
 }

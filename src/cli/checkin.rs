@@ -467,7 +467,7 @@ pub fn scanner(ctx: &Ctx, cmd: ScannerCmd) -> anyhow::Result<()> {
     if let ScannerCmd::Merge { files, .. } = &cmd {
         // A file that is not there is named before anything else is opened.
         if let Some(missing) = files.iter().find(|f| !f.exists()) {
-            return Err(Error::not_found(Missing::GateFile, missing.display()).into());
+            return Err(Error::not_found(Missing::MergeFile, missing.display()).into());
         }
     }
     let (mut store, actor) = ctx.session()?;
@@ -486,15 +486,32 @@ pub fn scanner(ctx: &Ctx, cmd: ScannerCmd) -> anyhow::Result<()> {
             accept_manual,
         } => emit(
             ctx,
-            &offline::merge(
+            &with_merge_hints(offline::merge(
                 &mut store,
                 &actor,
                 event_id,
                 &files,
                 offline::MergeOptions { accept_manual },
-            )?,
+            )?),
         ),
     }
+}
+
+/// Says in each manual admission's conflict which flag records it, or that it did.
+fn with_merge_hints(mut report: MergeReport) -> MergeReport {
+    for c in report
+        .conflicts
+        .iter_mut()
+        .filter(|c| c.kind == "manual_admission")
+    {
+        if c.detail.ends_with("; not recorded") {
+            c.detail
+                .push_str(" (merge again with --accept-manual to record it)");
+        } else if c.detail.ends_with("recorded on the gate staff's word") {
+            c.detail.push_str(" (--accept-manual)");
+        }
+    }
+    report
 }
 
 impl Render for ExportReport {
@@ -542,11 +559,6 @@ impl Render for MergeReport {
         if !self.conflicts.is_empty() {
             text.push_str("\n\n");
             text.push_str(&self.conflicts.human(style));
-        }
-        if !self.accepted_manual && self.conflicts.iter().any(|c| c.kind == "manual_admission") {
-            text.push_str(
-                "\n\nAdmissions by ticket id were not recorded: a gate file cannot prove them. Merge again with --accept-manual to record them on the gate staff's word.",
-            );
         }
         text
     }

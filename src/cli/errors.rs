@@ -57,6 +57,7 @@ fn missing_hint(what: &Missing) -> String {
             format!("`tix event staff list {event}` shows who is assigned")
         }
         Missing::GateFile => "check the path; `tix scanner export EVENT --out FILE` makes one".into(),
+        Missing::MergeFile => "check the path; nothing was merged".into(),
     }
 }
 

@@ -111,7 +111,11 @@ pub fn export(
             let mut gate = GateDb::create(&tmp).map_err(|e| Error::Io {
                 action: "create",
                 path: out.to_path_buf(),
-                source: std::io::Error::other(e.to_string()),
+                // The engine's own words, not wrapped in "database error".
+                source: std::io::Error::other(match &e {
+                    Error::Database(inner) => inner.to_string(),
+                    other => other.to_string(),
+                }),
             })?;
             let now = time::now();
             let (tickets, admissible) = gate.write(|tx| {
@@ -609,9 +613,6 @@ pub struct MergeReport {
     pub admitted: i64,
     /// Every conflict among the new scans.
     pub conflicts: Vec<Conflict>,
-    /// Whether admissions by ticket id were recorded on the gate staff's word.
-    #[serde(skip)]
-    pub accepted_manual: bool,
 }
 
 use crate::store::gate::{MainTicket, main_ticket};
@@ -899,7 +900,7 @@ fn judge(
             "manual_admission",
             id,
             format!(
-                "admitted by {} at the gate, which a gate file cannot prove; not recorded unless the promoter accepts manual admissions",
+                "admitted by {} at the gate, which a gate file cannot prove; not recorded",
                 if method == Method::Typed {
                     "a typed UUID"
                 } else {
@@ -995,7 +996,6 @@ pub fn merge(
             scans_already_merged: 0,
             admitted: 0,
             conflicts: Vec::new(),
-            accepted_manual: opts.accept_manual,
         };
         // Manual admissions an earlier merge only reported, recorded by this one.
         let mut reopened = 0;
@@ -1101,7 +1101,7 @@ pub fn merge(
                             push(
                                 "manual_admission",
                                 Some(t.id),
-                                "admitted by ticket id at the gate; recorded on the gate staff's word (manual admissions accepted)".into(),
+                                "admitted by ticket id at the gate; recorded on the gate staff's word".into(),
                             );
                         }
                     }

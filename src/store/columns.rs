@@ -24,13 +24,13 @@ macro_rules! named {
         impl Column for $ty {
             fn from_sqlite(v: ValueRef<'_>) -> Result<Option<Self>, String> {
                 String::from_sqlite(v)?
-                    .map(|t| read(&t, $what, $from))
+                    .map(|t| $from(&t).map_err(|e| read_error(&t, $what, e)))
                     .transpose()
             }
 
             fn from_pg(row: &postgres::Row, i: usize) -> Result<Option<Self>, String> {
                 String::from_pg(row, i)?
-                    .map(|t| read(&t, $what, $from))
+                    .map(|t| $from(&t).map_err(|e| read_error(&t, $what, e)))
                     .transpose()
             }
         }
@@ -41,45 +41,50 @@ named!(
     EventStatus,
     "event status",
     |s: &EventStatus| s.as_str(),
-    |t: &str| EventStatus::parse(t).ok()
+    |t: &str| EventStatus::parse(t).map_err(Some)
 );
 named!(
     OrderStatus,
     "order status",
     |s: &OrderStatus| s.as_str(),
-    |t: &str| OrderStatus::parse(t).ok()
+    |t: &str| OrderStatus::parse(t).map_err(Some)
 );
 named!(
     TicketStatus,
     "ticket status",
     |s: &TicketStatus| s.as_str(),
-    |t: &str| TicketStatus::parse(t).ok()
+    |t: &str| TicketStatus::parse(t).map_err(Some)
 );
 named!(Role, "role", |r: &Role| r.as_str(), |t: &str| Role::parse(
     t
 )
-.ok());
+.map_err(Some));
 named!(Currency, "currency", |c: &Currency| c.code(), |t: &str| {
-    Currency::parse(t).ok()
+    Currency::parse(t).map_err(Some)
 });
 named!(Zone, "time zone", |z: &Zone| z.name(), |t: &str| {
-    Zone::parse(t).ok()
+    Zone::parse(t).map_err(Some)
 });
 named!(
     Reason,
     "check-in reason",
     |r: &Reason| r.as_str(),
-    Reason::parse
+    |t: &str| Reason::parse(t).ok_or(None)
 );
 named!(
     Method,
     "check-in method",
     |m: &Method| m.as_str(),
-    Method::parse
+    |t: &str| Method::parse(t).ok_or(None)
 );
 
-fn read<T>(text: &str, what: &str, from: impl Fn(&str) -> Option<T>) -> Result<T, String> {
-    from(text).ok_or_else(|| format!("'{text}' is not a {what} this tix knows"))
+/// A stored name tix cannot read back: what it is and, where the domain says more
+/// (a currency or a time zone that does not exist), what it says.
+fn read_error(text: &str, what: &str, why: Option<crate::error::Error>) -> String {
+    match why {
+        Some(e) => format!("stored {what} '{text}' cannot be read: {e}"),
+        None => format!("stored {what} '{text}' is not one this tix knows"),
+    }
 }
 
 #[cfg(test)]
@@ -126,7 +131,7 @@ mod tests {
         let c = Connection::open_in_memory().unwrap();
         let r = Engine::Sqlite(&c).value::<Role>("SELECT 'overlord'", &[]);
         let e = r.unwrap_err().to_string();
-        assert!(e.contains("'overlord' is not a role"), "{e}");
+        assert!(e.contains("stored role 'overlord' cannot be read"), "{e}");
         let r = Engine::Sqlite(&c).value::<TicketStatus>("SELECT 7", &[]);
         assert!(r.is_err());
     }

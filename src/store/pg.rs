@@ -113,7 +113,14 @@ fn connect(url: &str, path: &Path) -> Result<postgres::Client> {
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
-    super::pg_tls::connect(&config).map_err(|e| connect_error(e, path))
+    super::pg_tls::connect(&config).map_err(|e| match e {
+        super::pg_tls::Failure::Postgres(e) => connect_error(e, path),
+        super::pg_tls::Failure::Tls(why) => Error::Io {
+            action: "connect to",
+            path: path.into(),
+            source: std::io::Error::other(why),
+        },
+    })
 }
 
 /// A failure to connect, said as what it is: a database that does not exist, a refused
