@@ -63,6 +63,8 @@ pub enum Action<'a> {
     },
     /// List every user.
     ListUsers,
+    /// Copy the whole database, signing keys included, into another (admin only).
+    CopyDatabase,
     /// See one user's account.
     ShowUser(&'a User),
     /// Create an event.
@@ -174,14 +176,17 @@ fn decide(actor: &Actor, action: Action<'_>) -> Result<(), Denial> {
     match action {
         // Decided above, for anyone.
         Action::AddFirstAdmin { .. } => Ok(()),
-        Action::AddUser | Action::VerifyUser | Action::ListUsers => Err(Denial::AdminOnly {
-            doing: match action {
-                Action::AddUser => "add users",
-                Action::VerifyUser => "verify promoters",
-                _ => "list users",
-            },
-            who: who(),
-        }),
+        Action::AddUser | Action::VerifyUser | Action::ListUsers | Action::CopyDatabase => {
+            Err(Denial::AdminOnly {
+                doing: match action {
+                    Action::AddUser => "add users",
+                    Action::VerifyUser => "verify promoters",
+                    Action::CopyDatabase => "copy the whole database",
+                    _ => "list users",
+                },
+                who: who(),
+            })
+        }
         Action::ShowUser(target) if target.id == me.id => Ok(()),
         Action::ShowUser(target) => Err(Denial::OthersAccount {
             target: target.email.clone(),
@@ -248,6 +253,7 @@ fn doing(action: Action<'_>) -> &'static str {
         Action::AddUser => "adding users",
         Action::VerifyUser => "verifying promoters",
         Action::ListUsers => "listing users",
+        Action::CopyDatabase => "copying the database",
         Action::ShowUser(_) => "seeing an account",
         Action::CreateEvent => "creating an event",
         Action::CheckIn { .. } | Action::WorkGate => "checking tickets in",

@@ -847,6 +847,20 @@ pub enum Rule {
         /// The directory.
         dir: String,
     },
+    /// A copy goes only into an empty database.
+    #[error(
+        "{target} already holds data; copy into a new file or an empty PostgreSQL database, so nothing is mixed or lost"
+    )]
+    CopyTargetNotEmpty {
+        /// The target.
+        target: String,
+    },
+    /// A database cannot be copied onto itself.
+    #[error("{target} is the database being copied; name another")]
+    CopyOntoItself {
+        /// The target.
+        target: String,
+    },
     /// Staff accounts hold no tickets.
     #[error("{email} is a gate staff account, which cannot hold tickets; use a personal account")]
     StaffCannotHold {

@@ -39,7 +39,7 @@ fn resolved(path: &Path) -> PathBuf {
 }
 
 /// Whether two existing paths are one file (a hard link, say).
-fn same_file(a: &Path, b: &Path) -> bool {
+pub fn same_file(a: &Path, b: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),

@@ -27,6 +27,10 @@ pub fn message(e: &Error) -> String {
                 .into()
         }
         Error::EventRequired => "on the main database a gate admits to one event: name it with --event ID (a gate file knows its own event)".into(),
+        Error::NoDatabase(path) if path.to_string_lossy().starts_with("postgres") => format!(
+            "no tix database at {}; check the URL for a typo, or make the database (`createdb`) and run `tix init` (or `tix demo`) on it",
+            path.display()
+        ),
         Error::NoDatabase(path) => format!(
             "no tix database at {}; check the path for a typo, or run `tix init` (or `tix demo`) to create one there",
             path.display()

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod checkin;
+pub mod db;
 pub mod errors;
 pub mod event;
 pub mod order;
@@ -98,6 +99,9 @@ pub enum Command {
     /// Offline gate files: export for a gate laptop, merge its scans back
     #[command(subcommand)]
     Scanner(checkin::ScannerCmd),
+    /// The database as a whole: copy it to PostgreSQL or into a new file
+    #[command(subcommand)]
+    Db(db::DbCmd),
 }
 
 /// What every command needs besides its own arguments: global flags and environment.
@@ -231,5 +235,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(args) => checkin::validate(&ctx, args),
         Command::Checkin(cmd) => checkin::run(&ctx, cmd),
         Command::Scanner(cmd) => checkin::scanner(&ctx, cmd),
+        Command::Db(cmd) => db::run(&ctx, cmd),
     }
 }

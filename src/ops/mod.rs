@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod checkin;
+pub mod db;
 pub mod demo;
 pub mod events;
 pub mod gate;

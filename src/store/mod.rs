@@ -11,6 +11,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub mod audit;
 mod columns;
+pub mod copy;
 pub mod events;
 pub mod gate;
 pub mod orders;
@@ -184,6 +185,30 @@ impl<'a> Tx<'a> {
         self.engine.opt(sql, args, f)
     }
 
+    /// After rows were copied in with their ids: each id sequence continues after the
+    /// highest copied id (SQLite's AUTOINCREMENT does this by itself).
+    fn after_copy(&self) -> Result<()> {
+        if let sql::Engine::Pg(_) = self.engine {
+            for table in [
+                "users",
+                "events",
+                "tiers",
+                "orders",
+                "tickets",
+                "audit_log",
+                "scans",
+            ] {
+                self.value::<Option<i64>>(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
+                    ),
+                    &[],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     /// The first row, read by `f`; its absence is an error.
     fn one<T>(
         &self,
@@ -234,6 +259,15 @@ impl Store {
             Db::Pg(_) => Err(Error::Corrupt(
                 "a SQLite-only step was asked of a PostgreSQL database".into(),
             )),
+        }
+    }
+
+    /// How a database argument is shown in messages: a PostgreSQL URL without its
+    /// password, a file as its path.
+    pub fn shown(path: &Path) -> String {
+        match pg::url_of(path) {
+            Some(url) => pg::shown(url),
+            None => path.display().to_string(),
         }
     }
 

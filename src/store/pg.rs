@@ -142,13 +142,26 @@ fn connect_error(e: postgres::Error, path: &Path) -> Error {
                 )),
             }
         }
-        _ => Error::Io {
-            action: "connect to",
-            path: path.into(),
-            source: std::io::Error::other(format!(
-                "{e}; is the PostgreSQL server running, and does the URL name it?"
-            )),
-        },
+        _ => {
+            // The client library's own text is terse ("error performing TLS
+            // handshake"); the cause under it says what was wrong.
+            let mut why = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                why = format!("{why}: {c}");
+                cause = c.source();
+            }
+            let hint = if why.contains("certificate") {
+                "the server's certificate did not verify against the trusted certificate authorities (SSL_CERT_FILE names a PEM file of more)"
+            } else {
+                "is the PostgreSQL server running, and does the URL name it?"
+            };
+            Error::Io {
+                action: "connect to",
+                path: path.into(),
+                source: std::io::Error::other(format!("{why}; {hint}")),
+            }
+        }
     }
 }
 

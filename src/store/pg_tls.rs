@@ -15,7 +15,10 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 pub(super) fn connect(config: &Config) -> Result<Client, Failure> {
     // A socket directory (`?host=/run/postgresql`) means this machine: no TLS, as
     // libpq does (a TLS connector cannot even name a socket as a server).
-    let local = config.get_hosts().iter().any(|h| matches!(h, Host::Unix(_)));
+    let local = config
+        .get_hosts()
+        .iter()
+        .any(|h| matches!(h, Host::Unix(_)));
     if local || config.get_ssl_mode() == SslMode::Disable {
         return config.connect(NoTls).map_err(Failure::Postgres);
     }

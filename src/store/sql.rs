@@ -255,8 +255,21 @@ pub enum Raw {
     Int(i64),
     /// Text.
     Text(String),
-    /// Anything else (a float, bytes, text that is not UTF-8).
+    /// Bytes.
+    Blob(Vec<u8>),
+    /// Anything else (a float, text that is not UTF-8).
     Other,
+}
+
+impl Bind for Raw {
+    fn bind(&self) -> Value<'_> {
+        match self {
+            Raw::Int(i) => Value::Int(*i),
+            Raw::Text(t) => Value::Text(t),
+            Raw::Blob(b) => Value::Blob(b),
+            Raw::Null | Raw::Other => Value::Null,
+        }
+    }
 }
 
 /// One result row, on either engine.
@@ -297,14 +310,26 @@ impl Row<'_> {
                 Ok(ValueRef::Text(t)) => std::str::from_utf8(t)
                     .map(|s| Raw::Text(s.to_string()))
                     .unwrap_or(Raw::Other),
+                Ok(ValueRef::Blob(b)) => Raw::Blob(b.to_vec()),
                 _ => Raw::Other,
             },
-            RowRef::Pg(r) => match (i64::from_pg(r, i), String::from_pg(r, i)) {
-                (Ok(Some(n)), _) => Raw::Int(n),
-                (_, Ok(Some(s))) => Raw::Text(s),
-                (Ok(None), _) | (_, Ok(None)) => Raw::Null,
-                _ => Raw::Other,
-            },
+            RowRef::Pg(r) => {
+                if i >= r.len() {
+                    return Raw::Other;
+                }
+                let read = match *r.columns()[i].type_() {
+                    Type::BYTEA => Vec::<u8>::from_pg(r, i).map(|v| v.map(Raw::Blob)),
+                    Type::INT2 | Type::INT4 | Type::INT8 | Type::BOOL => {
+                        i64::from_pg(r, i).map(|v| v.map(Raw::Int))
+                    }
+                    _ => String::from_pg(r, i).map(|v| v.map(Raw::Text)),
+                };
+                match read {
+                    Ok(Some(v)) => v,
+                    Ok(None) => Raw::Null,
+                    Err(_) => Raw::Other,
+                }
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ mod checkin;
 #[allow(dead_code)] // not every helper is used by every test file
 mod common;
 mod crash;
+mod db;
 mod examples;
 mod import;
 mod matrix;

@@ -197,6 +197,7 @@ static ROWS: &[Row] = &[
     row("scanner export",                 "scanner export {E} --out {DIR}/new.tixgate",                GATE),
     row("scanner merge",                  "scanner merge {E} {DIR}/gate.tixgate",                      GATE),
     row("scanner merge --accept-manual",  "scanner merge {E} {DIR}/gate.tixgate --accept-manual",      OWNER),
+    row("db copy",                        "db copy --to {DIR}/copy.db",                                ADMIN_ONLY),
 ];
 
 /// The database every cell starts from, and the ids in it.
