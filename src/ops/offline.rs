@@ -104,7 +104,7 @@ pub fn export(
             .ok_or_else(|| Error::not_found(Missing::Event, event_id))?;
         // What this snapshot has seen of the audit log: a transfer after it is one the
         // file cannot know of.
-        let audit_mark = store::audit::last_id(main)?;
+        let audit_mark = store::audit::last_transfer_id(main)?;
         // What goes wrong from here on is said of the gate file being written (a full
         // disk is the gate file's disk), not of the main database.
         let write_gate = || -> Result<ExportReport> {

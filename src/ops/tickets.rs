@@ -55,37 +55,41 @@ pub(crate) fn issue(
             path: "the operating system".into(),
             source: std::io::Error::other(e.to_string()),
         })?;
+        let mut uuids: Vec<String> = Vec::with_capacity(batch);
         for chunk in random[..10 * batch].chunks_exact(10) {
             let mut tail = [0u8; 10];
             tail.copy_from_slice(chunk);
             // A 26-bit counter in the bits the version and variant leave free (the low
             // nibble of byte 0, byte 1, the low six bits of byte 2, byte 3), so the
             // order's UUIDs sort in issue order; 48 random bits follow.
-            let n = issued as u32;
+            let n = (issued + uuids.len()) as u32;
             tail[0] = ((n >> 22) & 0x0F) as u8;
             tail[1] = ((n >> 14) & 0xFF) as u8;
             tail[2] = ((n >> 8) & 0x3F) as u8;
             tail[3] = (n & 0xFF) as u8;
             let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &tail).into_uuid();
-            let text: &str = uuid.hyphenated().encode_lower(&mut uuid_buf);
-            let id = store::tickets::insert(
-                tx,
-                &store::tickets::NewRow {
-                    uuid: text,
-                    order_id,
-                    event_id: event.id,
-                    tier_id: tier.id,
-                    owner: buyer,
-                    now,
-                },
-            )?;
-            issued += 1;
+            uuids.push(uuid.hyphenated().encode_lower(&mut uuid_buf).to_string());
+        }
+        let texts: Vec<&str> = uuids.iter().map(String::as_str).collect();
+        let ids = store::tickets::insert_many(
+            tx,
+            &store::tickets::NewTickets {
+                order_id,
+                event_id: event.id,
+                tier_id: tier.id,
+                owner: buyer,
+                now,
+            },
+            &texts,
+        )?;
+        issued += batch;
+        for (id, uuid) in ids.into_iter().zip(uuids) {
             if out.len() >= keep {
-                continue;
+                break;
             }
             out.push(Ticket {
                 id,
-                uuid: text.to_string(),
+                uuid,
                 event_id: event.id,
                 event_title: event.title.clone(),
                 tier_id: tier.id,
@@ -478,6 +482,9 @@ pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> 
         }
         recipient.check_may_hold_tickets()?;
         store::tickets::transfer(tx, old.id, &recipient, time::now())?;
+        // Transfers take their audit ids in commit order: a gate export's mark of the
+        // last transfer it saw must not lie above one it did not.
+        store::audit::order_transfers(tx)?;
         audit::record(
             tx,
             actor,

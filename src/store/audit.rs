@@ -69,12 +69,35 @@ pub fn entries(
     )
 }
 
-/// The id of the newest entry (0 for none): a mark that later entries pass.
-pub fn last_id(conn: &Tx<'_>) -> Result<i64> {
-    conn.value("SELECT COALESCE(MAX(id), 0) FROM audit_log", &[])
+/// The id of the newest transfer entry (0 for none): the mark a gate export records.
+/// Transfers after it have higher ids, on either engine: SQLite runs one writer at a
+/// time, and on PostgreSQL [`order_transfers`] makes transfers take their ids in the
+/// order they commit.
+pub fn last_transfer_id(conn: &Tx<'_>) -> Result<i64> {
+    conn.value(
+        "SELECT COALESCE(MAX(id), 0) FROM audit_log WHERE action = 'ticket.transfer'",
+        &[],
+    )
 }
 
-/// How many times a ticket was transferred after the entry `mark` ([`last_id`]).
+/// Called by a transfer before it writes its audit entry: on PostgreSQL, where ids come
+/// from a sequence shared by concurrent transactions, one transfer at a time takes an
+/// id and holds it until it commits, so a gate export's mark ([`last_transfer_id`])
+/// never lies above a transfer it did not see. Nothing to do on SQLite.
+pub fn order_transfers(conn: &Tx<'_>) -> Result<()> {
+    if let super::sql::Engine::Pg(_) = conn.engine {
+        conn.value::<Option<String>>(
+            "SELECT pg_advisory_xact_lock(?1)::text",
+            args![TRANSFER_LOCK],
+        )?;
+    }
+    Ok(())
+}
+
+/// The advisory lock key transfers take on PostgreSQL (the bytes `TIXT`).
+const TRANSFER_LOCK: i64 = 0x5449_5854;
+
+/// How many times a ticket was transferred after the entry `mark` ([`last_transfer_id`]).
 pub fn transfers_after(conn: &Tx<'_>, ticket_id: i64, mark: i64) -> Result<i64> {
     conn.value(
         "SELECT count(*) FROM audit_log WHERE action = 'ticket.transfer' AND ticket_id = ?1 AND id > ?2",

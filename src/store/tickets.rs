@@ -1,11 +1,11 @@
 //! The tickets table: lookups every layer above needs without the whole ticket.
 
 use super::Tx;
-use super::sql::{Row, args};
+use super::sql::{Bind, Row, Value, args};
 use crate::domain::people::User;
 use crate::domain::sale::{Ticket, TicketRef};
 use crate::domain::time::Timestamp;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const TICKET_SELECT: &str =
     "SELECT t.id, t.uuid, t.event_id, e.title, t.tier_id, ti.name, t.order_id, t.owner_id, u.email,
@@ -147,15 +147,14 @@ pub fn each(conn: &Tx<'_>, s: &Selection, mut f: impl FnMut(Ticket) -> Result<()
     )
 }
 
-/// A new ticket's row: valid, version 1, owned by and naming as attendee its buyer.
-pub struct NewRow<'a> {
-    /// Its UUID, hyphenated, lower case.
-    pub uuid: &'a str,
-    /// Its order.
+/// New tickets of one order: valid, version 1, owned by and naming as attendee its
+/// buyer; they differ only in their UUIDs.
+pub struct NewTickets<'a> {
+    /// Their order.
     pub order_id: i64,
-    /// Its event.
+    /// Their event.
     pub event_id: i64,
-    /// Its tier.
+    /// Their tier.
     pub tier_id: i64,
     /// The buyer.
     pub owner: &'a User,
@@ -163,23 +162,47 @@ pub struct NewRow<'a> {
     pub now: Timestamp,
 }
 
-/// Adds a ticket and returns its id.
-pub fn insert(conn: &Tx<'_>, row: &NewRow<'_>) -> Result<i64> {
-    conn.value(
-        "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
-                              status, secret_version, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'valid', 1, ?8, ?8)
-         RETURNING id",
-        args![
-        row.uuid,
-        row.order_id,
-        row.event_id,
-        row.tier_id,
-        row.owner.id,
-        row.owner.name,
-        row.owner.email,
-        row.now
-    ])
+/// Tickets added by one statement at most: a round trip to a PostgreSQL server per
+/// thousand tickets, not per ticket.
+pub const INSERT_BATCH: usize = 1000;
+
+/// Adds one ticket per UUID (hyphenated, lower case), [`INSERT_BATCH`] to a
+/// statement; their ids, in the order of `uuids`.
+pub fn insert_many(conn: &Tx<'_>, row: &NewTickets<'_>, uuids: &[&str]) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(uuids.len());
+    for chunk in uuids.chunks(INSERT_BATCH) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(?{})", i + 8)).collect();
+        let sql = format!(
+            "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
+                                  status, secret_version, created_at, updated_at)
+             SELECT v.column1, CAST(?1 AS BIGINT), CAST(?2 AS BIGINT), CAST(?3 AS BIGINT), CAST(?4 AS BIGINT),
+                    CAST(?5 AS TEXT), CAST(?6 AS TEXT), 'valid', 1, CAST(?7 AS BIGINT), CAST(?7 AS BIGINT)
+             FROM (VALUES {}) AS v
+             RETURNING id, uuid",
+            values.join(", ")
+        );
+        let mut args: Vec<Value<'_>> = vec![
+            row.order_id.bind(),
+            row.event_id.bind(),
+            row.tier_id.bind(),
+            row.owner.id.bind(),
+            row.owner.name.bind(),
+            row.owner.email.bind(),
+            row.now.bind(),
+        ];
+        args.extend(chunk.iter().map(|u| u.bind()));
+        // RETURNING gives no promise of order: the UUID says which id is whose.
+        let mut by_uuid: std::collections::HashMap<String, i64> = conn
+            .all(&sql, &args, |r| Ok((r.get::<String>(1)?, r.get::<i64>(0)?)))?
+            .into_iter()
+            .collect();
+        for uuid in chunk {
+            ids.push(by_uuid.remove(*uuid).ok_or_else(|| {
+                Error::Corrupt(format!("ticket {uuid} was not stored with its order"))
+            })?);
+        }
+    }
+    Ok(ids)
 }
 
 /// Sets a ticket's attendee: name, e-mail and phone.
