@@ -123,3 +123,72 @@ fn only_an_admin_copies_and_only_into_an_empty_database_other_than_itself() {
         .code(1);
     assert!(!nowhere.exists());
 }
+
+/// The demo database goes over and comes back whole: every code sold in it validates
+/// on the copy and on the copy of the copy.
+#[test]
+fn the_demo_database_round_trips_with_every_code_valid() {
+    let t = Tix::empty();
+    t.run(&["demo"]).ok();
+    let order = t
+        .as_(
+            "fan@demo.tix",
+            &[
+                "order",
+                "create",
+                "--tier",
+                "2",
+                "--quantity",
+                "3",
+                "--json",
+            ],
+        )
+        .ok()
+        .json();
+    let codes: Vec<String> = order["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["qr_payload"].as_str().unwrap().to_string())
+        .collect();
+    let there = Tix::empty();
+    let mut c = t.cmd();
+    c.args([
+        "--as",
+        "admin@demo.tix",
+        "db",
+        "copy",
+        "--to",
+        there.db().to_str().unwrap(),
+    ]);
+    finish(c).ok();
+    let back = there.dir().join("back.db");
+    let mut c = there.cmd();
+    c.args([
+        "--as",
+        "admin@demo.tix",
+        "db",
+        "copy",
+        "--to",
+        back.to_str().unwrap(),
+    ]);
+    finish(c).ok();
+    for (i, code) in codes.iter().enumerate() {
+        // Alternately on the copy and on the copy of the copy: each code once.
+        let db = if i % 2 == 0 {
+            there.db()
+        } else {
+            back.as_path()
+        };
+        let mut c = t.cmd_at(db);
+        c.args([
+            "--as",
+            "promoter@demo.tix",
+            "validate",
+            code,
+            "--event",
+            "1",
+        ]);
+        finish(c).ok();
+    }
+}

@@ -1,5 +1,7 @@
 //! `tix init`, `tix demo`, the database file and the global conventions.
 
+use std::path::{Path, PathBuf};
+
 use crate::common::*;
 
 #[test]
@@ -285,4 +287,50 @@ fn a_versioned_sqlite_file_of_another_program_is_refused_untouched() {
     let before = std::fs::read(t.db()).unwrap();
     t.run(&["event", "list"]).code(1).err_has("did not create");
     assert_eq!(std::fs::read(t.db()).unwrap(), before);
+}
+
+/// On PostgreSQL over TCP, tix speaks TLS and verifies the server's certificate against
+/// the trusted certificate authorities: the cluster's own CA (named by SSL_CERT_FILE)
+/// lets it in, a bundle without it does not, and `sslmode=disable` is plain.
+#[test]
+fn tls_to_postgresql_verifies_the_server() {
+    if !on_postgres() {
+        return;
+    }
+    let (Ok(tls), Ok(ca)) = (
+        std::env::var("TIX_TEST_POSTGRES_TLS"),
+        std::env::var("TIX_TEST_POSTGRES_CA"),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs a TLS-enabled test server (scripts/pg-cluster.sh needs openssl)"
+        );
+        eprintln!("not tested: no TLS test server (TIX_TEST_POSTGRES_TLS)");
+        return;
+    };
+    let t = Tix::new();
+    // This test's database, on the TLS port.
+    let url = t.db().to_str().unwrap();
+    let name = url.split('?').next().unwrap().rsplit('/').next().unwrap();
+    let (server, _) = tls.rsplit_once('/').unwrap();
+    let secure = PathBuf::from(format!("{server}/{name}?sslmode=require"));
+    let plain = PathBuf::from(format!("{server}/{name}?sslmode=disable"));
+    let run = |db: &Path, certs: &str| {
+        let mut c = t.cmd_at(db);
+        c.env("SSL_CERT_FILE", certs)
+            .args(["--as", ADMIN, "user", "list", "--json"]);
+        finish(c)
+    };
+    let users = run(&secure, &ca).ok().json();
+    assert_eq!(users[0]["email"], ADMIN);
+    // A bundle of other authorities: the handshake fails, and says why.
+    let others = t.write_file("others.pem", "");
+    let system = Path::new("/etc/ssl/certs/ca-certificates.crt");
+    let bundle = if system.exists() {
+        system.to_str().unwrap().to_string()
+    } else {
+        others
+    };
+    run(&secure, &bundle).code(1).err_has("certificate");
+    run(&plain, &bundle).ok();
 }
