@@ -355,6 +355,12 @@ pub enum NotDb {
         "it is a PostgreSQL database with tables that tix did not create; give tix an empty database of its own"
     )]
     ForeignPostgres,
+    /// tix's PostgreSQL database with unreadable metadata.
+    #[error("it is a tix database on PostgreSQL, but damaged ({what}); restore it from a backup")]
+    DamagedPostgres {
+        /// What is wrong.
+        what: String,
+    },
     /// Not SQLite at all.
     #[error("the file is not a SQLite database")]
     NotSqlite,

@@ -44,9 +44,14 @@ pub struct CopyReport {
 pub fn copy(store: &mut Store, actor: &Actor, to: &Path) -> Result<CopyReport> {
     authorize(actor, Action::CopyDatabase)?;
     let shown = Store::shown(to);
-    if store.path() == Path::new(&shown)
-        || (!store.is_postgres() && files::same_file(store.path(), to))
-    {
+    // Not the database itself, nor (on SQLite) one of its journals under any name.
+    let onto_itself = store.path() == Path::new(&shown)
+        || (!store.is_postgres()
+            && store
+                .protected_paths()
+                .iter()
+                .any(|p| p == to || files::same_file(p, to)));
+    if onto_itself {
         return Err(Rule::CopyOntoItself { target: shown }.into());
     }
     let mut target = Store::open_waiting(to, OpenMode::CreateIfMissing, store.busy_timeout())?;
@@ -92,7 +97,9 @@ pub fn copy(store: &mut Store, actor: &Actor, to: &Path) -> Result<CopyReport> {
             })
             .collect(),
     };
-    store.write(|tx| {
+    // The copy is made and checked; the source records it where it can be written (a
+    // read-only file or a read-only PostgreSQL role can still be copied from).
+    let _ = store.write(|tx| {
         audit::record(
             tx,
             actor,
@@ -105,7 +112,7 @@ pub fn copy(store: &mut Store, actor: &Actor, to: &Path) -> Result<CopyReport> {
             },
             serde_json::json!({ "to": report.to, "at": time::now(), "tables": report.tables.len() }),
         )
-    })?;
+    });
     Ok(report)
 }
 

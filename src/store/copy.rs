@@ -78,6 +78,8 @@ pub fn is_empty(tx: &Tx<'_>) -> Result<bool> {
 /// Copies every row of every table from `from` into `to` (which must be empty), then
 /// sets `to`'s id sequences past the copied ids.
 pub fn copy_all(from: &Tx<'_>, to: &Tx<'_>) -> Result<()> {
+    // A deleted tier's id is never given again: the copy keeps the high-water mark.
+    let tiers_high = from.tier_id_high_water()?;
     for (table, columns, key) in TABLES {
         let n = columns.split(',').count();
         let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
@@ -101,7 +103,7 @@ pub fn copy_all(from: &Tx<'_>, to: &Tx<'_>) -> Result<()> {
             },
         )?;
     }
-    to.after_copy()
+    to.after_copy(tiers_high)
 }
 
 /// Each table's row count and checksum.

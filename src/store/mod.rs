@@ -186,27 +186,62 @@ impl<'a> Tx<'a> {
     }
 
     /// After rows were copied in with their ids: each id sequence continues after the
-    /// highest copied id (SQLite's AUTOINCREMENT does this by itself).
-    fn after_copy(&self) -> Result<()> {
-        if let sql::Engine::Pg(_) = self.engine {
-            for table in [
-                "users",
-                "events",
-                "tiers",
-                "orders",
-                "tickets",
-                "audit_log",
-                "scans",
-            ] {
-                self.value::<Option<i64>>(
-                    &format!(
-                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
-                    ),
-                    &[],
+    /// highest copied id, and tiers after `tiers_high`, the highest tier id the source
+    /// ever gave (a deleted tier's id is never given again).
+    fn after_copy(&self, tiers_high: i64) -> Result<()> {
+        match self.engine {
+            sql::Engine::Pg(_) => {
+                for table in [
+                    "users",
+                    "events",
+                    "tiers",
+                    "orders",
+                    "tickets",
+                    "audit_log",
+                    "scans",
+                ] {
+                    let floor = if table == "tiers" { tiers_high } else { 0 };
+                    self.value::<Option<i64>>(
+                        &format!(
+                            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(COALESCE(MAX(id), 0), ?1, 1), GREATEST(COALESCE(MAX(id), 0), ?1) > 0) FROM {table}"
+                        ),
+                        sql::args![floor],
+                    )?;
+                }
+                // Tier ids come from tix_meta's counter (see store::tiers).
+                self.exec(
+                    "INSERT INTO tix_meta (key, value)
+                     VALUES ('last_tier_id', CAST(GREATEST((SELECT COALESCE(MAX(id), 0) FROM tiers), ?1) AS TEXT))
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    sql::args![tiers_high],
+                )?;
+            }
+            sql::Engine::Sqlite(c) => {
+                c.execute("DELETE FROM sqlite_sequence WHERE name = 'tiers'", [])?;
+                c.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) SELECT 'tiers', MAX(COALESCE((SELECT MAX(id) FROM tiers), 0), ?1)",
+                    [tiers_high],
                 )?;
             }
         }
         Ok(())
+    }
+
+    /// The highest tier id ever given (deleted tiers included): ids are never reused.
+    fn tier_id_high_water(&self) -> Result<i64> {
+        let max: i64 = self.value("SELECT COALESCE(MAX(id), 0) FROM tiers", &[])?;
+        let given: i64 = match self.engine {
+            sql::Engine::Pg(_) => self.value(
+                "SELECT COALESCE((SELECT CAST(value AS BIGINT) FROM tix_meta WHERE key = 'last_tier_id'), 0)",
+                &[],
+            )?,
+            sql::Engine::Sqlite(c) => c.query_row(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'tiers'), 0)",
+                [],
+                |r| r.get(0),
+            )?,
+        };
+        Ok(max.max(given))
     }
 
     /// The first row, read by `f`; its absence is an error.
@@ -268,6 +303,14 @@ impl Store {
         match pg::url_of(path) {
             Some(url) => pg::shown(url),
             None => path.display().to_string(),
+        }
+    }
+
+    /// The PostgreSQL connection, if this store is one.
+    fn pg(&self) -> Option<&sql::PgConn> {
+        match &self.db {
+            Db::Pg(pg) => Some(pg),
+            Db::Sqlite(_) => None,
         }
     }
 

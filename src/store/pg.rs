@@ -40,8 +40,26 @@ pub fn url_of(path: &Path) -> Option<&str> {
     (text.starts_with("postgres://") || text.starts_with("postgresql://")).then_some(text)
 }
 
-/// The URL as shown in messages: without its password.
+/// The URL as shown in messages: without its password, whether in the user part
+/// (`user:secret@`) or an option (`?password=secret`).
 pub fn shown(url: &str) -> String {
+    let url = shown_userinfo(url);
+    match url.split_once('?') {
+        Some((base, query)) => {
+            let options: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", options.join("&"))
+        }
+        None => url,
+    }
+}
+
+fn shown_userinfo(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
@@ -86,6 +104,12 @@ pub(super) fn open(url: &str, mode: OpenMode, busy: Duration) -> Result<Store> {
         }
         Identity::Tix(version) if version == SCHEMA_VERSION => return Ok(store),
         Identity::Tix(_) => {}
+        Identity::Damaged(why) => {
+            return Err(Error::NotADatabase {
+                path,
+                why: NotDb::DamagedPostgres { what: why },
+            });
+        }
         Identity::Foreign => {
             return Err(Error::NotADatabase {
                 path,
@@ -95,8 +119,23 @@ pub(super) fn open(url: &str, mode: OpenMode, busy: Duration) -> Result<Store> {
         Identity::Empty if mode == OpenMode::MustExist => return Err(Error::NoDatabase(path)),
         Identity::Empty => store.created = true,
     }
-    let created = store.write(|tx| migrate(tx, &path))?;
-    store.created = created;
+    // Under a session-level advisory lock taken before the transaction, so the
+    // migration's snapshot already sees what another process migrated meanwhile.
+    let Some(pg) = store.pg() else {
+        return Err(Error::Corrupt("not a PostgreSQL store".into()));
+    };
+    pg.client
+        .borrow_mut()
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(|e| super::refine(e.into(), &path, busy))?;
+    let migrated = store.write(|tx| migrate(tx, &path));
+    if let Some(pg) = store.pg() {
+        let _ = pg
+            .client
+            .borrow_mut()
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    }
+    store.created = migrated?;
     Ok(store)
 }
 
@@ -152,7 +191,7 @@ fn connect_error(e: postgres::Error, path: &Path) -> Error {
                 cause = c.source();
             }
             let hint = if why.contains("certificate") {
-                "the server's certificate did not verify against the trusted certificate authorities (SSL_CERT_FILE names a PEM file of more)"
+                "the server's certificate did not verify against the trusted certificate authorities (SSL_CERT_FILE can name a PEM file of further ones)"
             } else {
                 "is the PostgreSQL server running, and does the URL name it?"
             };
@@ -182,6 +221,8 @@ enum Identity {
     Tix(i64),
     /// Tables of something else.
     Foreign,
+    /// tix's, with a schema version that is no number.
+    Damaged(String),
 }
 
 fn identity(tx: &Tx<'_>) -> Result<Identity> {
@@ -210,9 +251,12 @@ fn identity(tx: &Tx<'_>) -> Result<Identity> {
         &[],
         |r| r.get(0),
     )?;
-    Ok(Identity::Tix(
-        version.and_then(|v| v.parse().ok()).unwrap_or(0),
-    ))
+    match version.as_deref().map(str::parse::<i64>) {
+        Some(Ok(v)) if v >= 1 => Ok(Identity::Tix(v)),
+        _ => Ok(Identity::Damaged(format!(
+            "its tix_meta schema_version is {version:?}, not a version number"
+        ))),
+    }
 }
 
 /// The schema version of an open database.
@@ -226,13 +270,15 @@ pub(super) fn schema_version(pg: &PgConn) -> Result<i64> {
 /// Brings the schema up to date under an advisory lock, so processes opening a new
 /// database at once migrate it once; true if the database was empty.
 fn migrate(tx: &Tx<'_>, path: &Path) -> Result<bool> {
-    tx.value::<Option<String>>(
-        "SELECT pg_advisory_xact_lock(?1)::text",
-        super::sql::args![MIGRATION_LOCK],
-    )?;
     let (current, created) = match identity(tx)? {
         Identity::Empty => (0, true),
         Identity::Tix(v) => (v, false),
+        Identity::Damaged(why) => {
+            return Err(Error::NotADatabase {
+                path: path.into(),
+                why: NotDb::DamagedPostgres { what: why },
+            });
+        }
         Identity::Foreign => {
             return Err(Error::NotADatabase {
                 path: path.into(),
@@ -359,6 +405,8 @@ pub(super) fn sqlstate(e: &Error) -> Option<SqlState> {
             .downcast_ref::<PgError>()
             .and_then(|p| p.0.code())
             .cloned(),
+        // An import names the row a failure happened at; a retry is still a retry.
+        Error::InRow { source, .. } | Error::Incomplete { source, .. } => sqlstate(source),
         _ => None,
     }
 }
@@ -419,5 +467,9 @@ mod tests {
             "postgres://ann:***@db.example/tix?sslmode=require"
         );
         assert_eq!(shown("postgres://ann@db/tix"), "postgres://ann@db/tix");
+        assert_eq!(
+            shown("postgres://ann@db/tix?host=/s&password=hush&port=5"),
+            "postgres://ann@db/tix?host=/s&password=***&port=5"
+        );
     }
 }

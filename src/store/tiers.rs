@@ -104,6 +104,9 @@ fn fields<'t>(key: &'t i64, tier: &'t Tier, at: &'t i64, name_key: &'t str) -> [
 /// a tier of that name — the database's unique index on the folded name decides.
 pub fn insert(conn: &Tx<'_>, tier: &Tier) -> Result<Option<i64>> {
     let key = super::fold(&tier.name);
+    if let super::sql::Engine::Pg(_) = conn.engine {
+        return insert_counted(conn, tier, &key);
+    }
     conn.opt(
         "INSERT INTO tiers (event_id, name, description, price_minor, quantity, sold,
              min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable,
@@ -112,6 +115,40 @@ pub fn insert(conn: &Tx<'_>, tier: &Tier) -> Result<Option<i64>> {
          ON CONFLICT (event_id, name_key) DO NOTHING
          RETURNING id",
         &fields(&tier.event_id, tier, &tier.created_at, &key),
+        |r| r.get(0),
+    )
+}
+
+/// PostgreSQL: the id comes from a counter row in `tix_meta`, not the identity
+/// sequence. A sequence is not transactional: a refused insert or a dry run would use
+/// ids up, and ids would drift from SQLite's, where AUTOINCREMENT's counter rolls back
+/// with its transaction. The counter row does too; two transactions creating tiers at
+/// once meet on it and the loser is run again.
+fn insert_counted(conn: &Tx<'_>, tier: &Tier, key: &str) -> Result<Option<i64>> {
+    let taken: bool = conn.value(
+        "SELECT EXISTS (SELECT 1 FROM tiers WHERE event_id = ?1 AND name_key = ?2)",
+        args![tier.event_id, key],
+    )?;
+    if taken {
+        return Ok(None);
+    }
+    let id: i64 = conn.value(
+        "INSERT INTO tix_meta (key, value)
+         VALUES ('last_tier_id', CAST((SELECT COALESCE(MAX(id), 0) + 1 FROM tiers) AS TEXT))
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(tix_meta.value AS BIGINT) + 1 AS TEXT)
+         RETURNING CAST(value AS BIGINT)",
+        &[],
+    )?;
+    let mut values = fields(&tier.event_id, tier, &tier.created_at, key).to_vec();
+    values.push(Value::Int(id));
+    conn.opt(
+        "INSERT INTO tiers (event_id, name, description, price_minor, quantity, sold,
+             min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable,
+             is_active, position, created_at, updated_at, name_key, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)
+         ON CONFLICT (event_id, name_key) DO NOTHING
+         RETURNING id",
+        &values,
         |r| r.get(0),
     )
 }

@@ -312,6 +312,17 @@ impl Tix {
         }
     }
 
+    /// An existing SQLite file `db` (a copy, say) to run commands against, with a
+    /// temporary directory of its own.
+    pub fn at_file(db: &Path) -> Tix {
+        let dir = tempfile::tempdir().unwrap();
+        Tix {
+            dir,
+            db: db.to_path_buf(),
+            pg: None,
+        }
+    }
+
     /// Whether this database is on PostgreSQL.
     pub fn pg(&self) -> bool {
         self.pg.is_some()

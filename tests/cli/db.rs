@@ -37,6 +37,10 @@ fn sums(report: &Value) -> Vec<(String, i64, String)> {
 #[test]
 fn a_copy_and_its_copy_back_are_the_original_and_every_code_still_validates() {
     let (t, event, tier) = on_sale();
+    // A deleted tier's id is never given again, in the copy either.
+    let gone = t.tier(event, "Gone", &[])["id"].as_i64().unwrap();
+    t.as_(PROMOTER, &["-y", "tier", "delete", &gone.to_string()])
+        .ok();
     let order = buy(&t, BUYER, tier, 2).ok().json();
     let code = order["tickets"][0]["qr_payload"]
         .as_str()
@@ -78,6 +82,10 @@ fn a_copy_and_its_copy_back_are_the_original_and_every_code_still_validates() {
     // New rows in the copy continue after the copied ids.
     let next = buy(&there, BUYER, tier, 1).ok().json();
     assert_eq!(next["id"], order["id"].as_i64().unwrap() + 1);
+    for db in [&there, &Tix::at_file(&back_file)] {
+        let fresh = db.tier(event, "Fresh", &[])["id"].as_i64().unwrap();
+        assert_eq!(fresh, gone + 1, "a deleted tier's id came back");
+    }
     // The original is untouched but for the audit entry of the copy.
     let log = t.admin(&["audit", "list", "--json"]).ok().json();
     assert!(
@@ -105,11 +113,18 @@ fn only_an_admin_copies_and_only_into_an_empty_database_other_than_itself() {
         .code(4)
         .err_has("--as EMAIL");
     assert!(!target.exists(), "a refused copy made a file");
-    // Not onto itself.
+    // Not onto itself, nor onto one of its journals.
     let own = t.db().to_str().unwrap().to_string();
     t.admin(&["db", "copy", "--to", &own])
         .code(5)
         .err_has("is the database being copied");
+    if !t.pg() {
+        for journal in ["-wal", "-journal"] {
+            t.admin(&["db", "copy", "--to", &format!("{own}{journal}")])
+                .code(5)
+                .err_has("is the database being copied");
+        }
+    }
     // Not into a database that holds anything: it is left as it was.
     let full = Tix::new();
     let before = full.admin(&["user", "list", "--json"]).ok().stdout;

@@ -566,3 +566,42 @@ fn a_missing_file_or_event_is_reported() {
         .err_has("event 999");
     assert_no_tiers(&t, ev);
 }
+
+/// Imports that race for one tier name all succeed: one creates it, the others update
+/// it (on PostgreSQL the loser of a race is run again, not failed).
+#[test]
+fn concurrent_imports_of_one_name_all_succeed() {
+    let (t, event) = Tix::with_event();
+    let ev = event.to_string();
+    let files: Vec<String> = (0..6)
+        .map(|i| {
+            t.write_file(
+                &format!("race{i}.csv"),
+                format!("name,price,quantity,description\nRace,1,10,from file {i}\n"),
+            )
+        })
+        .collect();
+    let children: Vec<_> = files
+        .iter()
+        .map(|f| {
+            let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tix"));
+            c.arg("--db")
+                .arg(t.db())
+                .args(["--as", PROMOTER, "tier", "import", &ev, f])
+                .env_remove("TIX_USER")
+                .env_remove("TIX_DB")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(t.tier_names(event), ["Race"]);
+}

@@ -334,3 +334,44 @@ fn tls_to_postgresql_verifies_the_server() {
     run(&secure, &bundle).code(1).err_has("certificate");
     run(&plain, &bundle).ok();
 }
+
+/// Many processes setting up one new database at once: it is migrated once, the same
+/// admin is made once (every run succeeds), and a second admin is refused.
+#[test]
+fn concurrent_inits_of_one_new_database_agree() {
+    let t = Tix::empty();
+    let spawn = |admin: &str| {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tix"));
+        c.arg("--db")
+            .arg(t.db())
+            .args(["init", "--admin", admin])
+            .env_remove("TIX_USER")
+            .env_remove("TIX_DB")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        c.spawn().unwrap()
+    };
+    let same: Vec<_> = (0..6).map(|_| spawn(ADMIN)).collect();
+    for child in same {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let others: Vec<_> = (0..4)
+        .map(|i| spawn(&format!("eve{i}@example.com")))
+        .collect();
+    for child in others {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(4),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let users = t.admin(&["user", "list", "--json"]).ok().json();
+    assert_eq!(users.as_array().unwrap().len(), 1);
+}

@@ -1644,3 +1644,39 @@ fn unknown_currency_or_time_zone_exits_2() {
     let events = t.as_(PROMOTER, &["event", "list", "--json"]).ok().json();
     assert_eq!(events, serde_json::json!([]), "nothing was created");
 }
+
+/// Ids are given alike on both engines: a refused duplicate or a dry run uses none up.
+#[test]
+fn refused_tiers_and_dry_runs_use_up_no_ids() {
+    let (t, event) = Tix::with_event();
+    let ev = event.to_string();
+    let first = t.tier(event, "Café", &[])["id"].as_i64().unwrap();
+    t.as_(
+        PROMOTER,
+        &[
+            "tier",
+            "create",
+            &ev,
+            "--name",
+            "CAFÉ",
+            "--price",
+            "1",
+            "--quantity",
+            "1",
+        ],
+    )
+    .code(5);
+    let csv = t.write_file("one.csv", "name,price,quantity\nNew,1,1\n");
+    for _ in 0..3 {
+        let report = t
+            .as_(
+                PROMOTER,
+                &["tier", "import", &ev, &csv, "--dry-run", "--json"],
+            )
+            .ok()
+            .json();
+        assert_eq!(report["tiers"][0]["tier"]["id"], first + 1, "{report:#}");
+    }
+    let next = t.tier(event, "Next", &[])["id"].as_i64().unwrap();
+    assert_eq!(next, first + 1);
+}
