@@ -106,7 +106,7 @@ pub enum Error {
     NoDatabase(PathBuf),
 
     /// The database was written by a newer tix and is left untouched.
-    #[error("the database {} has schema version {found}, but this tix only knows up to version {supported}; upgrade tix to open it (the file was not changed)", .path.display())]
+    #[error("the database {} has schema version {found}, but this tix only knows up to version {supported}; upgrade tix to open it (nothing in it was changed)", .path.display())]
     NewerDatabase {
         /// The database file.
         path: PathBuf,

@@ -36,9 +36,14 @@ pub fn message(e: &Error) -> String {
             path.display()
         ),
         Error::NotADatabase { path, why } => format!(
-            "{} is not a tix database (or is damaged): {}; check the path",
+            "{} is not a tix database (or is damaged): {}; check the {}",
             path.display(),
-            not_db(why)
+            not_db(why),
+            if path.to_string_lossy().starts_with("postgres") {
+                "URL"
+            } else {
+                "path"
+            }
         ),
         _ => e.to_string(),
     }
