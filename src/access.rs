@@ -135,33 +135,8 @@ fn decide(actor: &Actor, action: Action<'_>) -> Result<(), Denial> {
     if actor.is_admin() {
         return Ok(());
     }
-    // The public is told it needs a signed-in user before anything else.
-    let Some(me) = actor.as_user() else {
-        return match action {
-            Action::SeeEvent(event) if event.status != EventStatus::Draft => Ok(()),
-            Action::SeeEvent(event) => Err(Denial::DraftEvent {
-                event: event.id,
-                owner: event.owner_email.clone(),
-            }),
-            Action::ManageEvent(event)
-            | Action::ManageStaff(event)
-            | Action::SeeInactiveTiers(event)
-            | Action::SellFor(event)
-            | Action::ManageOrders(event)
-            | Action::SeeEventRecords(event)
-            | Action::AcceptManualAdmissions(event)
-            | Action::ManageTiers(event) => Err(Denial::NotEventOwner {
-                event: event.id,
-                owner: event.owner_email.clone(),
-                who: None,
-            }),
-            _ => Err(Denial::NeedsUser {
-                doing: doing(action),
-            }),
-        };
-    };
-    let who = || format!("{} ({})", me.email, me.role);
-    let owns = |event: &Event| me.id == event.owner_id;
+    let me = actor.as_user();
+    let owns = |event: &Event| me.is_some_and(|u| u.id == event.owner_id);
     let owner_only = |event: &Event| {
         if owns(event) {
             Ok(())
@@ -169,13 +144,58 @@ fn decide(actor: &Actor, action: Action<'_>) -> Result<(), Denial> {
             Err(Denial::NotEventOwner {
                 event: event.id,
                 owner: event.owner_email.clone(),
-                who: Some(who()),
+                who: actor.describe(),
             })
         }
     };
+    // What concerns one event is decided alike for the public and for users.
+    match action {
+        Action::SeeEvent(event) if event.status != EventStatus::Draft || owns(event) => {
+            return Ok(());
+        }
+        Action::SeeEvent(event) => {
+            return Err(Denial::DraftEvent {
+                event: event.id,
+                owner: event.owner_email.clone(),
+            });
+        }
+        Action::ManageEvent(event)
+        | Action::ManageStaff(event)
+        | Action::SeeInactiveTiers(event)
+        | Action::SellFor(event)
+        | Action::ManageOrders(event)
+        | Action::SeeEventRecords(event)
+        | Action::AcceptManualAdmissions(event) => return owner_only(event),
+        Action::ManageTiers(event) => {
+            owner_only(event)?;
+            return match me {
+                Some(u) if !u.verified => Err(Denial::NotVerified {
+                    email: u.email.clone(),
+                }),
+                _ => Ok(()),
+            };
+        }
+        _ => {}
+    }
+    // Everything else needs a signed-in user first.
+    let Some(me) = me else {
+        return Err(Denial::NeedsUser {
+            doing: doing(action),
+        });
+    };
+    let who = || format!("{} ({})", me.email, me.role);
     match action {
         // Decided above, for anyone.
-        Action::AddFirstAdmin { .. } => Ok(()),
+        Action::AddFirstAdmin { .. }
+        | Action::SeeEvent(_)
+        | Action::ManageEvent(_)
+        | Action::ManageStaff(_)
+        | Action::SeeInactiveTiers(_)
+        | Action::SellFor(_)
+        | Action::ManageOrders(_)
+        | Action::SeeEventRecords(_)
+        | Action::AcceptManualAdmissions(_)
+        | Action::ManageTiers(_) => Ok(()),
         Action::AddUser | Action::VerifyUser | Action::ListUsers | Action::CopyDatabase => {
             Err(Denial::AdminOnly {
                 doing: match action {
@@ -193,18 +213,6 @@ fn decide(actor: &Actor, action: Action<'_>) -> Result<(), Denial> {
         }),
         Action::CreateEvent if me.role == Role::Promoter => Ok(()),
         Action::CreateEvent => Err(Denial::NotPromoter { who: who() }),
-        Action::SeeEvent(event) if event.status != EventStatus::Draft || owns(event) => Ok(()),
-        Action::SeeEvent(event) => Err(Denial::DraftEvent {
-            event: event.id,
-            owner: event.owner_email.clone(),
-        }),
-        Action::ManageEvent(event)
-        | Action::ManageStaff(event)
-        | Action::SeeInactiveTiers(event)
-        | Action::SellFor(event)
-        | Action::ManageOrders(event)
-        | Action::SeeEventRecords(event)
-        | Action::AcceptManualAdmissions(event) => owner_only(event),
         Action::CheckIn { event, is_staff } => {
             if owns(event) || (is_staff && me.role == Role::Staff) {
                 Ok(())
@@ -234,16 +242,6 @@ fn decide(actor: &Actor, action: Action<'_>) -> Result<(), Denial> {
         }),
         Action::HoldTicket { owner_id } if owner_id == me.id => Ok(()),
         Action::HoldTicket { .. } => Err(Denial::NotHolder { who: who() }),
-        Action::ManageTiers(event) => {
-            owner_only(event)?;
-            if me.verified {
-                Ok(())
-            } else {
-                Err(Denial::NotVerified {
-                    email: me.email.clone(),
-                })
-            }
-        }
     }
 }
 
