@@ -340,33 +340,36 @@ pub(super) fn write<T>(
 }
 
 fn write_once<T>(pg: &PgConn, mode: Mode, f: &mut dyn FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
-    pg.client
-        .borrow_mut()
-        .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
-    let tx = Tx {
+    transaction(pg, "BEGIN ISOLATION LEVEL SERIALIZABLE", mode, f)
+}
+
+/// Runs read-only `f` on one consistent snapshot.
+pub(super) fn read<T>(pg: &PgConn, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    transaction(
+        pg,
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        Mode::RollBack,
+        f,
+    )
+}
+
+/// Runs `f` between `begin` and a COMMIT (if `mode` keeps its changes and it
+/// succeeded) or a ROLLBACK; `f`'s own error comes first.
+fn transaction<T>(
+    pg: &PgConn,
+    begin: &str,
+    mode: Mode,
+    f: impl FnOnce(&Tx<'_>) -> Result<T>,
+) -> Result<T> {
+    pg.client.borrow_mut().batch_execute(begin)?;
+    let outcome = f(&Tx {
         engine: Engine::Pg(pg),
-    };
-    let outcome = f(&tx);
+    });
     let end = match (&outcome, mode) {
         (Ok(_), Mode::Commit) => "COMMIT",
         _ => "ROLLBACK",
     };
     let ended = pg.client.borrow_mut().batch_execute(end);
-    let value = outcome?;
-    ended?;
-    Ok(value)
-}
-
-/// Runs read-only `f` on one consistent snapshot.
-pub(super) fn read<T>(pg: &PgConn, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-    pg.client
-        .borrow_mut()
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
-    let tx = Tx {
-        engine: Engine::Pg(pg),
-    };
-    let outcome = f(&tx);
-    let ended = pg.client.borrow_mut().batch_execute("ROLLBACK");
     let value = outcome?;
     ended?;
     Ok(value)
