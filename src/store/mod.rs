@@ -375,7 +375,9 @@ impl Store {
         }
         let conn = match Connection::open_with_flags(path, flags) {
             Ok(conn) => conn,
-            Err(e) if existed && is_read_only_error(&e) => return Store::open_immutable(path),
+            Err(e) if existed && is_read_only(e.sqlite_error_code()) => {
+                return Store::open_immutable(path);
+            }
             Err(e) => return Err(open_error(path, e)),
         };
         if existed && conn.is_readonly(rusqlite::MAIN_DB)? {
@@ -406,13 +408,7 @@ impl Store {
             Ok(()) => {}
             // A file tix may read but not write (permissions, a read-only disk): SQLite
             // cannot set up WAL's shared memory beside it, so read it as immutable.
-            Err(e)
-                if existed
-                    && matches!(
-                        sqlite_code(&e),
-                        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen)
-                    ) =>
-            {
+            Err(e) if existed && is_read_only(sqlite_code(&e)) => {
                 return Store::open_immutable(path);
             }
             Err(e) => return Err(refine(e, path, busy)),
@@ -739,9 +735,9 @@ fn is_busy(e: &Error) -> bool {
 
 /// Whether SQLite refused because the file (or the directory for its WAL files) cannot
 /// be written.
-fn is_read_only_error(e: &rusqlite::Error) -> bool {
+fn is_read_only(code: Option<ErrorCode>) -> bool {
     matches!(
-        e.sqlite_error_code(),
+        code,
         Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen)
     )
 }
