@@ -32,8 +32,9 @@ pub fn run(ctx: &Ctx, cmd: DbCmd) -> anyhow::Result<()> {
 impl Render for CopyReport {
     fn human(&self, style: &Style) -> String {
         let rows: i64 = self.tables.iter().map(|t| t.rows).sum();
+        // One path a line: both may be long, and a terminal may be 80 columns wide.
         format!(
-            "Copied {} into {}: {rows} rows in {} tables, each checked.\n\n{}",
+            "Copied {}\n  into {}\n{rows} rows in {} tables, each checked against the original.\n\n{}",
             self.from,
             self.to,
             self.tables.len(),
