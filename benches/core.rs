@@ -69,6 +69,7 @@ fn bench_order(c: &mut Criterion) {
                         quantity: n,
                         buyer: Some("fan@demo.tix".into()),
                         comp: true,
+                        payment_ref: None,
                     },
                 )
                 .unwrap();
@@ -90,6 +91,7 @@ fn bench_checkin(c: &mut Criterion) {
             quantity: 1,
             buyer: Some("fan@demo.tix".into()),
             comp: true,
+            payment_ref: None,
         },
     )
     .unwrap();

@@ -540,6 +540,31 @@ pub enum Rule {
         /// Its status.
         status: String,
     },
+    /// An event with open orders is cancelled only together with them.
+    #[error(
+        "event {event} has {orders} open {} ({tickets} {}); cancelling it must refund or cancel them too",
+        if *.orders == 1 { "order" } else { "orders" },
+        if *.tickets == 1 { "ticket" } else { "tickets" }
+    )]
+    EventHasOrders {
+        /// The event.
+        event: i64,
+        /// Its open orders.
+        orders: i64,
+        /// Their tickets.
+        tickets: i64,
+    },
+    /// A complimentary order is not paid.
+    #[error("a complimentary order is not paid, so it has no payment reference")]
+    CompPaymentRef,
+    /// Only a paid order has a refund reference.
+    #[error("order {order} is {what}, so no money is returned and there is no refund reference")]
+    NothingRefunded {
+        /// The order.
+        order: i64,
+        /// Why nothing is returned.
+        what: &'static str,
+    },
     /// A completed event stays completed.
     #[error("event {event} is completed; a completed event cannot be cancelled")]
     EventCompleted {

@@ -15,7 +15,7 @@ pub mod ops;
 pub mod qr;
 pub mod store;
 
-pub use domain::{codes, money, time};
+pub use domain::{codes, money, text, time};
 
 pub use access::{Actor, Role};
 pub use error::{Error, ErrorKind, Result};

@@ -27,6 +27,7 @@ fn setup(dir: &Path) -> (Store, Actor, i64, Vec<String>, PathBuf) {
             quantity: 6,
             buyer: None,
             comp: false,
+            payment_ref: None,
         },
     )
     .unwrap();

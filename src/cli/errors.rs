@@ -22,6 +22,9 @@ pub fn message(e: &Error) -> String {
         Error::NothingToChange { what: "attendee" } => {
             "nothing to change; pass --name, --email or --phone".into()
         }
+        Error::NothingToChange { what: "event" } => {
+            "nothing to change; pass --title, --venue or --ticket-note".into()
+        }
         Error::NothingToChange { .. } => {
             "nothing to update; pass at least one field, e.g. --price, --quantity or --inactive"
                 .into()
@@ -124,6 +127,9 @@ fn rule(r: &Rule) -> Option<String> {
             "{path} already exists; merge its scans first (`tix scanner merge {event} FILE`), then pass --force to replace it"
         ),
         Rule::RefundUnpaid { order } => format!("{r} with `tix order cancel {order}`"),
+        Rule::EventHasOrders { event, .. } => format!(
+            "{r}: pass --refund to refund them or --cancel to cancel them (`tix event cancel {event} --refund`)"
+        ),
         Rule::OutputExists { .. } => format!("{r}; pass --force to replace it"),
         Rule::OutputsExist { .. } => format!("{r}; pass --force to replace them"),
         _ => return None,

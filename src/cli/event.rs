@@ -5,7 +5,10 @@ use comfy_table::{Cell, Color};
 
 use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields};
-use tix::ops::events::{self, Event, EventStatus, NewEvent};
+use tix::ops::cancellation::{self, Cancelled, Plan};
+use tix::ops::events::{self, Event, EventChange, EventStatus, NewEvent};
+use tix::ops::orders::Ending;
+use tix::text::count;
 use tix::time::rfc3339;
 
 /// Arguments of `tix event create`.
@@ -48,10 +51,36 @@ pub enum EventCmd {
         /// The event's id
         id: i64,
     },
-    /// Cancel an event (its promoter or an admin); asks for confirmation
+    /// Cancel an event and end its orders in one step (its promoter or an admin); asks first
+    #[command(
+        after_help = "An event with open orders needs --refund or --cancel: every completed order \
+is then refunded (or cancelled), orders awaiting approval are cancelled, their tickets follow \
+and every code of the event answers event_not_open at the gate.\n\n\
+Example:\n  tix event cancel 3 --refund --yes"
+    )]
     Cancel {
         /// The event's id
         id: i64,
+        /// Refund every completed order (orders awaiting approval are cancelled: nothing was paid)
+        #[arg(long, conflicts_with = "cancel")]
+        refund: bool,
+        /// Cancel every open order without a refund
+        #[arg(long)]
+        cancel: bool,
+    },
+    /// Change an event's title, venue or the note printed on its tickets (its promoter or an admin)
+    Update {
+        /// The event's id
+        id: i64,
+        /// A new title
+        #[arg(long)]
+        title: Option<String>,
+        /// A new venue ('' clears it)
+        #[arg(long)]
+        venue: Option<String>,
+        /// Text printed on every ticket and in every ticket e-mail ('' clears it)
+        #[arg(long, value_name = "TEXT")]
+        ticket_note: Option<String>,
     },
     /// Gate staff of an event
     #[command(subcommand)]
@@ -100,11 +129,29 @@ pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
         EventCmd::List => emit(ctx, &events::list(&store, &actor)?),
         EventCmd::Show { id } => emit(ctx, &events::show(&store, &actor, id)?),
         EventCmd::Publish { id } => emit(ctx, &events::publish(&mut store, &actor, id)?),
-        EventCmd::Cancel { id } => {
-            let event = events::cancel(&mut store, &actor, id, |e| {
-                ctx.confirm(&format!("Cancel event {} \"{}\"?", e.id, e.title))
+        EventCmd::Cancel { id, refund, cancel } => {
+            let ending = match (refund, cancel) {
+                (true, _) => Some(Ending::Refund),
+                (_, true) => Some(Ending::Cancel),
+                _ => None,
+            };
+            let done = cancellation::cancel_event(&mut store, &actor, id, ending, |plan| {
+                ctx.confirm(&cancel_question(plan))
             })?;
-            emit(ctx, &event)
+            emit(ctx, &done)
+        }
+        EventCmd::Update {
+            id,
+            title,
+            venue,
+            ticket_note,
+        } => {
+            let change = EventChange {
+                title,
+                venue,
+                ticket_note,
+            };
+            emit(ctx, &events::update(&mut store, &actor, id, &change)?)
         }
         EventCmd::Staff(StaffCmd::Add { event_id, email }) => emit(
             ctx,
@@ -117,6 +164,70 @@ pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
         EventCmd::Staff(StaffCmd::List { event_id }) => {
             emit(ctx, &events::list_staff(&store, &actor, event_id)?)
         }
+    }
+}
+
+/// The confirmation of `event cancel`: what it will do to the event's orders.
+fn cancel_question(plan: &Plan) -> String {
+    let e = &plan.event;
+    let o = &plan.open;
+    let mut q = format!("Cancel event {} \"{}\"", e.id, e.title);
+    if o.completed_orders > 0 {
+        let verb = match plan.ending {
+            Some(Ending::Cancel) => "cancel without refund",
+            _ => "refund",
+        };
+        q.push_str(&format!(
+            ", and {verb} {} ({}, {} {})",
+            count(o.completed_orders, "order", "orders"),
+            count(o.completed_tickets, "ticket", "tickets"),
+            e.currency.format_amount(o.completed_minor),
+            e.currency
+        ));
+    }
+    if o.pending_orders > 0 {
+        q.push_str(&format!(
+            ", and cancel {} awaiting approval ({})",
+            count(o.pending_orders, "order", "orders"),
+            count(o.pending_tickets, "ticket", "tickets"),
+        ));
+    }
+    q.push('?');
+    q
+}
+
+impl Render for Cancelled {
+    fn human(&self, style: &Style) -> String {
+        let mut text = self.event.human(style);
+        let Some(d) = &self.ended else {
+            return text;
+        };
+        let verb = if d.action == "refund" {
+            "Refunded"
+        } else {
+            "Cancelled"
+        };
+        if d.orders > 0 {
+            text.push_str(&format!(
+                "\n\n{verb} {} ({}, {} {}).",
+                count(d.orders, "order", "orders"),
+                count(d.tickets, "ticket", "tickets"),
+                d.total,
+                d.currency
+            ));
+        }
+        if d.unapproved_orders > 0 {
+            text.push_str(&format!(
+                "\nCancelled {} awaiting approval ({}; nothing was paid).",
+                count(d.unapproved_orders, "order", "orders"),
+                count(d.unapproved_tickets, "ticket", "tickets"),
+            ));
+        }
+        text
+    }
+
+    fn quiet(&self) -> String {
+        self.event.id.to_string()
     }
 }
 
@@ -152,7 +263,10 @@ impl Render for Event {
                 ("Currency", self.currency.to_string()),
                 ("Owner", self.owner_email.clone()),
                 ("Created", rfc3339(self.created_at)),
-            ],
+            ]
+            .into_iter()
+            .chain(self.ticket_note.clone().map(|n| ("Ticket note", n)))
+            .collect(),
         )
     }
 

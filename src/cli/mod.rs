@@ -11,6 +11,7 @@ pub mod errors;
 pub mod event;
 pub mod order;
 pub mod render;
+pub mod report;
 pub mod setup;
 pub mod ticket;
 pub mod tier;
@@ -99,6 +100,9 @@ pub enum Command {
     /// Offline gate files: export for a gate laptop, merge its scans back
     #[command(subcommand)]
     Scanner(checkin::ScannerCmd),
+    /// Reports for promoters: sales per tier and per payment state
+    #[command(subcommand)]
+    Report(report::ReportCmd),
     /// The database as a whole: copy it to PostgreSQL or into a new file
     #[command(subcommand)]
     Db(db::DbCmd),
@@ -235,6 +239,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(args) => checkin::validate(&ctx, args),
         Command::Checkin(cmd) => checkin::run(&ctx, cmd),
         Command::Scanner(cmd) => checkin::scanner(&ctx, cmd),
+        Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Db(cmd) => db::run(&ctx, cmd),
     }
 }

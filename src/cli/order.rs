@@ -28,6 +28,9 @@ pub enum OrderCmd {
         /// Complimentary tickets at price 0 (the event's promoter or an admin)
         #[arg(long)]
         comp: bool,
+        /// The outside payment that paid it: a card terminal's receipt, a bank transfer, a payment provider's id
+        #[arg(long, value_name = "REF", conflicts_with = "comp")]
+        payment_ref: Option<String>,
     },
     /// List the orders you can see
     List {
@@ -54,6 +57,9 @@ pub enum OrderCmd {
     Refund {
         /// The order's id
         id: i64,
+        /// The outside refund that returned the money (a receipt, a transfer, a provider's id)
+        #[arg(long, value_name = "REF")]
+        payment_ref: Option<String>,
     },
 }
 
@@ -66,20 +72,29 @@ pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
             quantity,
             buyer,
             comp,
+            payment_ref,
         } => {
             let new = NewOrder {
                 tier_id: tier,
                 quantity,
                 buyer,
                 comp,
+                payment_ref,
             };
             create(ctx, &mut store, &actor, &new)
         }
         OrderCmd::List { event } => emit(ctx, &orders::list(&store, &actor, event)?),
         OrderCmd::Show { id } => emit(ctx, &orders::show(&store, &actor, id)?),
         OrderCmd::Approve { id } => emit(ctx, &orders::approve(&mut store, &actor, id)?),
-        OrderCmd::Cancel { id } => end(ctx, &mut store, &actor, id, Ending::Cancel),
-        OrderCmd::Refund { id } => end(ctx, &mut store, &actor, id, Ending::Refund),
+        OrderCmd::Cancel { id } => end(ctx, &mut store, &actor, id, Ending::Cancel, None),
+        OrderCmd::Refund { id, payment_ref } => end(
+            ctx,
+            &mut store,
+            &actor,
+            id,
+            Ending::Refund,
+            payment_ref.as_deref(),
+        ),
     }
 }
 
@@ -126,12 +141,13 @@ fn end(
     actor: &tix::Actor,
     id: i64,
     ending: Ending,
+    refund_ref: Option<&str>,
 ) -> anyhow::Result<()> {
     let verb = match ending {
         Ending::Cancel => "Cancel",
         Ending::Refund => "Refund",
     };
-    let order = orders::end(store, actor, id, ending, |o| {
+    let order = orders::end(store, actor, id, ending, refund_ref, |o| {
         ctx.confirm(&format!(
             "{verb} order {} ({} x {}, {} {}, buyer {})?",
             o.id,
@@ -172,7 +188,11 @@ impl Render for Order {
                 ("Total", format!("{} {}", self.total(), self.currency)),
                 ("Comp", yes_no(self.is_comp)),
                 ("Created", rfc3339(self.created_at)),
-            ],
+            ]
+            .into_iter()
+            .chain(self.payment_ref.clone().map(|r| ("Payment ref", r)))
+            .chain(self.refund_ref.clone().map(|r| ("Refund ref", r)))
+            .collect(),
         );
         let shown: Vec<_> = self.tickets.iter().take(TICKETS_SHOWN).cloned().collect();
         if !shown.is_empty() {

@@ -57,18 +57,27 @@ impl<T: ListRow> Render for Vec<T> {
         if self.is_empty() {
             return T::EMPTY.to_string();
         }
-        let mut table = new_table(style);
-        table.load_style(LIST_STYLE);
-        table.set_header(T::HEADERS.iter().map(|h| Cell::new(*h)));
-        for item in self {
-            table.add_row(item.cells(style));
-        }
-        trimmed(&table)
+        list_table(style, T::HEADERS, self.iter().map(|item| item.cells(style)))
     }
 
     fn quiet(&self) -> String {
         self.iter().map(ListRow::key).collect::<Vec<_>>().join("\n")
     }
+}
+
+/// Rows under headers, as every list shows them.
+pub fn list_table(
+    style: &Style,
+    headers: &[&str],
+    rows: impl IntoIterator<Item = Vec<Cell>>,
+) -> String {
+    let mut table = new_table(style);
+    table.load_style(LIST_STYLE);
+    table.set_header(headers.iter().map(|h| Cell::new(*h)));
+    for row in rows {
+        table.add_row(row);
+    }
+    trimmed(&table)
 }
 
 /// Lists: aligned columns under one rule below the header.

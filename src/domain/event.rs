@@ -77,4 +77,8 @@ pub struct Event {
     /// When it was created.
     #[serde(with = "time::serde_ts")]
     pub created_at: Timestamp,
+    /// The promoter's text printed on every ticket and in every ticket e-mail (in the
+    /// JSON only once set, so an event without one shows exactly the contract's fields).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket_note: Option<String>,
 }

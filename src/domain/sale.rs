@@ -177,6 +177,10 @@ pub struct Order {
     pub currency: Currency,
     /// When it was placed.
     pub created_at: Timestamp,
+    /// The reference of the outside payment that paid it, if one was recorded.
+    pub payment_ref: Option<String>,
+    /// The reference of the refund that returned the money, if one was recorded.
+    pub refund_ref: Option<String>,
     /// Its tickets.
     pub tickets: Vec<Ticket>,
 }
@@ -201,6 +205,11 @@ struct OrderJson<'a> {
     currency: Currency,
     #[serde(with = "time::serde_ts")]
     created_at: Timestamp,
+    // Only once recorded, so an order without them shows exactly the contract's fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_ref: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refund_payment_ref: Option<&'a str>,
     tickets: &'a [Ticket],
 }
 
@@ -217,6 +226,8 @@ impl Serialize for Order {
             total: self.total(),
             currency: self.currency,
             created_at: self.created_at,
+            payment_ref: self.payment_ref.as_deref(),
+            refund_payment_ref: self.refund_ref.as_deref(),
             tickets: &self.tickets,
         }
         .serialize(s)
@@ -235,6 +246,17 @@ pub struct NewOrder {
     /// Complimentary (price 0; the event's promoter or an admin; also outside the sale
     /// window, on inactive tiers and beyond the per-order limits).
     pub comp: bool,
+    /// The reference of the outside payment (a receipt, a transfer, a provider's id).
+    pub payment_ref: Option<String>,
+}
+
+/// The longest payment reference kept.
+pub const PAYMENT_REF_MAX: usize = 200;
+
+/// Checks a payment reference: one line of visible text, at most [`PAYMENT_REF_MAX`]
+/// characters.
+pub fn check_payment_ref(value: &str) -> Result<String> {
+    crate::domain::text::check_line("payment reference", value, PAYMENT_REF_MAX)
 }
 
 /// How a person names a ticket: its numeric id or its UUID.

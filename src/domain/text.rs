@@ -34,6 +34,11 @@ pub fn is_unsafe_char(c: char) -> bool {
         )
 }
 
+/// A number with its noun, singular for one and plural otherwise: `1 ticket`, `3 tickets`.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Checks a one-line text (a name, a title, a gate): like [`check_text`], and no line
 /// breaks or tabs either.
 pub fn check_line(field: &str, value: &str, max: usize) -> Result<String> {

@@ -213,33 +213,72 @@ pub fn publish(store: &mut Store, actor: &Actor, id: i64) -> Result<Event> {
     })
 }
 
-/// Cancels an event after `confirm` agrees. Cancelling a cancelled event changes nothing.
-pub fn cancel(
-    store: &mut Store,
-    actor: &Actor,
-    id: i64,
-    confirm: impl FnOnce(&Event) -> Result<()>,
-) -> Result<Event> {
-    let check = |event: &Event| -> Result<bool> {
-        authorize(actor, Action::ManageEvent(event))?;
-        match event.status {
-            EventStatus::Draft | EventStatus::Published => Ok(true),
-            EventStatus::Cancelled => Ok(false),
-            EventStatus::Completed => Err(Rule::EventCompleted { event: id }.into()),
-        }
+/// What `event update` changes; `None` keeps a field, and an empty venue or note clears it.
+#[derive(Debug, Clone, Default)]
+pub struct EventChange {
+    /// A new title.
+    pub title: Option<String>,
+    /// A new venue.
+    pub venue: Option<String>,
+    /// The text printed on every ticket of the event and in its ticket e-mails.
+    pub ticket_note: Option<String>,
+}
+
+/// The longest ticket note kept, in characters.
+pub const TICKET_NOTE_MAX: usize = 2000;
+
+/// Changes an event's title, venue or ticket note (its promoter or an admin).
+pub fn update(store: &mut Store, actor: &Actor, id: i64, change: &EventChange) -> Result<Event> {
+    let title = change
+        .title
+        .as_deref()
+        .map(|t| check_line("title", t, 200))
+        .transpose()?;
+    let cleared = |v: &Option<String>| v.as_deref().map(|v| v.trim().is_empty());
+    let venue = match (&change.venue, cleared(&change.venue)) {
+        (Some(v), Some(false)) => Some(Some(check_line("venue", v, 200)?)),
+        (_, Some(true)) => Some(None),
+        _ => None,
     };
-    let event = store.read(|c| get(c, id))?;
-    if !check(&event)? {
-        return Ok(event);
+    let note = match (&change.ticket_note, cleared(&change.ticket_note)) {
+        (Some(v), Some(false)) => Some(Some(crate::domain::text::check_text(
+            "ticket note",
+            v,
+            TICKET_NOTE_MAX,
+        )?)),
+        (_, Some(true)) => Some(None),
+        _ => None,
+    };
+    if title.is_none() && venue.is_none() && note.is_none() {
+        return Err(Error::NothingToChange { what: "event" });
     }
-    confirm(&event)?;
     store.write(|tx| {
-        let mut event = get(tx, id)?;
-        if check(&event)? {
-            set_status(tx, actor, &mut event, EventStatus::Cancelled)?;
-        }
-        Ok(event)
+        let old = get(tx, id)?;
+        authorize(actor, Action::ManageEvent(&old))?;
+        store::events::update_details(
+            tx,
+            id,
+            title.as_deref(),
+            venue.as_ref().map(|v| v.as_deref()),
+            note.as_ref().map(|v| v.as_deref()),
+            time::now(),
+        )?;
+        let new = get(tx, id)?;
+        record(
+            tx,
+            actor,
+            "event.update",
+            id,
+            serde_json::json!({ "old": old, "new": new }),
+        )?;
+        Ok(new)
     })
+}
+
+/// Marks an event cancelled, with its audit entry (the cancellation of its orders is
+/// [`crate::ops::cancellation`]'s).
+pub(crate) fn mark_cancelled(conn: &Tx<'_>, actor: &Actor, event: &mut Event) -> Result<()> {
+    set_status(conn, actor, event, EventStatus::Cancelled)
 }
 
 /// Assigns a staff account to check tickets in at an event (its promoter or an admin).

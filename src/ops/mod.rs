@@ -8,6 +8,7 @@
 //! disagree.
 
 pub mod audit;
+pub mod cancellation;
 pub mod checkin;
 pub mod db;
 pub mod demo;
@@ -16,6 +17,7 @@ pub mod gate;
 pub mod import;
 pub mod offline;
 pub mod orders;
+pub mod reports;
 pub mod tickets;
 pub mod tiers;
 pub mod users;

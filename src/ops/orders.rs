@@ -15,7 +15,7 @@ use crate::ops::users::{self, User};
 use crate::store::{self, Store};
 use crate::time;
 
-pub use crate::domain::sale::{NewOrder, Order, OrderStatus};
+pub use crate::domain::sale::{NewOrder, Order, OrderStatus, check_payment_ref};
 
 /// Loads an order with its tickets, or fails with not-found.
 pub fn get(conn: &Tx<'_>, id: i64) -> Result<Order> {
@@ -54,6 +54,14 @@ pub fn create_keeping(
     let me = actor.as_user().cloned().ok_or(Denial::NeedsUser {
         doing: "buying tickets",
     })?;
+    let payment_ref = new
+        .payment_ref
+        .as_deref()
+        .map(check_payment_ref)
+        .transpose()?;
+    if new.comp && payment_ref.is_some() {
+        return Err(Rule::CompPaymentRef.into());
+    }
     store.write(|tx| {
         let tier = tiers::get(tx, new.tier_id)?;
         let event = events::get(tx, tier.event_id)?;
@@ -130,6 +138,7 @@ pub fn create_keeping(
                 currency: event.currency,
                 created_by: me.id,
                 now,
+                payment_ref: payment_ref.as_deref(),
             },
         )?;
         let tickets = tickets::issue(
@@ -161,6 +170,7 @@ pub fn create_keeping(
                 "is_comp": new.comp,
                 "total": event.currency.format_amount(total),
                 "currency": event.currency.code(),
+                "payment_ref": payment_ref,
             }),
         )?;
         Ok(Order {
@@ -176,6 +186,8 @@ pub fn create_keeping(
             total_minor: total,
             currency: event.currency,
             created_at: now,
+            payment_ref: payment_ref.clone(),
+            refund_ref: None,
             tickets,
         })
     })
@@ -275,7 +287,7 @@ pub fn approve(store: &mut Store, actor: &Actor, id: i64) -> Result<Order> {
             }
             .into());
         }
-        set_status(tx, actor, &order, OrderStatus::Completed, None)?;
+        set_status(tx, actor, &order, OrderStatus::Completed, None, None)?;
         get(tx, id)
     })
 }
@@ -291,13 +303,16 @@ pub enum Ending {
 
 /// Cancels or refunds an order after `confirm` agrees (the event's promoter or an admin):
 /// every ticket changes status and the seats are freed. Refused once any ticket was used.
+/// A refund may record the reference of the outside refund (`refund_ref`).
 pub fn end(
     store: &mut Store,
     actor: &Actor,
     id: i64,
     ending: Ending,
+    refund_ref: Option<&str>,
     confirm: impl FnOnce(&Order) -> Result<()>,
 ) -> Result<Order> {
+    let refund_ref = refund_ref.map(check_payment_ref).transpose()?;
     let check = |conn: &Tx<'_>| -> Result<Order> {
         let order = get(conn, id)?;
         let event = events::get(conn, order.event_id)?;
@@ -318,6 +333,13 @@ pub fn end(
                 return Err(Rule::RefundUnpaid { order: id }.into());
             }
             _ => {}
+        }
+        if refund_ref.is_some() && order.is_comp {
+            return Err(Rule::NothingRefunded {
+                order: id,
+                what: "complimentary",
+            }
+            .into());
         }
         if let Some(used) = order
             .tickets
@@ -341,7 +363,17 @@ pub fn end(
             Ending::Cancel => (OrderStatus::Cancelled, "cancelled"),
             Ending::Refund => (OrderStatus::Refunded, "refunded"),
         };
-        set_status(tx, actor, &order, status, Some(ticket_status))?;
+        if let Some(reference) = &refund_ref {
+            store::orders::set_refund_ref(tx, id, reference)?;
+        }
+        set_status(
+            tx,
+            actor,
+            &order,
+            status,
+            Some(ticket_status),
+            refund_ref.as_deref(),
+        )?;
         tiers::release_seats(tx, order.tier_id, order.quantity)?;
         get(tx, id)
     })
@@ -353,6 +385,7 @@ fn set_status(
     order: &Order,
     status: OrderStatus,
     tickets: Option<&str>,
+    refund_ref: Option<&str>,
 ) -> Result<()> {
     let now = time::now();
     store::orders::set_status(conn, order.id, status, now)?;
@@ -365,6 +398,16 @@ fn set_status(
         OrderStatus::Refunded => "order.refund",
         OrderStatus::PendingApproval => "order.pending",
     };
+    let mut details = json!({
+        "old_status": order.status.as_str(),
+        "new_status": status.as_str(),
+        "tickets": order.quantity,
+        "total": order.total(),
+        "currency": order.currency.code(),
+    });
+    if let Some(reference) = refund_ref {
+        details["refund_payment_ref"] = json!(reference);
+    }
     audit::record(
         conn,
         actor,
@@ -375,12 +418,6 @@ fn set_status(
             event_id: Some(order.event_id),
             ticket_id: None,
         },
-        json!({
-            "old_status": order.status.as_str(),
-            "new_status": status.as_str(),
-            "tickets": order.quantity,
-            "total": order.total(),
-            "currency": order.currency.code(),
-        }),
+        details,
     )
 }

@@ -13,7 +13,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("users", "id, email, name, role, verified, created_at", "id"),
     (
         "events",
-        "id, title, status, starts_at, ends_at, venue, timezone, currency, owner_id, signing_key, verify_key, created_at, updated_at",
+        "id, title, status, starts_at, ends_at, venue, timezone, currency, owner_id, signing_key, verify_key, created_at, updated_at, ticket_note",
         "id",
     ),
     (
@@ -28,7 +28,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     ),
     (
         "orders",
-        "id, event_id, tier_id, buyer_id, quantity, status, is_comp, unit_minor, total_minor, currency, created_by, created_at, updated_at",
+        "id, event_id, tier_id, buyer_id, quantity, status, is_comp, unit_minor, total_minor, currency, created_by, created_at, updated_at, payment_ref, refund_ref",
         "id",
     ),
     (

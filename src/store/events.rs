@@ -8,7 +8,7 @@ use crate::domain::time::{Timestamp, Zone};
 use crate::error::{Error, Missing, Result};
 
 pub(crate) const EVENT_COLUMNS: &str = "e.id, e.title, e.status, e.starts_at, e.ends_at, e.venue, e.timezone, \
-     e.currency, e.owner_id, u.email, e.created_at";
+     e.currency, e.owner_id, u.email, e.created_at, e.ticket_note";
 pub(crate) const EVENT_FROM: &str = "events e JOIN users u ON u.id = e.owner_id";
 
 pub(crate) fn from_row(r: &Row<'_>) -> Result<Event> {
@@ -24,6 +24,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<Event> {
         owner_id: r.get(8)?,
         owner_email: r.get(9)?,
         created_at: r.get(10)?,
+        ticket_note: r.get(11)?,
     })
 }
 
@@ -96,6 +97,35 @@ pub fn set_status(conn: &Tx<'_>, id: i64, status: EventStatus, now: Timestamp) -
     conn.exec(
         "UPDATE events SET status = ?1, updated_at = ?2 WHERE id = ?3",
         args![status, now, id],
+    )?;
+    Ok(())
+}
+
+/// Changes an event's title, venue and ticket note (each `None` to keep it; an empty
+/// venue or note clears it).
+pub fn update_details(
+    conn: &Tx<'_>,
+    id: i64,
+    title: Option<&str>,
+    venue: Option<Option<&str>>,
+    note: Option<Option<&str>>,
+    now: Timestamp,
+) -> Result<()> {
+    conn.exec(
+        "UPDATE events SET title = COALESCE(?2, title),
+                venue = CASE WHEN ?3 THEN ?4 ELSE venue END,
+                ticket_note = CASE WHEN ?5 THEN ?6 ELSE ticket_note END,
+                updated_at = ?7
+         WHERE id = ?1",
+        args![
+            id,
+            title,
+            venue.is_some(),
+            venue.flatten(),
+            note.is_some(),
+            note.flatten(),
+            now
+        ],
     )?;
     Ok(())
 }

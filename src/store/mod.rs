@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_scan_evidence.sql"),
     include_str!("migrations/0005_tier_name_key.sql"),
     include_str!("migrations/0006_gate_exports.sql"),
+    include_str!("migrations/0007_payments_and_notes.sql"),
 ];
 
 /// How tix folds a name for comparing it: trimmed and lower-cased by Unicode's rules.

@@ -9,7 +9,7 @@ use crate::error::Result;
 
 const ORDER_SELECT: &str =
     "SELECT o.id, o.event_id, o.tier_id, ti.name, o.buyer_id, u.email, o.quantity, o.status,
-        o.is_comp, o.total_minor, o.currency, o.created_at
+        o.is_comp, o.total_minor, o.currency, o.created_at, o.payment_ref, o.refund_ref
  FROM orders o JOIN users u ON u.id = o.buyer_id JOIN tiers ti ON ti.id = o.tier_id";
 
 fn from_row(r: &Row<'_>) -> Result<Order> {
@@ -26,6 +26,8 @@ fn from_row(r: &Row<'_>) -> Result<Order> {
         total_minor: r.get(9)?,
         currency: r.get(10)?,
         created_at: r.get(11)?,
+        payment_ref: r.get(12)?,
+        refund_ref: r.get(13)?,
         tickets: Vec::new(),
     })
 }
@@ -40,7 +42,7 @@ pub fn by_id(conn: &Tx<'_>, id: i64) -> Result<Option<Order>> {
 }
 
 /// A new order's row.
-pub struct NewRow {
+pub struct NewRow<'a> {
     /// Its event.
     pub event_id: i64,
     /// Its tier.
@@ -61,16 +63,18 @@ pub struct NewRow {
     pub currency: Currency,
     /// Who placed it.
     pub created_by: i64,
+    /// The outside payment's reference, if one was given.
+    pub payment_ref: Option<&'a str>,
     /// When.
     pub now: Timestamp,
 }
 
 /// Adds an order and returns its id.
-pub fn insert(conn: &Tx<'_>, row: &NewRow) -> Result<i64> {
+pub fn insert(conn: &Tx<'_>, row: &NewRow<'_>) -> Result<i64> {
     conn.value(
         "INSERT INTO orders (event_id, tier_id, buyer_id, quantity, status, is_comp, unit_minor,
-                             total_minor, currency, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+                             total_minor, currency, created_by, created_at, updated_at, payment_ref)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
          RETURNING id",
         args![
             row.event_id,
@@ -83,7 +87,8 @@ pub fn insert(conn: &Tx<'_>, row: &NewRow) -> Result<i64> {
             row.total_minor,
             row.currency,
             row.created_by,
-            row.now
+            row.now,
+            row.payment_ref
         ],
     )
 }
@@ -123,5 +128,159 @@ pub fn event_and_buyer(conn: &Tx<'_>, id: i64) -> Result<Option<(i64, i64)>> {
         "SELECT event_id, buyer_id FROM orders WHERE id = ?1",
         args![id],
         |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// How much an event has sold that is still open: completed orders (paid or comp) and
+/// orders awaiting approval.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenSales {
+    /// Completed orders.
+    pub completed_orders: i64,
+    /// Their tickets.
+    pub completed_tickets: i64,
+    /// Their total, in minor units.
+    pub completed_minor: i64,
+    /// Orders awaiting approval (nothing paid yet).
+    pub pending_orders: i64,
+    /// Their tickets.
+    pub pending_tickets: i64,
+}
+
+/// What an event still has sold and not ended.
+pub fn open_sales(conn: &Tx<'_>, event_id: i64) -> Result<OpenSales> {
+    conn.one(
+        "SELECT
+           CAST(COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN status = 'completed' THEN quantity ELSE 0 END), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN status = 'completed' THEN total_minor ELSE 0 END), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN status = 'pending_approval' THEN 1 ELSE 0 END), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN status = 'pending_approval' THEN quantity ELSE 0 END), 0) AS BIGINT)
+         FROM orders WHERE event_id = ?1 AND status IN ('completed', 'pending_approval')",
+        args![event_id],
+        |r| {
+            Ok(OpenSales {
+                completed_orders: r.get(0)?,
+                completed_tickets: r.get(1)?,
+                completed_minor: r.get(2)?,
+                pending_orders: r.get(3)?,
+                pending_tickets: r.get(4)?,
+            })
+        },
+    )
+}
+
+/// One order an event's cancellation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    /// The order.
+    pub id: i64,
+    /// Its tickets.
+    pub quantity: i64,
+    /// Its total, in minor units.
+    pub total_minor: i64,
+}
+
+/// Ends every open order of an event in four statements: orders awaiting approval are
+/// cancelled (nothing was paid), completed ones get `completed_to` (refunded or
+/// cancelled); their still-valid tickets follow their order, and the seats go back to
+/// the tiers. Returns the orders ended, as (awaiting approval, completed).
+pub fn end_open_of_event(
+    conn: &Tx<'_>,
+    event_id: i64,
+    completed_to: OrderStatus,
+    now: Timestamp,
+) -> Result<(Vec<Ended>, Vec<Ended>)> {
+    conn.exec(
+        "UPDATE tickets SET
+            status = CASE WHEN (SELECT o.status FROM orders o WHERE o.id = tickets.order_id) = 'completed'
+                          THEN ?2 ELSE 'cancelled' END,
+            updated_at = ?3
+         WHERE event_id = ?1 AND status = 'valid'
+           AND order_id IN (SELECT id FROM orders
+                            WHERE event_id = ?1 AND status IN ('completed', 'pending_approval'))",
+        args![event_id, completed_to.as_str(), now],
+    )?;
+    conn.exec(
+        "UPDATE tiers SET
+            sold = sold - (SELECT CAST(COALESCE(SUM(o.quantity), 0) AS BIGINT) FROM orders o
+                           WHERE o.tier_id = tiers.id AND o.status IN ('completed', 'pending_approval')),
+            updated_at = ?2
+         WHERE event_id = ?1",
+        args![event_id, now],
+    )?;
+    let ended = |r: &Row<'_>| {
+        Ok(Ended {
+            id: r.get(0)?,
+            quantity: r.get(1)?,
+            total_minor: r.get(2)?,
+        })
+    };
+    let pending = conn.all(
+        "UPDATE orders SET status = 'cancelled', updated_at = ?2
+         WHERE event_id = ?1 AND status = 'pending_approval'
+         RETURNING id, quantity, total_minor",
+        args![event_id, now],
+        ended,
+    )?;
+    let completed = conn.all(
+        "UPDATE orders SET status = ?2, updated_at = ?3
+         WHERE event_id = ?1 AND status = 'completed'
+         RETURNING id, quantity, total_minor",
+        args![event_id, completed_to, now],
+        ended,
+    )?;
+    Ok((pending, completed))
+}
+
+/// Records the reference of the refund that returned an order's money.
+pub fn set_refund_ref(conn: &Tx<'_>, id: i64, reference: &str) -> Result<()> {
+    conn.exec(
+        "UPDATE orders SET refund_ref = ?2 WHERE id = ?1",
+        args![id, reference],
+    )?;
+    Ok(())
+}
+
+/// One group of an event's orders for the sales report: a tier, a status, comp or paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesGroup {
+    /// The tier.
+    pub tier_id: i64,
+    /// The orders' status.
+    pub status: OrderStatus,
+    /// Complimentary orders.
+    pub is_comp: bool,
+    /// How many orders.
+    pub orders: i64,
+    /// Their tickets.
+    pub tickets: i64,
+    /// Their total, in minor units.
+    pub total_minor: i64,
+    /// How many carry an outside payment reference.
+    pub with_payment_ref: i64,
+}
+
+/// An event's orders grouped by tier, status and comp (one row per group that exists).
+pub fn sales_groups(conn: &Tx<'_>, event_id: i64) -> Result<Vec<SalesGroup>> {
+    conn.all(
+        "SELECT tier_id, status, is_comp, count(*), CAST(COALESCE(SUM(quantity), 0) AS BIGINT),
+                CAST(COALESCE(SUM(total_minor), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN payment_ref IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT)
+         FROM orders WHERE event_id = ?1
+         GROUP BY tier_id, status, is_comp
+         ORDER BY tier_id, status, is_comp",
+        args![event_id],
+        |r| {
+            Ok(SalesGroup {
+                tier_id: r.get(0)?,
+                status: r.get(1)?,
+                is_comp: r.get(2)?,
+                orders: r.get(3)?,
+                tickets: r.get(4)?,
+                total_minor: r.get(5)?,
+                with_payment_ref: r.get(6)?,
+            })
+        },
     )
 }

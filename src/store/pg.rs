@@ -19,7 +19,10 @@ use crate::error::{Error, NotDb, Result};
 
 /// The migrations of a PostgreSQL database, in order; migration `i` brings the schema
 /// to version `i + 1`. Released migrations are never edited.
-const MIGRATIONS: &[&str] = &[include_str!("pg_migrations/0001_schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("pg_migrations/0001_schema.sql"),
+    include_str!("pg_migrations/0002_payments_and_notes.sql"),
+];
 
 /// The newest PostgreSQL schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

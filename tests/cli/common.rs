@@ -522,7 +522,7 @@ impl Tix {
 
     /// Cancels an event as the admin, confirming with --yes.
     pub fn cancel(&self, event: i64) {
-        self.admin(&["event", "cancel", &event.to_string(), "--yes"])
+        self.admin(&["event", "cancel", &event.to_string(), "--refund", "--yes"])
             .ok();
     }
 

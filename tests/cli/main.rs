@@ -12,6 +12,7 @@ mod import;
 mod matrix;
 mod order;
 mod people;
+mod promoter;
 mod setup;
 mod ticket;
 mod tier;

@@ -144,7 +144,7 @@ static ROWS: &[Row] = &[
     row("event show (published)",         "event show {E}",                                            EVERYONE),
     row("event show (draft)",             "event show {D}",                                            OWNER),
     row("event publish (draft)",          "event publish {D}",                                         OWNER),
-    row("event cancel",                   "event cancel {E} --yes",                                    OWNER),
+    row("event cancel",                   "event cancel {E} --refund --yes",                           OWNER),
     row("event staff add",                "event staff add {E} {OTHER_STAFF}",                         OWNER),
     row("event staff remove",             "event staff remove {E} {STAFF}",                            OWNER),
     row("event staff list",               "event staff list {E}",                                      OWNER),

@@ -19,6 +19,10 @@ pub struct OrderJson {
     pub total: String,
     pub currency: String,
     pub created_at: String,
+    #[serde(default)]
+    pub payment_ref: Option<String>,
+    #[serde(default)]
+    pub refund_payment_ref: Option<String>,
     pub tickets: Vec<TicketJson>,
 }
 
