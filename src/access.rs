@@ -115,6 +115,14 @@ pub enum Action<'a> {
     },
     /// Work a gate at all (before the event is known): promoters, staff and admins.
     WorkGate,
+    /// Export an event's door list (attendees): its promoter, an admin, or staff assigned
+    /// to it. Orders, check-ins and the audit log are [`Action::SeeEventRecords`].
+    ExportAttendees {
+        /// The event.
+        event: &'a Event,
+        /// Whether the actor is assigned to the event as gate staff.
+        is_staff: bool,
+    },
     /// Record offline admissions by ticket id on the gate staff's word, at merge.
     AcceptManualAdmissions(&'a Event),
 }
@@ -213,7 +221,7 @@ fn decide(actor: &Actor, action: Action<'_>) -> Result<(), Denial> {
         }),
         Action::CreateEvent if me.role == Role::Promoter => Ok(()),
         Action::CreateEvent => Err(Denial::NotPromoter { who: who() }),
-        Action::CheckIn { event, is_staff } => {
+        Action::CheckIn { event, is_staff } | Action::ExportAttendees { event, is_staff } => {
             if owns(event) || (is_staff && me.role == Role::Staff) {
                 Ok(())
             } else {
@@ -255,6 +263,7 @@ fn doing(action: Action<'_>) -> &'static str {
         Action::ShowUser(_) => "seeing an account",
         Action::CreateEvent => "creating an event",
         Action::CheckIn { .. } | Action::WorkGate => "checking tickets in",
+        Action::ExportAttendees { .. } => "exporting the attendee list",
         Action::Buy => "buying tickets",
         Action::SeeOrder { .. } => "seeing an order",
         Action::SeeTicket { .. } => "seeing a ticket",

@@ -9,6 +9,7 @@ pub mod checkin;
 pub mod db;
 pub mod errors;
 pub mod event;
+pub mod export;
 pub mod order;
 pub mod render;
 pub mod report;
@@ -100,6 +101,9 @@ pub enum Command {
     /// Offline gate files: export for a gate laptop, merge its scans back
     #[command(subcommand)]
     Scanner(checkin::ScannerCmd),
+    /// Export an event's door list, orders, scans or audit log as CSV or JSON lines
+    #[command(subcommand)]
+    Export(export::ExportCmd),
     /// Reports for promoters: sales per tier and per payment state
     #[command(subcommand)]
     Report(report::ReportCmd),
@@ -239,6 +243,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Validate(args) => checkin::validate(&ctx, args),
         Command::Checkin(cmd) => checkin::run(&ctx, cmd),
         Command::Scanner(cmd) => checkin::scanner(&ctx, cmd),
+        Command::Export(cmd) => export::run(&ctx, cmd),
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Db(cmd) => db::run(&ctx, cmd),
     }

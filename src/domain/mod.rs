@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod codes;
 pub mod event;
+pub mod export;
 pub mod gate;
 pub mod money;
 pub mod people;

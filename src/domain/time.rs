@@ -96,6 +96,15 @@ impl Zone {
         }
     }
 
+    /// RFC 3339 in this zone with its offset, as exports carry times for spreadsheets:
+    /// `2027-07-15T20:00:00+02:00`.
+    pub fn rfc3339_local(&self, ts: Timestamp) -> String {
+        match self.0.timestamp_opt(ts, 0) {
+            LocalResult::Single(t) => t.to_rfc3339_opts(SecondsFormat::Secs, true),
+            _ => rfc3339(ts),
+        }
+    }
+
     /// Short local text for people, with the zone's abbreviation: `1 Jul 2027 10:00 CEST`.
     pub fn human(&self, ts: Timestamp) -> String {
         match self.0.timestamp_opt(ts, 0) {

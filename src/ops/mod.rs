@@ -13,6 +13,7 @@ pub mod checkin;
 pub mod db;
 pub mod demo;
 pub mod events;
+pub mod exports;
 pub mod gate;
 pub mod import;
 pub mod offline;

@@ -13,6 +13,7 @@ pub mod audit;
 mod columns;
 pub mod copy;
 pub mod events;
+pub mod exports;
 pub mod gate;
 pub mod orders;
 mod pg;

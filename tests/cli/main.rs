@@ -8,6 +8,7 @@ mod common;
 mod crash;
 mod db;
 mod examples;
+mod export;
 mod import;
 mod matrix;
 mod order;

@@ -145,6 +145,7 @@ static ROWS: &[Row] = &[
     row("event show (draft)",             "event show {D}",                                            OWNER),
     row("event publish (draft)",          "event publish {D}",                                         OWNER),
     row("event cancel",                   "event cancel {E} --refund --yes",                           OWNER),
+    row("event update",                   "event update {E} --ticket-note Doors",                      OWNER),
     row("event staff add",                "event staff add {E} {OTHER_STAFF}",                         OWNER),
     row("event staff remove",             "event staff remove {E} {STAFF}",                            OWNER),
     row("event staff list",               "event staff list {E}",                                      OWNER),
@@ -174,6 +175,13 @@ static ROWS: &[Row] = &[
     row("order approve",                  "order approve {OP}",                                        OWNER),
     row("order cancel",                   "order cancel {O} --yes",                                    OWNER),
     row("order refund",                   "order refund {O} --yes",                                    OWNER),
+    row("order refund --payment-ref",     "order refund {O} --yes --payment-ref R1",                   OWNER),
+    row("report sales",                   "report sales {E}",                                          OWNER),
+    // Exports: staff get the door list of their event, nothing else.
+    row("export attendees",               "export attendees {E}",                                      GATE),
+    row("export orders",                  "export orders {E} --out {DIR}/orders.csv",                  OWNER),
+    row("export checkins",                "export checkins {E} --format json",                         OWNER),
+    row("export audit",                   "export audit {E}",                                          OWNER),
     // Tickets
     row("ticket list (own)",              "ticket list",                                               SIGNED_IN),
     row("ticket list --event",            "ticket list --event {E}",                                   OWNER),
