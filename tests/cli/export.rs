@@ -217,7 +217,7 @@ fn json_lines_have_one_object_per_row_with_utc_times_and_exact_money() {
             );
             assert_utc(&lines[0]["checked_in_at"]);
             assert!(lines[1]["checked_in_at"].is_null());
-            assert_eq!(lines[0]["ticket_id"].as_i64().is_some(), true);
+            assert!(lines[0]["ticket_id"].as_i64().is_some());
         } else {
             assert_eq!(lines[0]["total"], "179.00");
             assert_eq!(lines[0]["is_comp"], false);
