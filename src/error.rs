@@ -199,6 +199,10 @@ pub enum Error {
     /// Data in the database breaks an invariant tix relies on.
     #[error("corrupt data in the database: {0}")]
     Corrupt(String),
+
+    /// A printable ticket could not be made (what the PDF writer said).
+    #[error("could not make the ticket PDF: {0}")]
+    Pdf(String),
 }
 
 fn rejected_message(count: u64, reason: &Option<&'static str>) -> String {
@@ -242,6 +246,7 @@ impl Error {
             | Error::NotADatabase { .. }
             | Error::Io { .. }
             | Error::Database(_)
+            | Error::Pdf(_)
             | Error::Corrupt(_) => ErrorKind::Internal,
         }
     }
@@ -564,6 +569,20 @@ pub enum Rule {
         order: i64,
         /// Why nothing is returned.
         what: &'static str,
+    },
+    /// Only tickets that get someone in are printed.
+    #[error("ticket {ticket} is {status}; only a valid ticket is printed")]
+    NotPrintable {
+        /// The ticket.
+        ticket: i64,
+        /// What it is instead.
+        status: String,
+    },
+    /// An order with no ticket left to print.
+    #[error("order {order} has no valid ticket you hold to print")]
+    NothingToPrint {
+        /// The order.
+        order: i64,
     },
     /// A completed event stays completed.
     #[error("event {event} is completed; a completed event cannot be cancelled")]

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod ops;
+pub mod pdf;
 pub mod qr;
 pub mod store;
 

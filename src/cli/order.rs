@@ -7,7 +7,10 @@ use super::Ctx;
 use std::io::Write;
 
 use super::render::{JsonArray, ListRow, Render, Style, emit, fields, yes_no};
+use std::path::PathBuf;
+use tix::files;
 use tix::ops::orders::{self, Ending, NewOrder, Order, OrderStatus};
+use tix::ops::printing;
 use tix::ops::tickets;
 use tix::time::rfc3339;
 
@@ -42,6 +45,18 @@ pub enum OrderCmd {
     Show {
         /// The order's id
         id: i64,
+    },
+    /// Print an order's valid tickets to one PDF, a page per ticket (its buyer, the event's promoter or an admin)
+    #[command(after_help = "Example:\n  tix order pdf 7 --out order-7.pdf")]
+    Pdf {
+        /// The order's id
+        id: i64,
+        /// The PDF file to write
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        /// Replace the file if it exists
+        #[arg(long)]
+        force: bool,
     },
     /// Approve an order awaiting approval (the event's promoter or an admin)
     Approve {
@@ -85,6 +100,18 @@ pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
         }
         OrderCmd::List { event } => emit(ctx, &orders::list(&store, &actor, event)?),
         OrderCmd::Show { id } => emit(ctx, &orders::show(&store, &actor, id)?),
+        OrderCmd::Pdf { id, out, force } => {
+            files::check_output(&out, &store.protected_paths(), force)?;
+            let (bytes, pages) = printing::order_pdf(&store, &actor, id)?;
+            files::write_atomic(&out, &bytes)?;
+            emit(
+                ctx,
+                &super::ticket::PdfFiles {
+                    tickets: pages,
+                    files: vec![out],
+                },
+            )
+        }
         OrderCmd::Approve { id } => emit(ctx, &orders::approve(&mut store, &actor, id)?),
         OrderCmd::Cancel { id } => end(ctx, &mut store, &actor, id, Ending::Cancel, None),
         OrderCmd::Refund { id, payment_ref } => end(

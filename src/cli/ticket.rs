@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::render::{JsonArray, ListRow, Render, Style, emit, fields, note, printable};
+use tix::ops::printing;
 use tix::ops::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
 use tix::time::rfc3339;
 use tix::{files, qr};
@@ -55,6 +56,28 @@ pub enum TicketCmd {
         #[arg(long, value_name = "ID", requires = "out_dir")]
         event: Option<i64>,
         /// The directory for --event: one UUID.png per ticket
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+        /// Replace existing files
+        #[arg(long)]
+        force: bool,
+    },
+    /// Printable tickets as PDF: one ticket (--out), or every valid ticket of an event, one file per order (--event, --out-dir)
+    #[command(
+        group(ArgGroup::new("target").args(["ticket", "event"]).required(true)),
+        after_help = "Examples:\n  tix ticket pdf 12 --out ticket.pdf\n  tix ticket pdf --event 1 --out-dir tickets/"
+    )]
+    Pdf {
+        /// The ticket's id or UUID
+        #[arg(requires = "out")]
+        ticket: Option<String>,
+        /// The PDF file for one ticket
+        #[arg(long, value_name = "FILE.pdf", conflicts_with = "event")]
+        out: Option<PathBuf>,
+        /// Every valid ticket of this event (its promoter or an admin)
+        #[arg(long, value_name = "ID", requires = "out_dir")]
+        event: Option<i64>,
+        /// The directory for --event: one order-ID.pdf per order
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
         /// Replace existing files
@@ -168,7 +191,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 .map(|(stem, _)| dir.join(format!("{stem}.png")))
                 .collect();
             files::check_outputs_in(&dir, &paths, &store.protected_paths(), force)?;
-            let bar = progress(ctx, items.len() as u64);
+            let bar = progress(ctx, items.len() as u64, "QR codes");
             let files = qr::write_many(&items, &dir, &|n| {
                 if let Some(b) = &bar {
                     b.set_position(n as u64);
@@ -185,6 +208,74 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 },
             )
         }
+        TicketCmd::Pdf {
+            ticket: Some(ticket),
+            out: Some(out),
+            force,
+            ..
+        } => {
+            files::check_output(&out, &store.protected_paths(), force)?;
+            let bytes = printing::ticket_pdf(&store, &actor, &ticket)?;
+            files::write_atomic(&out, &bytes)?;
+            emit(
+                ctx,
+                &PdfFiles {
+                    tickets: 1,
+                    files: vec![out],
+                },
+            )
+        }
+        TicketCmd::Pdf {
+            event: Some(event),
+            out_dir: Some(dir),
+            force,
+            ..
+        } => {
+            let protected = store.protected_paths();
+            let bar = std::cell::RefCell::new(None);
+            let mut written = Vec::new();
+            let path = |order: i64| dir.join(format!("order-{order}.pdf"));
+            let tickets = printing::event_pdfs(
+                &store,
+                &actor,
+                event,
+                |orders, total| {
+                    let paths: Vec<_> = orders.iter().map(|o| path(*o)).collect();
+                    files::check_outputs_in(&dir, &paths, &protected, force)?;
+                    std::fs::create_dir_all(&dir).map_err(|source| tix::Error::Io {
+                        action: "create directory",
+                        path: dir.clone(),
+                        source,
+                    })?;
+                    files::remove_stale_temps(&dir);
+                    *bar.borrow_mut() = progress(ctx, total as u64, "tickets");
+                    Ok(())
+                },
+                |order, n, bytes| {
+                    let out = path(order);
+                    files::write_atomic(&out, &bytes)?;
+                    written.push(out);
+                    if let Some(b) = bar.borrow().as_ref() {
+                        b.inc(n as u64);
+                    }
+                    Ok(())
+                },
+            )?;
+            if let Some(b) = bar.into_inner() {
+                b.finish_and_clear();
+            }
+            emit(
+                ctx,
+                &PdfFiles {
+                    tickets,
+                    files: written,
+                },
+            )
+        }
+        TicketCmd::Pdf { .. } => Err(tix::Error::Usage(
+            "give a TICKET with --out FILE.pdf, or --event ID with --out-dir DIR".into(),
+        )
+        .into()),
         TicketCmd::Qr { .. } => Err(tix::Error::Usage(
             "give a TICKET with --out FILE.png, or --event ID with --out-dir DIR".into(),
         )
@@ -253,14 +344,14 @@ fn stream_list(
     Ok(())
 }
 
-fn progress(ctx: &Ctx, len: u64) -> Option<indicatif::ProgressBar> {
+pub(super) fn progress(ctx: &Ctx, len: u64, what: &str) -> Option<indicatif::ProgressBar> {
     if ctx.json || ctx.quiet || !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} QR codes ({per_sec}, {eta} left)",
-    ) {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{{bar:40}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"
+    )) {
         bar.set_style(style);
     }
     Some(bar)
@@ -277,6 +368,49 @@ fn println_drawing(drawing: &str) -> std::io::Result<()> {
 }
 
 /// The PNG files `ticket qr` wrote.
+/// The PDFs a `ticket pdf` or `order pdf` wrote.
+#[derive(Serialize)]
+pub(super) struct PdfFiles {
+    /// Tickets printed.
+    pub tickets: usize,
+    /// The files, one per order (or the one asked for).
+    pub files: Vec<PathBuf>,
+}
+
+impl Render for PdfFiles {
+    fn human(&self, _style: &Style) -> String {
+        let noun = if self.tickets == 1 {
+            "ticket"
+        } else {
+            "tickets"
+        };
+        match self.files.as_slice() {
+            [one] => format!(
+                "{} {noun} printed to {}",
+                self.tickets,
+                printable(&one.display().to_string())
+            ),
+            [] => "No valid tickets: no PDFs written.".into(),
+            [first, ..] => format!(
+                "{} {noun} printed to {} PDFs (one per order) in {}",
+                self.tickets,
+                self.files.len(),
+                first
+                    .parent()
+                    .map_or_else(String::new, |p| printable(&p.display().to_string()))
+            ),
+        }
+    }
+
+    fn quiet(&self) -> String {
+        self.files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 #[derive(Serialize)]
 struct QrFiles {
     count: usize,

@@ -42,6 +42,25 @@ impl EventStatus {
     }
 }
 
+impl Event {
+    /// When the event takes place, in its own zone, as a ticket prints it:
+    /// `Thursday 15 July 2027, 20:00 – 23:00 (Europe/Berlin, UTC+02:00)`.
+    pub fn when_text(&self) -> String {
+        let z = self.timezone;
+        let start = z.long(self.starts_at);
+        let span = match self.ends_at {
+            Some(end) if z.day(end) == z.day(self.starts_at) => {
+                let long = z.long(end);
+                let time = long.rsplit(", ").next().unwrap_or(&long).to_string();
+                format!("{start} – {time}")
+            }
+            Some(end) => format!("{start} – {}", z.long(end)),
+            None => start,
+        };
+        format!("{span} ({}, {})", z.name(), z.utc_offset(self.starts_at))
+    }
+}
+
 impl std::fmt::Display for EventStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -105,6 +105,30 @@ impl Zone {
         }
     }
 
+    /// Long local text for printed tickets: `Thursday 15 July 2027, 20:00`.
+    pub fn long(&self, ts: Timestamp) -> String {
+        match self.0.timestamp_opt(ts, 0) {
+            LocalResult::Single(t) => t.format("%A %-d %B %Y, %H:%M").to_string(),
+            _ => rfc3339(ts),
+        }
+    }
+
+    /// The zone's offset from UTC at a moment: `UTC+02:00`.
+    pub fn utc_offset(&self, ts: Timestamp) -> String {
+        match self.0.timestamp_opt(ts, 0) {
+            LocalResult::Single(t) => format!("UTC{}", t.format("%:z")),
+            _ => "UTC".to_string(),
+        }
+    }
+
+    /// The local calendar day of a moment, to tell whether two moments share one.
+    pub fn day(&self, ts: Timestamp) -> String {
+        match self.0.timestamp_opt(ts, 0) {
+            LocalResult::Single(t) => t.format("%Y-%m-%d").to_string(),
+            _ => rfc3339(ts),
+        }
+    }
+
     /// Short local text for people, with the zone's abbreviation: `1 Jul 2027 10:00 CEST`.
     pub fn human(&self, ts: Timestamp) -> String {
         match self.0.timestamp_opt(ts, 0) {

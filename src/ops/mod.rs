@@ -18,6 +18,7 @@ pub mod gate;
 pub mod import;
 pub mod offline;
 pub mod orders;
+pub mod printing;
 pub mod reports;
 pub mod tickets;
 pub mod tiers;

@@ -13,6 +13,7 @@ mod import;
 mod matrix;
 mod order;
 mod people;
+mod print;
 mod promoter;
 mod setup;
 mod ticket;
