@@ -9,8 +9,10 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::render::{JsonArray, ListRow, Render, Style, emit, fields, note, printable};
-use tix::ops::printing;
+use tix::domain::mail::Template;
 use tix::ops::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
+use tix::ops::{delivery, printing};
+use tix::text::count;
 use tix::time::rfc3339;
 use tix::{files, qr};
 
@@ -83,6 +85,24 @@ pub enum TicketCmd {
         /// Replace existing files
         #[arg(long)]
         force: bool,
+    },
+    /// Prepare e-mails with the tickets as PDF, one per order and holder, in an outbox for any mail tool (the event's promoter or an admin)
+    #[command(
+        after_help = "Each run writes only what changed since the last: new orders, new codes after a \
+transfer (to the new holder) and a notice to whoever holds codes that no longer get in. \
+The subject and text come from DIR/template.txt (written on the first run; edit it) or --template.\n\n\
+Examples:\n  tix ticket send --event 1 --outbox outbox/\n  for f in outbox/*.eml; do sendmail -t < \"$f\" && mv \"$f\" sent/; done"
+    )]
+    Send {
+        /// The event whose tickets to send
+        #[arg(long, value_name = "ID")]
+        event: i64,
+        /// The directory to write the .eml files into (created if missing)
+        #[arg(long, value_name = "DIR")]
+        outbox: PathBuf,
+        /// The message template [default: DIR/template.txt]: 'Subject: …', a blank line, then the text
+        #[arg(long, value_name = "FILE")]
+        template: Option<PathBuf>,
     },
     /// Name a ticket's attendee (its owner); "" clears a field
     Attendee {
@@ -272,6 +292,11 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 },
             )
         }
+        TicketCmd::Send {
+            event,
+            outbox,
+            template,
+        } => send(ctx, &mut store, &actor, event, &outbox, template.as_deref()),
         TicketCmd::Pdf { .. } => Err(tix::Error::Usage(
             "give a TICKET with --out FILE.pdf, or --event ID with --out-dir DIR".into(),
         )
@@ -368,6 +393,113 @@ fn println_drawing(drawing: &str) -> std::io::Result<()> {
 }
 
 /// The PNG files `ticket qr` wrote.
+/// `ticket send`: the template read (the default written into a new outbox), then the
+/// messages written atomically into the outbox.
+fn send(
+    ctx: &Ctx,
+    store: &mut tix::Store,
+    actor: &tix::Actor,
+    event: i64,
+    outbox: &std::path::Path,
+    template: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let io = |action: &'static str, path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| tix::Error::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    std::fs::create_dir_all(outbox).map_err(io("create directory", outbox))?;
+    files::remove_stale_temps(outbox);
+    let path = match template {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = outbox.join("template.txt");
+            if !p.exists() {
+                files::write_atomic(&p, delivery::DEFAULT_TEMPLATE.as_bytes())?;
+                note(
+                    ctx,
+                    &format!(
+                        "Wrote the default message template to {}; edit it to change the subject and text.",
+                        printable(&p.display().to_string())
+                    ),
+                );
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
+    let template = Template::parse(&text)?;
+    let report = delivery::send(store, actor, event, &template, |name, text| {
+        files::write_atomic(&outbox.join(name), text.as_bytes())
+    })?;
+    emit(
+        ctx,
+        &Outbox {
+            dir: outbox.to_path_buf(),
+            report,
+        },
+    )
+}
+
+/// What `ticket send` prepared, and where.
+#[derive(Serialize)]
+struct Outbox {
+    #[serde(rename = "outbox")]
+    dir: PathBuf,
+    #[serde(flatten)]
+    report: delivery::SendReport,
+}
+
+impl Render for Outbox {
+    fn human(&self, style: &Style) -> String {
+        let r = &self.report;
+        let dir = printable(&self.dir.display().to_string());
+        let unchanged = count(r.unchanged as i64, "recipient", "recipients");
+        if r.prepared.is_empty() {
+            return format!("Nothing new to send: {unchanged} already have their current tickets.");
+        }
+        let notices = r.prepared.iter().filter(|p| p.kind == "notice").count() as i64;
+        let mut text = format!(
+            "Prepared {} in {dir} ({}, {}); {unchanged} unchanged.\n\n",
+            count(r.prepared.len() as i64, "message", "messages"),
+            count(
+                r.prepared.len() as i64 - notices,
+                "with tickets",
+                "with tickets"
+            ),
+            count(notices, "notice", "notices"),
+        );
+        text.push_str(&super::render::list_table(
+            style,
+            &["File", "To", "Kind", "Tickets"],
+            r.prepared.iter().map(|p| {
+                vec![
+                    Cell::new(&p.file),
+                    Cell::new(&p.to),
+                    Cell::new(p.kind),
+                    Cell::new(p.tickets),
+                ]
+            }),
+        ));
+        text.push_str(&format!(
+            "\n\nSend them with any mail tool, e.g.: for f in {dir}/*.eml; do sendmail -t < \"$f\"; done"
+        ));
+        text
+    }
+
+    fn quiet(&self) -> String {
+        self.report
+            .prepared
+            .iter()
+            .map(|p| self.dir.join(&p.file).display().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 /// The PDFs a `ticket pdf` or `order pdf` wrote.
 #[derive(Serialize)]
 pub(super) struct PdfFiles {

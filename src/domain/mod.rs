@@ -9,6 +9,7 @@ pub mod codes;
 pub mod event;
 pub mod export;
 pub mod gate;
+pub mod mail;
 pub mod money;
 pub mod people;
 pub mod sale;

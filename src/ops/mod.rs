@@ -11,6 +11,7 @@ pub mod audit;
 pub mod cancellation;
 pub mod checkin;
 pub mod db;
+pub mod delivery;
 pub mod demo;
 pub mod events;
 pub mod exports;

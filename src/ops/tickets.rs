@@ -549,6 +549,12 @@ pub fn check_code(conn: &Tx<'_>, text: &str) -> Result<CodeCheck> {
     })
 }
 
+/// An event's tickets of completed orders, valid or used, with their codes (the caller
+/// has authorized the actor): what `ticket send` sends.
+pub(crate) fn delivered_of_event(conn: &Tx<'_>, event_id: i64) -> Result<Vec<Ticket>> {
+    signed(conn, store::tickets::delivered_of_event(conn, event_id)?)
+}
+
 /// The tickets of an event that can be admitted (valid, order completed), for printing
 /// codes in bulk: the event's promoter or an admin.
 pub fn admissible(store: &Store, actor: &Actor, event_id: i64) -> Result<Vec<Ticket>> {

@@ -47,6 +47,11 @@ const TABLES: &[(&str, &str, &str)] = &[
         "id",
     ),
     (
+        "deliveries",
+        "key, event_id, recipient, codes, version, file, prepared_at",
+        "key",
+    ),
+    (
         "gate_exports",
         "file_id, event_id, exported_at, exported_by, salt, audit_mark",
         "file_id",

@@ -12,6 +12,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 pub mod audit;
 mod columns;
 pub mod copy;
+pub mod deliveries;
 pub mod events;
 pub mod exports;
 pub mod gate;
@@ -39,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_tier_name_key.sql"),
     include_str!("migrations/0006_gate_exports.sql"),
     include_str!("migrations/0007_payments_and_notes.sql"),
+    include_str!("migrations/0008_deliveries.sql"),
 ];
 
 /// How tix folds a name for comparing it: trimmed and lower-cased by Unicode's rules.

@@ -22,6 +22,7 @@ use crate::error::{Error, NotDb, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("pg_migrations/0001_schema.sql"),
     include_str!("pg_migrations/0002_payments_and_notes.sql"),
+    include_str!("pg_migrations/0003_deliveries.sql"),
 ];
 
 /// The newest PostgreSQL schema version this build knows.

@@ -106,6 +106,15 @@ pub fn admissible_of_event(conn: &Tx<'_>, event_id: i64) -> Result<Vec<Ticket>> 
     ), args![event_id], from_row)
 }
 
+/// An event's tickets of completed orders that are valid or already used: what its
+/// holders were sent, by order, holder and id.
+pub fn delivered_of_event(conn: &Tx<'_>, event_id: i64) -> Result<Vec<Ticket>> {
+    conn.all(&format!(
+        "{TICKET_SELECT} WHERE t.event_id = ?1 AND t.status IN ('valid', 'used') AND o.status = 'completed'
+         ORDER BY t.order_id, t.owner_id, t.id"
+    ), args![event_id], from_row)
+}
+
 /// Which tickets [`each`] reads; `None` narrows nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {

@@ -7,6 +7,7 @@ mod checkin;
 mod common;
 mod crash;
 mod db;
+mod delivery;
 mod examples;
 mod export;
 mod import;

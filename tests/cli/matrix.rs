@@ -189,6 +189,10 @@ static ROWS: &[Row] = &[
     row("ticket show (another's)",        "ticket show {KC}",                                          OWNER),
     row("ticket qr --out",                "ticket qr {K} --out {DIR}/one.png",                         HOLDER_OR_OWNER),
     row("ticket qr --event",              "ticket qr --event {E} --out-dir {DIR}/codes",               OWNER),
+    row("ticket pdf --out",               "ticket pdf {K} --out {DIR}/one.pdf",                        HOLDER_OR_OWNER),
+    row("ticket pdf --event",             "ticket pdf --event {E} --out-dir {DIR}/pdfs",               OWNER),
+    row("order pdf (buyer's)",            "order pdf {O} --out {DIR}/order.pdf",                       HOLDER_OR_OWNER),
+    row("ticket send",                    "ticket send --event {E} --outbox {DIR}/outbox",             OWNER),
     row("ticket attendee",                "ticket attendee {K} --name Ann",                            HOLDER),
     row("ticket transfer",                "ticket transfer {K} --to {CEM}",                            HOLDER),
     // Audit

@@ -1,0 +1,369 @@
+//! Delivery without a mail server: `ticket send` writes one RFC 5322 message per order
+//! and holder into an outbox that any mail tool can send (`sendmail -t < file`), with
+//! the tickets as a PDF, and remembers what it prepared for whom. Run again, it writes
+//! only what changed: tickets of new orders, new codes after a transfer (the new holder
+//! gets them), and a notice to whoever holds codes that no longer get in.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::access::{Action, Actor, authorize};
+use crate::domain::mail::{self, Attachment, Mailbox, Message, Template};
+use crate::domain::sale::TicketRef;
+use crate::error::Result;
+use crate::ops::audit::{self, Subject};
+use crate::ops::events::{self, Event};
+use crate::ops::orders::Order;
+use crate::ops::printing;
+use crate::ops::tickets::{self, Ticket, TicketStatus};
+use crate::ops::users;
+use crate::store::{self, Store, Tx};
+use crate::text::count;
+use crate::time;
+
+pub use crate::domain::mail::DEFAULT_TEMPLATE;
+
+/// One message written to the outbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prepared {
+    /// Its file name in the outbox.
+    pub file: String,
+    /// Who it is for.
+    pub to: String,
+    /// `tickets` (codes attached), or `notice` (codes sent before no longer get in).
+    pub kind: &'static str,
+    /// The order it is about.
+    pub order_id: i64,
+    /// Tickets attached.
+    pub tickets: usize,
+    /// Earlier codes it says are no longer good.
+    pub revoked: usize,
+}
+
+/// What a `ticket send` run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SendReport {
+    /// The event.
+    pub event_id: i64,
+    /// The messages written this run.
+    pub prepared: Vec<Prepared>,
+    /// Recipients whose last message still holds.
+    pub unchanged: usize,
+}
+
+/// One message to write: its recipient's key and what it carries.
+struct Plan {
+    key: String,
+    order_id: i64,
+    to_email: String,
+    to_name: Option<String>,
+    codes: String,
+    version: i64,
+    /// Tickets to attach (valid ones of this holder and order).
+    attach: Vec<Ticket>,
+    /// Codes of the last message that no longer get in, with why.
+    revoked: Vec<(String, String)>,
+    /// The order (for the price its tickets print).
+    order: Option<Order>,
+}
+
+fn key(order_id: i64, holder_id: i64) -> String {
+    format!("order:{order_id}:holder:{holder_id}")
+}
+
+fn codes_of(list: &[&Ticket]) -> String {
+    let mut codes: Vec<String> = list
+        .iter()
+        .map(|t| format!("{}:{}", t.uuid, t.secret_version))
+        .collect();
+    codes.sort();
+    codes.join(",")
+}
+
+/// Why a code sent before no longer gets in, as the notice says it.
+fn why_revoked(conn: &Tx<'_>, code: &str, recipient: &str) -> Result<(String, String)> {
+    let (uuid, version) = code.split_once(':').unwrap_or((code, "0"));
+    let why = match store::tickets::find(conn, &TicketRef::Uuid(uuid.to_string()))? {
+        None => "no longer exists".to_string(),
+        Some(t) if t.owner_email != recipient => "was transferred to another holder".to_string(),
+        Some(t) if t.secret_version.to_string() != version => {
+            "was issued again with a new code".to_string()
+        }
+        Some(t) => match t.status {
+            TicketStatus::Refunded => "was refunded".to_string(),
+            TicketStatus::Cancelled => "was cancelled".to_string(),
+            TicketStatus::Used => "was used".to_string(),
+            TicketStatus::Valid => "no longer gets in".to_string(),
+        },
+    };
+    Ok((uuid.to_string(), why))
+}
+
+/// Prepares the messages of an event's tickets (its promoter or an admin): `write` gets
+/// each file name and its text, in order; what was written is then recorded, with an
+/// audit entry per message. A failed write stops the run and records nothing of it, so
+/// the next run prepares it again.
+pub fn send(
+    store: &mut Store,
+    actor: &Actor,
+    event_id: i64,
+    template: &Template,
+    mut write: impl FnMut(&str, &str) -> Result<()>,
+) -> Result<SendReport> {
+    // What to send is decided on one snapshot; the files are written outside any
+    // transaction (rendering many PDFs must not hold the database), and what they carry
+    // is recorded afterwards: a change in between is caught by the next run.
+    let (event, from_name, plans, unchanged) = store.read(|c| plan(c, actor, event_id))?;
+    let now = time::now();
+    let mut prepared = Vec::with_capacity(plans.len());
+    for p in &plans {
+        let file = format!(
+            "order-{}-{}-{}{}.eml",
+            p.order_id,
+            file_safe(&p.to_email),
+            p.version,
+            if p.attach.is_empty() { "-notice" } else { "" }
+        );
+        let text = compose(&event, from_name.as_deref(), template, p, now)?;
+        write(&file, &text)?;
+        prepared.push(Prepared {
+            file,
+            to: p.to_email.clone(),
+            kind: if p.attach.is_empty() {
+                "notice"
+            } else {
+                "tickets"
+            },
+            order_id: p.order_id,
+            tickets: p.attach.len(),
+            revoked: p.revoked.len(),
+        });
+    }
+    store.write(|tx| {
+        for (p, done) in plans.iter().zip(&prepared) {
+            store::deliveries::record(
+                tx,
+                &p.key,
+                event.id,
+                &p.to_email,
+                &p.codes,
+                p.version,
+                &done.file,
+                now,
+            )?;
+            audit::record(
+                tx,
+                actor,
+                "ticket.send",
+                Subject {
+                    object_type: "order",
+                    object_id: &p.order_id.to_string(),
+                    event_id: Some(event.id),
+                    ticket_id: None,
+                },
+                json!({
+                    "to": p.to_email,
+                    "kind": done.kind,
+                    "tickets": done.tickets,
+                    "revoked": p.revoked.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>(),
+                    "file": done.file,
+                }),
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(SendReport {
+        event_id: event.id,
+        prepared,
+        unchanged,
+    })
+}
+
+type Planned = (Event, Option<String>, Vec<Plan>, usize);
+
+/// Decides what to write: a message per order and holder whose codes changed since the
+/// last one (or who got none yet), and a notice to each earlier recipient who now holds
+/// none of that order's codes.
+fn plan(c: &Tx<'_>, actor: &Actor, event_id: i64) -> Result<Planned> {
+    let event = events::get(c, event_id)?;
+    authorize(actor, Action::SeeEventRecords(&event))?;
+    let from_name = users::find(c, &event.owner_email)?.map(|u| u.name);
+    let sent = store::deliveries::of_event(c, event.id)?;
+    let list = tickets::delivered_of_event(c, event.id)?;
+    let mut groups: BTreeMap<(i64, i64), Vec<&Ticket>> = BTreeMap::new();
+    for t in &list {
+        groups.entry((t.order_id, t.owner_id)).or_default().push(t);
+    }
+    let revoked_since =
+        |before: &str, now: &str, recipient: &str| -> Result<Vec<(String, String)>> {
+            before
+                .split(',')
+                .filter(|code| !code.is_empty() && !now.split(',').any(|n| n == *code))
+                .map(|code| why_revoked(c, code, recipient))
+                .collect()
+        };
+    let mut plans = Vec::new();
+    let mut unchanged = 0;
+    let mut current = std::collections::HashSet::new();
+    for ((order_id, holder_id), group) in &groups {
+        let k = key(*order_id, *holder_id);
+        let codes = codes_of(group);
+        let before = sent.get(&k);
+        current.insert(k.clone());
+        if before.is_some_and(|d| d.codes == codes) {
+            unchanged += 1;
+            continue;
+        }
+        let holder = group[0];
+        let attach: Vec<Ticket> = group
+            .iter()
+            .filter(|t| t.status == TicketStatus::Valid)
+            .map(|t| (*t).clone())
+            .collect();
+        let revoked = match before {
+            Some(d) => revoked_since(&d.codes, &codes, &holder.owner_email)?,
+            None => Vec::new(),
+        };
+        if attach.is_empty() && revoked.is_empty() {
+            // Everything this holder has was used already: nothing to tell them.
+            unchanged += 1;
+            continue;
+        }
+        plans.push(Plan {
+            key: k,
+            order_id: *order_id,
+            to_email: holder.owner_email.clone(),
+            to_name: Some(holder.owner_name.clone()).filter(|n| !n.is_empty()),
+            codes,
+            version: before.map_or(1, |d| d.version + 1),
+            attach,
+            revoked,
+            order: store::orders::by_id(c, *order_id)?,
+        });
+    }
+    let mut gone: Vec<_> = sent
+        .iter()
+        .filter(|(k, d)| !d.codes.is_empty() && !current.contains(*k))
+        .collect();
+    gone.sort_by(|a, b| a.0.cmp(b.0));
+    for (k, d) in gone {
+        let order_id = k
+            .split(':')
+            .nth(1)
+            .and_then(|o| o.parse().ok())
+            .unwrap_or_default();
+        plans.push(Plan {
+            key: k.clone(),
+            order_id,
+            to_email: d.recipient.clone(),
+            to_name: users::find(c, &d.recipient)?.map(|u| u.name),
+            codes: String::new(),
+            version: d.version + 1,
+            attach: Vec::new(),
+            revoked: revoked_since(&d.codes, "", &d.recipient)?,
+            order: None,
+        });
+    }
+    Ok((event, from_name, plans, unchanged))
+}
+
+/// An e-mail address as part of a file name.
+fn file_safe(email: &str) -> String {
+    email
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@' | '+') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The text of one message: the promoter's template for tickets, tix's own words for a
+/// notice, and what changed since the last message either way.
+fn compose(
+    event: &Event,
+    from_name: Option<&str>,
+    template: &Template,
+    p: &Plan,
+    now: i64,
+) -> Result<String> {
+    let when = event.when_text();
+    let venue = event.venue.clone().unwrap_or_default();
+    let note = event.ticket_note.clone().unwrap_or_default();
+    let name = p.to_name.clone().unwrap_or_else(|| p.to_email.clone());
+    let order = p.order_id.to_string();
+    let tickets = count(p.attach.len() as i64, "ticket", "tickets");
+    let value = |key: &str| -> Option<&str> {
+        Some(match key {
+            "event" => event.title.as_str(),
+            "when" => when.as_str(),
+            "venue" => venue.as_str(),
+            "name" => name.as_str(),
+            "email" => p.to_email.as_str(),
+            "order" => order.as_str(),
+            "count" => tickets.as_str(),
+            "note" => note.as_str(),
+            _ => return None,
+        })
+    };
+    let changes = if p.revoked.is_empty() {
+        String::new()
+    } else {
+        let lines: Vec<String> = p
+            .revoked
+            .iter()
+            .map(|(uuid, why)| format!("  {uuid} {why}"))
+            .collect();
+        format!(
+            "The ticket codes we sent you earlier for order {order} no longer get anyone in:\n\n{}\n\nPlease delete them.",
+            lines.join("\n")
+        )
+    };
+    let (subject, body, pdf) = if p.attach.is_empty() {
+        (
+            format!("Your tickets for {} have changed", event.title),
+            format!("Hello {name},\n\n{changes}\n\nThis message carries no new tickets.\n"),
+            None,
+        )
+    } else {
+        let (subject, body) = template.fill(&value)?;
+        let body = if changes.is_empty() {
+            body
+        } else {
+            format!("{body}\n\n{changes} The attached PDF holds your tickets as they are now.\n")
+        };
+        let mut orders = HashMap::new();
+        if let Some(o) = &p.order {
+            orders.insert(p.order_id, o.clone());
+        }
+        let pdf = printing::render(event, &orders, &p.attach)?;
+        (subject, body, Some(pdf))
+    };
+    let id = Uuid::new_v4().to_string();
+    let file_name = format!("tickets-order-{}.pdf", p.order_id);
+    Ok(mail::render(&Message {
+        from: Mailbox {
+            name: from_name,
+            email: &event.owner_email,
+        },
+        to: Mailbox {
+            name: p.to_name.as_deref(),
+            email: &p.to_email,
+        },
+        subject: &subject,
+        body: &body,
+        date: now,
+        id: &id,
+        attachment: pdf.as_ref().map(|bytes| Attachment {
+            file_name: &file_name,
+            content_type: "application/pdf",
+            bytes,
+        }),
+    }))
+}
