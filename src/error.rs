@@ -307,6 +307,8 @@ pub enum Missing {
     GateFile,
     /// A gate file named for a merge is not there.
     MergeFile,
+    /// A place in a waitlist (an offer is one too).
+    WaitlistEntry,
 }
 
 impl Missing {
@@ -320,6 +322,7 @@ impl Missing {
             Missing::User | Missing::ActingUser | Missing::Buyer => "user",
             Missing::StaffAssignment { .. } => "staff assignment",
             Missing::GateFile | Missing::MergeFile => "gate file",
+            Missing::WaitlistEntry => "waitlist place",
         }
     }
 }
@@ -466,6 +469,12 @@ pub enum Denial {
         /// Its promoter's e-mail.
         owner: String,
     },
+    /// An offer made to someone else.
+    #[error("offer {offer} was made to someone else; only they may claim or decline it")]
+    OthersOffer {
+        /// The offer.
+        offer: i64,
+    },
     /// Someone else's ticket.
     #[error(
         "only the ticket's owner, the promoter of event {event} ({owner}) or an admin may see it"
@@ -583,6 +592,78 @@ pub enum Rule {
     NothingToPrint {
         /// The order.
         order: i64,
+    },
+    /// A waitlist place is for as many seats as one order may buy.
+    #[error("tier '{name}' sells {min} to {max} tickets per order; {asked} cannot be waited for")]
+    WaitlistQuantity {
+        /// The tier's name.
+        name: String,
+        /// Seats asked for.
+        asked: i64,
+        /// Its minimum per order.
+        min: i64,
+        /// Its maximum per order.
+        max: i64,
+    },
+    /// No waitlist where nothing is sold.
+    #[error("tier {tier} '{name}' has no waitlist: {why}")]
+    WaitlistClosed {
+        /// The tier.
+        tier: i64,
+        /// Its name.
+        name: String,
+        /// Why it is not on sale.
+        why: String,
+    },
+    /// A waitlist is for tiers that cannot sell what is wanted.
+    #[error("tier {tier} '{name}' is not sold out: {left} left, so buy them instead")]
+    NotSoldOut {
+        /// The tier.
+        tier: i64,
+        /// Its name.
+        name: String,
+        /// Seats left.
+        left: i64,
+    },
+    /// One place in line per user and tier.
+    #[error("you are already in the waitlist of tier {tier} (place {entry})")]
+    AlreadyWaiting {
+        /// The tier.
+        tier: i64,
+        /// Their place.
+        entry: i64,
+    },
+    /// Only a live offer is claimed or declined.
+    #[error("waitlist place {entry} is not an open offer (it is {status})")]
+    NotAnOffer {
+        /// The place.
+        entry: i64,
+        /// What it is.
+        status: String,
+    },
+    /// Only a place in line is removed.
+    #[error("waitlist place {entry} is no longer in line (it is {status})")]
+    NotInLine {
+        /// The place.
+        entry: i64,
+        /// What it is.
+        status: String,
+    },
+    /// Seats held for the waitlist stay in the tier.
+    #[error(
+        "quantity ({quantity}) cannot be less than the {sold} tickets sold plus the {held} held for waitlist offers of tier {tier} '{name}'"
+    )]
+    QuantityBelowHeld {
+        /// The tier.
+        tier: i64,
+        /// Its name.
+        name: String,
+        /// The quantity asked for.
+        quantity: i64,
+        /// Tickets sold.
+        sold: i64,
+        /// Seats held.
+        held: i64,
     },
     /// A completed event stays completed.
     #[error("event {event} is completed; a completed event cannot be cancelled")]

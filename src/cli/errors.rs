@@ -70,6 +70,7 @@ fn missing_hint(what: &Missing) -> String {
         }
         Missing::GateFile => "check the path; `tix scanner export EVENT --out FILE` makes one".into(),
         Missing::MergeFile => "check the path; nothing was merged".into(),
+        Missing::WaitlistEntry => "`tix waitlist list` shows your places and offers".into(),
     }
 }
 

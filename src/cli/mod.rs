@@ -17,6 +17,7 @@ pub mod setup;
 pub mod ticket;
 pub mod tier;
 pub mod user;
+pub mod waitlist;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -90,6 +91,9 @@ pub enum Command {
     /// Tickets: your tickets, QR codes, attendees, transfers
     #[command(subcommand)]
     Ticket(ticket::TicketCmd),
+    /// Waitlists for sold-out tiers: join, offers when seats come back, claim
+    #[command(subcommand)]
+    Waitlist(waitlist::WaitlistCmd),
     /// The audit log of every change
     #[command(subcommand)]
     Audit(audit::AuditCmd),
@@ -239,6 +243,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tier(cmd) => tier::run(&ctx, cmd),
         Command::Order(cmd) => order::run(&ctx, cmd),
         Command::Ticket(cmd) => ticket::run(&ctx, cmd),
+        Command::Waitlist(cmd) => waitlist::run(&ctx, cmd),
         Command::Audit(cmd) => audit::run(&ctx, cmd),
         Command::Validate(args) => checkin::validate(&ctx, args),
         Command::Checkin(cmd) => checkin::run(&ctx, cmd),

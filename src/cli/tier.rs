@@ -44,6 +44,9 @@ pub struct TierOptions {
     /// Sort order within the event [default: after the last tier]
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub position: Option<i64>,
+    /// How long a waitlist offer holds its seats, e.g. 30m, 24h, 2d [default: 24h]
+    #[arg(long, value_name = "DURATION")]
+    pub waitlist_hold: Option<String>,
 }
 
 /// Arguments of `tix tier create`.
@@ -161,6 +164,7 @@ impl TierOptions {
             transferable: self.no_transfer.then_some(false),
             is_active: self.inactive.then_some(false),
             position: self.position,
+            waitlist_hold: self.waitlist_hold,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod sale;
 pub mod text;
 pub mod tier;
 pub mod time;
+pub mod waitlist;
 
 /// `part` of `whole` in percent with one decimal, as shown to people: rounded, except
 /// that it never says 100 while something is left, nor 0 once something is there.

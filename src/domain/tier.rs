@@ -41,6 +41,10 @@ pub struct Tier {
     pub quantity: i64,
     /// Seats taken by orders.
     pub sold: i64,
+    /// Seats held for offers to the waitlist (sold to no one else while held).
+    pub held: i64,
+    /// How long an offer to the waitlist holds its seats, in seconds.
+    pub waitlist_hold: i64,
     /// Fewest tickets per order.
     pub min_purchase: i64,
     /// Most tickets per order.
@@ -64,9 +68,9 @@ pub struct Tier {
 }
 
 impl Tier {
-    /// Seats still to be had.
+    /// Seats still to be had: neither sold nor held for the waitlist.
     pub fn available(&self) -> i64 {
-        (self.quantity - self.sold).max(0)
+        (self.quantity - self.sold - self.held).max(0)
     }
 
     /// Share of seats taken, in percent with one decimal.
@@ -106,7 +110,20 @@ struct TierJson<'a> {
     created_at: Timestamp,
     #[serde(with = "time::serde_ts")]
     updated_at: Timestamp,
+    // Beyond the contract's fields, and only when they say something: seats held for the
+    // waitlist, and an offer's hold when it is not the default.
+    #[serde(skip_serializing_if = "is_zero")]
+    held: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waitlist_hold: Option<String>,
 }
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// How long a waitlist offer holds its seats unless the tier says otherwise: a day.
+pub const DEFAULT_WAITLIST_HOLD: i64 = 86_400;
 
 impl Serialize for Tier {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -131,6 +148,9 @@ impl Serialize for Tier {
             position: self.position,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            held: self.held,
+            waitlist_hold: (self.waitlist_hold != DEFAULT_WAITLIST_HOLD)
+                .then(|| time::human_duration(self.waitlist_hold).replace(' ', "")),
         }
         .serialize(s)
     }
@@ -165,6 +185,8 @@ pub struct TierFields {
     pub is_active: Option<bool>,
     /// Sort order.
     pub position: Option<i64>,
+    /// How long a waitlist offer holds its seats, e.g. `24h`.
+    pub waitlist_hold: Option<String>,
 }
 
 impl TierFields {
@@ -257,6 +279,12 @@ pub fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tie
         None => base.map_or(-1, |b| b.position),
     };
 
+    let waitlist_hold = match (&f.waitlist_hold, base) {
+        (Some(h), _) => time::parse_duration("waitlist_hold", h)?,
+        (None, Some(b)) => b.waitlist_hold,
+        (None, None) => DEFAULT_WAITLIST_HOLD,
+    };
+
     if min_purchase > max_purchase {
         return Err(Rule::MinAboveMax {
             min: min_purchase,
@@ -291,6 +319,8 @@ pub fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tie
         zone: event.timezone,
         quantity,
         sold: base.map_or(0, |b| b.sold),
+        held: base.map_or(0, |b| b.held),
+        waitlist_hold,
         min_purchase,
         max_purchase,
         sale_start,
@@ -327,6 +357,9 @@ pub struct Availability {
     pub sold: i64,
     /// Seats in total.
     pub quantity: i64,
+    /// Seats held for offers to the waitlist (only when some are).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub held: i64,
     /// No seat left.
     pub is_sold_out: bool,
     /// Active, the event published, and now inside the sale window.
@@ -360,6 +393,9 @@ pub fn availability_at(tier: &Tier, event: &Event, now: Timestamp) -> Availabili
         EventStatus::Published if !tier.is_active => {
             "Not on sale: this tier is not offered at the moment".to_string()
         }
+        EventStatus::Published if is_sold_out && tier.held > 0 => {
+            format!("Sold out ({} held for the waitlist)", tier.held)
+        }
         EventStatus::Published if is_sold_out => "Sold out".to_string(),
         EventStatus::Published => match (tier.sale_start, tier.sale_end) {
             (Some(s), _) if before_start => format!("Sales open {}", zone.human(s)),
@@ -377,6 +413,11 @@ pub fn availability_at(tier: &Tier, event: &Event, now: Timestamp) -> Availabili
             _ => format!("On sale: {available} of {} left", tier.quantity),
         },
     };
+    let message = if tier.held > 0 && !message.contains("waitlist") && is_on_sale {
+        format!("{message} ({} held for the waitlist)", tier.held)
+    } else {
+        message
+    };
     Availability {
         tier_id: tier.id,
         tier_name: tier.name.clone(),
@@ -385,6 +426,7 @@ pub fn availability_at(tier: &Tier, event: &Event, now: Timestamp) -> Availabili
         available,
         sold: tier.sold,
         quantity: tier.quantity,
+        held: tier.held,
         is_sold_out,
         is_on_sale,
         can_purchase,

@@ -156,6 +156,77 @@ impl Default for Zone {
     }
 }
 
+/// The shortest and longest hold a waitlist offer may have.
+pub const HOLD_RANGE: std::ops::RangeInclusive<i64> = 60..=30 * 86_400;
+
+/// Reads a duration such as `90s`, `30m`, `24h`, `2d` or `1h30m` into seconds, between
+/// one minute and 30 days.
+pub fn parse_duration(field: &str, text: &str) -> Result<i64> {
+    let bad = || {
+        Error::invalid(
+            field,
+            format!(
+                "'{}' is not a duration; write a number with a unit: 90s, 30m, 24h, 2d or 1h30m",
+                text.escape_debug()
+            ),
+        )
+    };
+    let t = text.trim().to_ascii_lowercase();
+    if t.is_empty() {
+        return Err(bad());
+    }
+    let (mut total, mut number) = (0i64, String::new());
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            _ => return Err(bad()),
+        };
+        let n: i64 = number.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+        number.clear();
+    }
+    if !number.is_empty() {
+        return Err(bad());
+    }
+    if !HOLD_RANGE.contains(&total) {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "{} is out of range; a hold lasts from 1m to 30d",
+                human_duration(total)
+            ),
+        ));
+    }
+    Ok(total)
+}
+
+/// Seconds as people say them: `1d 2h`, `30m`, `45s`.
+pub fn human_duration(secs: i64) -> String {
+    let mut parts = Vec::new();
+    let mut rest = secs.max(0);
+    for (unit, name) in [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")] {
+        if rest >= unit {
+            parts.push(format!("{}{name}", rest / unit));
+            rest %= unit;
+        }
+    }
+    if parts.is_empty() {
+        "0s".to_string()
+    } else {
+        parts.join(" ")
+    }
+}
+
 /// RFC 3339 in UTC with a `Z`, as the JSON output carries times: `2026-07-15T18:30:00Z`.
 pub fn rfc3339(ts: Timestamp) -> String {
     match Utc.timestamp_opt(ts, 0) {
@@ -192,6 +263,29 @@ pub mod serde_ts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_with_units_and_stay_in_range() {
+        assert_eq!(parse_duration("hold", "24h").unwrap(), 86_400);
+        assert_eq!(parse_duration("hold", " 1H30m ").unwrap(), 5_400);
+        assert_eq!(parse_duration("hold", "2d").unwrap(), 172_800);
+        assert_eq!(parse_duration("hold", "90s").unwrap(), 90);
+        for bad in [
+            "",
+            "24",
+            "h",
+            "1x",
+            "-1h",
+            "59s",
+            "31d",
+            "1.5h",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_duration("hold", bad).is_err(), "{bad}");
+        }
+        assert_eq!(human_duration(93_600), "1d 2h");
+        assert_eq!(human_duration(0), "0s");
+    }
 
     #[test]
     fn reads_offsets_and_local_times() {

@@ -12,6 +12,7 @@ use crate::money::Currency;
 use crate::ops::audit::{self, Subject};
 use crate::ops::events::{self, Event, EventStatus};
 use crate::ops::orders::{Ending, OrderStatus};
+use crate::ops::waitlist;
 use crate::store::{self, Store, Tx};
 use crate::time;
 
@@ -86,6 +87,7 @@ pub fn cancel_event(
         if event.status != EventStatus::Cancelled {
             events::mark_cancelled(tx, actor, &mut event)?;
         }
+        waitlist::clear_event(tx, actor, event.id)?;
         let completed_to = match ending {
             Some(Ending::Cancel) => OrderStatus::Cancelled,
             _ => OrderStatus::Refunded,

@@ -20,6 +20,7 @@ use crate::ops::orders::Order;
 use crate::ops::printing;
 use crate::ops::tickets::{self, Ticket, TicketStatus};
 use crate::ops::users;
+use crate::ops::waitlist::{self, Entry};
 use crate::store::{self, Store, Tx};
 use crate::text::count;
 use crate::time;
@@ -33,9 +34,10 @@ pub struct Prepared {
     pub file: String,
     /// Who it is for.
     pub to: String,
-    /// `tickets` (codes attached), or `notice` (codes sent before no longer get in).
+    /// `tickets` (codes attached), `notice` (codes sent before no longer get in), or
+    /// `offer` (seats held for them from the waitlist).
     pub kind: &'static str,
-    /// The order it is about.
+    /// The order it is about (0 for a waitlist offer).
     pub order_id: i64,
     /// Tickets attached.
     pub tickets: usize,
@@ -68,6 +70,8 @@ struct Plan {
     revoked: Vec<(String, String)>,
     /// The order (for the price its tickets print).
     order: Option<Order>,
+    /// The waitlist offer it announces, with the tier's price, instead of tickets.
+    offer: Option<(Entry, String)>,
 }
 
 fn key(order_id: i64, holder_id: i64) -> String {
@@ -120,23 +124,32 @@ pub fn send(
     let now = time::now();
     let mut prepared = Vec::with_capacity(plans.len());
     for p in &plans {
-        let file = format!(
-            "order-{}-{}-{}{}.eml",
-            p.order_id,
-            file_safe(&p.to_email),
-            p.version,
-            if p.attach.is_empty() { "-notice" } else { "" }
-        );
+        let kind = match (&p.offer, p.attach.is_empty()) {
+            (Some(_), _) => "offer",
+            (None, true) => "notice",
+            (None, false) => "tickets",
+        };
+        let file = match &p.offer {
+            Some((e, _)) => format!(
+                "offer-{}-{}-{}.eml",
+                e.id,
+                file_safe(&p.to_email),
+                p.version
+            ),
+            None => format!(
+                "order-{}-{}-{}{}.eml",
+                p.order_id,
+                file_safe(&p.to_email),
+                p.version,
+                if kind == "notice" { "-notice" } else { "" }
+            ),
+        };
         let text = compose(&event, from_name.as_deref(), template, p, now)?;
         write(&file, &text)?;
         prepared.push(Prepared {
             file,
             to: p.to_email.clone(),
-            kind: if p.attach.is_empty() {
-                "notice"
-            } else {
-                "tickets"
-            },
+            kind,
             order_id: p.order_id,
             tickets: p.attach.len(),
             revoked: p.revoked.len(),
@@ -154,13 +167,17 @@ pub fn send(
                 &done.file,
                 now,
             )?;
+            let (object_type, object_id) = match &p.offer {
+                Some((e, _)) => ("waitlist", e.id),
+                None => ("order", p.order_id),
+            };
             audit::record(
                 tx,
                 actor,
                 "ticket.send",
                 Subject {
-                    object_type: "order",
-                    object_id: &p.order_id.to_string(),
+                    object_type,
+                    object_id: &object_id.to_string(),
                     event_id: Some(event.id),
                     ticket_id: None,
                 },
@@ -242,11 +259,12 @@ fn plan(c: &Tx<'_>, actor: &Actor, event_id: i64) -> Result<Planned> {
             attach,
             revoked,
             order: store::orders::by_id(c, *order_id)?,
+            offer: None,
         });
     }
     let mut gone: Vec<_> = sent
         .iter()
-        .filter(|(k, d)| !d.codes.is_empty() && !current.contains(*k))
+        .filter(|(k, d)| k.starts_with("order:") && !d.codes.is_empty() && !current.contains(*k))
         .collect();
     gone.sort_by(|a, b| a.0.cmp(b.0));
     for (k, d) in gone {
@@ -265,6 +283,33 @@ fn plan(c: &Tx<'_>, actor: &Actor, event_id: i64) -> Result<Planned> {
             attach: Vec::new(),
             revoked: revoked_since(&d.codes, "", &d.recipient)?,
             order: None,
+            offer: None,
+        });
+    }
+    // Live waitlist offers: each announced once.
+    for e in waitlist::offers_of_event(c, event.id)? {
+        let k = format!("offer:{}", e.id);
+        let codes = format!("offer:{}:{}", e.id, e.expires_at.unwrap_or_default());
+        if sent.get(&k).is_some_and(|d| d.codes == codes) {
+            unchanged += 1;
+            continue;
+        }
+        let price = store::tiers::by_id(c, e.tier_id)?
+            .map(|t| format!("{} {}", t.price(), t.currency))
+            .unwrap_or_default();
+        plans.push(Plan {
+            key: k,
+            order_id: 0,
+            to_email: e.email.clone(),
+            to_name: Some(e.name.clone()).filter(|n| !n.is_empty()),
+            codes,
+            version: sent
+                .get(&format!("offer:{}", e.id))
+                .map_or(1, |d| d.version + 1),
+            attach: Vec::new(),
+            revoked: Vec::new(),
+            order: None,
+            offer: Some((e, price)),
         });
     }
     Ok((event, from_name, plans, unchanged))
@@ -325,7 +370,21 @@ fn compose(
             lines.join("\n")
         )
     };
-    let (subject, body, pdf) = if p.attach.is_empty() {
+    let (subject, body, pdf) = if let Some((e, price)) = &p.offer {
+        let until = e
+            .expires_at
+            .map(|t| format!("{} ({})", event.timezone.long(t), event.timezone.name()))
+            .unwrap_or_default();
+        let seats = count(e.quantity, "seat", "seats");
+        (
+            format!("Seats for {} are held for you", event.title),
+            format!(
+                "Hello {name},\n\n{seats} of '{}' for {} came free, and we are holding them for you from the waitlist until {until}.\n\nTo buy them at {price} each, claim offer {} before then; after that they go to the next person in line. If you no longer want them, decline the offer so that they do.\n\nWhen:  {when}\nWhere: {venue}\n",
+                e.tier_name, event.title, e.id
+            ),
+            None,
+        )
+    } else if p.attach.is_empty() {
         (
             format!("Your tickets for {} have changed", event.title),
             format!("Hello {name},\n\n{changes}\n\nThis message carries no new tickets.\n"),

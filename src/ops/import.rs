@@ -384,7 +384,7 @@ pub fn import(
             seen.insert(key, &row.label);
             let (action, tier) = match existing {
                 Some(old) => {
-                    let (tier, changed) = tiers::update_in(tx, &event, &old, &row.fields)
+                    let (tier, changed) = tiers::update_in(tx, actor, &event, &old, &row.fields)
                         .map_err(|e| in_row(&row.label, e))?;
                     next_position = next_position.max(tier.position + 1);
                     if changed {

@@ -24,3 +24,4 @@ pub mod reports;
 pub mod tickets;
 pub mod tiers;
 pub mod users;
+pub mod waitlist;

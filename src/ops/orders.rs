@@ -12,6 +12,7 @@ use crate::ops::events::{self, EventStatus};
 use crate::ops::tickets;
 use crate::ops::tiers::{self, MAX_QUANTITY};
 use crate::ops::users::{self, User};
+use crate::ops::waitlist;
 use crate::store::{self, Store};
 use crate::time;
 
@@ -41,6 +42,36 @@ pub fn create_keeping(
     new: &NewOrder,
     keep: usize,
 ) -> Result<Order> {
+    place(store, actor, new, keep, None)
+}
+
+/// Claims a waitlist offer made to the actor: an order for the offer's seats at the
+/// tier's price, bought with the seats held for it (the sale window and the seats left
+/// to others do not matter: they were the offer's).
+pub fn claim_offer(
+    store: &mut Store,
+    actor: &Actor,
+    offer_id: i64,
+    payment_ref: Option<String>,
+) -> Result<Order> {
+    let offer = store.read(|c| waitlist::get(c, offer_id))?;
+    let new = NewOrder {
+        tier_id: offer.tier_id,
+        quantity: offer.quantity,
+        buyer: None,
+        comp: false,
+        payment_ref,
+    };
+    place(store, actor, &new, usize::MAX, Some(offer_id))
+}
+
+fn place(
+    store: &mut Store,
+    actor: &Actor,
+    new: &NewOrder,
+    keep: usize,
+    offer_id: Option<i64>,
+) -> Result<Order> {
     authorize(actor, Action::Buy)?;
     if !(1..=MAX_QUANTITY).contains(&new.quantity) {
         return Err(Error::invalid(
@@ -63,6 +94,9 @@ pub fn create_keeping(
         return Err(Rule::CompPaymentRef.into());
     }
     store.write(|tx| {
+        let offer = offer_id
+            .map(|id| waitlist::live_offer(tx, actor, id))
+            .transpose()?;
         let tier = tiers::get(tx, new.tier_id)?;
         let event = events::get(tx, tier.event_id)?;
         // Selling for someone else is checked before the buyer is looked up, so the
@@ -88,7 +122,7 @@ pub fn create_keeping(
             }
             .into());
         }
-        if !new.comp {
+        if !new.comp && offer.is_none() {
             let availability = tiers::availability_at(&tier, &event, time::now());
             if !availability.is_on_sale {
                 return Err(Rule::TierNotOnSale {
@@ -115,7 +149,12 @@ pub fn create_keeping(
                 .into());
             }
         }
-        tiers::take_seats(tx, tier.id, new.quantity)?;
+        if offer.is_none() {
+            // Offers to the waitlist that ran out are ended and their seats offered down
+            // the line before anyone else may buy them.
+            waitlist::refresh(tx, actor, tier.id)?;
+            tiers::take_seats(tx, tier.id, new.quantity)?;
+        }
         let status = if tier.requires_approval && !manages {
             OrderStatus::PendingApproval
         } else {
@@ -141,6 +180,9 @@ pub fn create_keeping(
                 payment_ref: payment_ref.as_deref(),
             },
         )?;
+        if let Some(offer) = &offer {
+            waitlist::claim_in(tx, actor, offer, order_id)?;
+        }
         let tickets = tickets::issue(
             tx,
             order_id,
@@ -375,6 +417,7 @@ pub fn end(
             refund_ref.as_deref(),
         )?;
         tiers::release_seats(tx, order.tier_id, order.quantity)?;
+        waitlist::refresh(tx, actor, order.tier_id)?;
         get(tx, id)
     })
 }

@@ -8,6 +8,7 @@ use crate::access::{Action, Actor, authorize};
 use crate::error::{Error, Missing, Result, Rule};
 use crate::ops::audit::{self, Subject};
 use crate::ops::events::{self, Event};
+use crate::ops::waitlist;
 use crate::store::{self, Store};
 use crate::time;
 
@@ -75,6 +76,7 @@ pub(crate) fn create_in(conn: &Tx<'_>, event: &Event, f: &TierFields) -> Result<
 /// Returns the tier as stored and whether anything changed.
 pub(crate) fn update_in(
     conn: &Tx<'_>,
+    actor: &Actor,
     event: &Event,
     old: &Tier,
     f: &TierFields,
@@ -100,6 +102,16 @@ pub(crate) fn update_in(
         }
         .into());
     }
+    if new.quantity < old.sold + old.held {
+        return Err(Rule::QuantityBelowHeld {
+            tier: old.id,
+            name: old.name.clone(),
+            quantity: new.quantity,
+            sold: old.sold,
+            held: old.held,
+        }
+        .into());
+    }
     new.updated_at = old.updated_at;
     if new == *old {
         return Ok((new, false));
@@ -107,6 +119,11 @@ pub(crate) fn update_in(
     new.updated_at = time::now();
     if !store::tiers::update(conn, &new)? {
         return Err(name_taken(conn, event.id, &new.name));
+    }
+    if new.quantity > old.quantity || (new.is_active && !old.is_active) {
+        // Seats came back: the waitlist is offered them first.
+        waitlist::refresh(conn, actor, new.id)?;
+        new = get(conn, new.id)?;
     }
     Ok((new, true))
 }
@@ -159,7 +176,7 @@ pub fn update(store: &mut Store, actor: &Actor, tier_id: i64, f: &TierFields) ->
         let old = get(tx, tier_id)?;
         let event = events::get(tx, old.event_id)?;
         authorize(actor, Action::ManageTiers(&event))?;
-        let (tier, changed) = update_in(tx, &event, &old, f)?;
+        let (tier, changed) = update_in(tx, actor, &event, &old, f)?;
         if changed {
             record(
                 tx,

@@ -12,6 +12,7 @@ use crate::domain::money::Currency;
 use crate::domain::people::Role;
 use crate::domain::sale::{OrderStatus, TicketStatus};
 use crate::domain::time::Zone;
+use crate::domain::waitlist::Status as WaitStatus;
 
 macro_rules! named {
     ($ty:ty, $what:literal, $to:expr, $from:expr) => {
@@ -70,6 +71,12 @@ named!(
     "check-in reason",
     |r: &Reason| r.as_str(),
     |t: &str| Reason::parse(t).ok_or(None)
+);
+named!(
+    WaitStatus,
+    "waitlist status",
+    |s: &WaitStatus| s.as_str(),
+    |t: &str| WaitStatus::parse(t).map_err(Some)
 );
 named!(
     Method,

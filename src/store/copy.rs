@@ -23,12 +23,17 @@ const TABLES: &[(&str, &str, &str)] = &[
     ),
     (
         "tiers",
-        "id, event_id, name, description, price_minor, quantity, sold, min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable, is_active, position, created_at, updated_at, name_key",
+        "id, event_id, name, description, price_minor, quantity, sold, min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable, is_active, position, created_at, updated_at, name_key, held, waitlist_hold",
         "id",
     ),
     (
         "orders",
         "id, event_id, tier_id, buyer_id, quantity, status, is_comp, unit_minor, total_minor, currency, created_by, created_at, updated_at, payment_ref, refund_ref",
+        "id",
+    ),
+    (
+        "waitlist",
+        "id, event_id, tier_id, user_id, quantity, status, joined_at, offered_at, expires_at, ended_at, order_id",
         "id",
     ),
     (

@@ -24,6 +24,7 @@ pub mod sql;
 pub mod tickets;
 pub mod tiers;
 pub mod users;
+pub mod waitlist;
 
 use crate::error::{Error, NotDb, Result};
 
@@ -41,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_gate_exports.sql"),
     include_str!("migrations/0007_payments_and_notes.sql"),
     include_str!("migrations/0008_deliveries.sql"),
+    include_str!("migrations/0009_waitlist.sql"),
 ];
 
 /// How tix folds a name for comparing it: trimmed and lower-cased by Unicode's rules.
@@ -203,6 +205,7 @@ impl<'a> Tx<'a> {
                     "tickets",
                     "audit_log",
                     "scans",
+                    "waitlist",
                 ] {
                     let floor = if table == "tiers" { tiers_high } else { 0 };
                     self.value::<Option<i64>>(

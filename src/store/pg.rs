@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("pg_migrations/0001_schema.sql"),
     include_str!("pg_migrations/0002_payments_and_notes.sql"),
     include_str!("pg_migrations/0003_deliveries.sql"),
+    include_str!("pg_migrations/0004_waitlist.sql"),
 ];
 
 /// The newest PostgreSQL schema version this build knows.

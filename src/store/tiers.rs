@@ -9,7 +9,7 @@ use crate::error::Result;
 const TIER_COLUMNS: &str = "t.id, t.event_id, t.name, t.description, t.price_minor, e.currency, \
      t.quantity, t.sold, t.min_purchase, t.max_purchase, t.sale_start, t.sale_end, \
      t.requires_approval, t.transferable, t.is_active, t.position, t.created_at, t.updated_at, \
-     e.timezone";
+     e.timezone, t.held, t.waitlist_hold";
 const TIER_FROM: &str = "tiers t JOIN events e ON e.id = t.event_id";
 
 fn from_row(r: &Row<'_>) -> Result<Tier> {
@@ -33,6 +33,8 @@ fn from_row(r: &Row<'_>) -> Result<Tier> {
         position: r.get(15)?,
         created_at: r.get(16)?,
         updated_at: r.get(17)?,
+        held: r.get(19)?,
+        waitlist_hold: r.get(20)?,
     })
 }
 
@@ -79,8 +81,9 @@ pub fn next_position(conn: &Tx<'_>, event_id: i64) -> Result<i64> {
 }
 
 /// The fields from name to position as `?2`–`?13`, after `key` (`?1`: the event for an
-/// insert, the tier for an update), then `at` (`?14`) and the folded name (`?15`).
-fn fields<'t>(key: &'t i64, tier: &'t Tier, at: &'t i64, name_key: &'t str) -> [Value<'t>; 15] {
+/// insert, the tier for an update), then `at` (`?14`), the folded name (`?15`) and the
+/// waitlist hold (`?16`).
+fn fields<'t>(key: &'t i64, tier: &'t Tier, at: &'t i64, name_key: &'t str) -> [Value<'t>; 16] {
     [
         key.bind(),
         tier.name.bind(),
@@ -97,6 +100,7 @@ fn fields<'t>(key: &'t i64, tier: &'t Tier, at: &'t i64, name_key: &'t str) -> [
         tier.position.bind(),
         at.bind(),
         name_key.bind(),
+        tier.waitlist_hold.bind(),
     ]
 }
 
@@ -110,8 +114,8 @@ pub fn insert(conn: &Tx<'_>, tier: &Tier) -> Result<Option<i64>> {
     conn.opt(
         "INSERT INTO tiers (event_id, name, description, price_minor, quantity, sold,
              min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable,
-             is_active, position, created_at, updated_at, name_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)
+             is_active, position, created_at, updated_at, name_key, waitlist_hold)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)
          ON CONFLICT (event_id, name_key) DO NOTHING
          RETURNING id",
         &fields(&tier.event_id, tier, &tier.created_at, &key),
@@ -144,8 +148,8 @@ fn insert_counted(conn: &Tx<'_>, tier: &Tier, key: &str) -> Result<Option<i64>> 
     conn.opt(
         "INSERT INTO tiers (event_id, name, description, price_minor, quantity, sold,
              min_purchase, max_purchase, sale_start, sale_end, requires_approval, transferable,
-             is_active, position, created_at, updated_at, name_key, id)
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)
+             is_active, position, created_at, updated_at, name_key, waitlist_hold, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17)
          ON CONFLICT (event_id, name_key) DO NOTHING
          RETURNING id",
         &values,
@@ -164,7 +168,7 @@ pub fn update(conn: &Tx<'_>, tier: &Tier) -> Result<bool> {
         "UPDATE tiers SET name = ?2, description = ?3, price_minor = ?4, quantity = ?5,
              min_purchase = ?6, max_purchase = ?7, sale_start = ?8, sale_end = ?9,
              requires_approval = ?10, transferable = ?11, is_active = ?12, position = ?13,
-             updated_at = ?14, name_key = ?15
+             updated_at = ?14, name_key = ?15, waitlist_hold = ?16
          WHERE id = ?1
            AND NOT EXISTS (SELECT 1 FROM tiers other
                            WHERE other.event_id = tiers.event_id AND other.name_key = ?15
@@ -189,11 +193,38 @@ pub fn delete(conn: &Tx<'_>, tier_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Takes `n` seats if the tier still has them: one conditional UPDATE, so the database
-/// itself decides between two sales of the last seats. False if it had too few.
+/// Takes `n` seats if the tier still has them, not counting those held for the
+/// waitlist: one conditional UPDATE, so the database itself decides between two sales of
+/// the last seats. False if it had too few.
 pub fn take_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<bool> {
     Ok(conn.exec(
-        "UPDATE tiers SET sold = sold + ?2 WHERE id = ?1 AND sold + ?2 <= quantity",
+        "UPDATE tiers SET sold = sold + ?2 WHERE id = ?1 AND sold + held + ?2 <= quantity",
+        args![tier_id, n],
+    )? > 0)
+}
+
+/// Holds `n` free seats for an offer to the waitlist, in one conditional UPDATE: two
+/// processes freeing seats at once can never hold one seat twice. False if fewer are free.
+pub fn hold_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<bool> {
+    Ok(conn.exec(
+        "UPDATE tiers SET held = held + ?2 WHERE id = ?1 AND sold + held + ?2 <= quantity",
+        args![tier_id, n],
+    )? > 0)
+}
+
+/// Turns `n` held seats into sold ones (an offer claimed); false if fewer were held.
+pub fn sell_held(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<bool> {
+    Ok(conn.exec(
+        "UPDATE tiers SET held = held - ?2, sold = sold + ?2 WHERE id = ?1 AND held >= ?2",
+        args![tier_id, n],
+    )? > 0)
+}
+
+/// Gives `n` held seats back (an offer expired, declined or withdrawn); false if fewer
+/// were held.
+pub fn release_held(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<bool> {
+    Ok(conn.exec(
+        "UPDATE tiers SET held = held - ?2 WHERE id = ?1 AND held >= ?2",
         args![tier_id, n],
     )? > 0)
 }

@@ -58,7 +58,7 @@ fn a_copy_and_its_copy_back_are_the_original_and_every_code_still_validates() {
     let there = Tix::empty();
     let first = copy(&t, there.db());
     let tables = sums(&first);
-    assert_eq!(tables.len(), 10, "{first:#}");
+    assert_eq!(tables.len(), 11, "{first:#}");
     let rows = |name: &str| tables.iter().find(|t| t.0 == name).unwrap().1;
     assert_eq!(rows("tickets"), 2);
     assert_eq!(rows("orders"), 1);

@@ -20,3 +20,4 @@ mod setup;
 mod ticket;
 mod tier;
 mod trust;
+mod waitlist;

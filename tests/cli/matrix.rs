@@ -195,6 +195,9 @@ static ROWS: &[Row] = &[
     row("ticket send",                    "ticket send --event {E} --outbox {DIR}/outbox",             OWNER),
     row("ticket attendee",                "ticket attendee {K} --name Ann",                            HOLDER),
     row("ticket transfer",                "ticket transfer {K} --to {CEM}",                            HOLDER),
+    // Waitlists: the line for its promoter; anyone signed in sees their own place.
+    row("waitlist list TIER",             "waitlist list {T}",                                         SIGNED_IN),
+    row("waitlist list",                  "waitlist list",                                             SIGNED_IN),
     // Audit
     row("audit list --event",             "audit list --event {E}",                                    OWNER),
     row("audit list --ticket",            "audit list --ticket {K}",                                   OWNER),
