@@ -65,5 +65,29 @@ printf '\n$ tix --db north.tixgate checkin scan --gate East < scanned.txt\n'
 tix --db north.tixgate checkin scan --gate East < scanned.txt || true
 run tix scanner merge 1 north.tixgate
 run tix checkin stats 1
+
+# What promoters take for granted: a waitlist, reports, exports, printable tickets and
+# e-mail, and cancelling an event with everything sold for it.
+run tix tier create 1 --name "Backstage" --price 250 --quantity 2 --max-purchase 2 --waitlist-hold 12h
+run tix --as bea@example.com order create --tier 15 --quantity 2 --payment-ref "SumUp 4471"
+run tix --as cem@example.com waitlist join 15
+run tix -y order refund 5 --payment-ref "SumUp refund 4471"
+run tix waitlist list 15
+run tix --as cem@example.com waitlist claim 1
+run tix report sales 1
+run tix export attendees 1 --out door-list.csv
+run tix export orders 1 --format json --out orders.jsonl
+run tix export checkins 1 --out scans.csv
+run tix event update 1 --ticket-note "Doors open 17:00. No glass on the grounds."
+run tix order pdf 3 --out order-3.pdf
+run tix ticket pdf --event 1 --out-dir pdfs
+run tix ticket send --event 1 --outbox outbox
+run tix ticket send --event 1 --outbox outbox
+run tix event create --title "Winter Nights" --starts-at "2027-12-10 19:00" --timezone Europe/Berlin
+run tix tier create 2 --name Hall --price 30 --quantity 100
+run tix event publish 2
+run tix --as bea@example.com order create --tier 16 --quantity 3
+expect_fail tix -y event cancel 2
+run tix -y event cancel 2 --refund
 echo
 echo "Tour done; its files are in $work"

@@ -588,7 +588,9 @@ pub enum Rule {
         status: String,
     },
     /// An order with no ticket left to print.
-    #[error("order {order} has no valid ticket you hold to print")]
+    #[error(
+        "order {order} has no ticket left to print: each was used, cancelled, refunded or given to another holder"
+    )]
     NothingToPrint {
         /// The order.
         order: i64,

@@ -217,7 +217,7 @@ fn an_order_prints_what_its_buyer_still_holds_and_an_event_prints_one_file_per_o
         ],
     )
     .code(5)
-    .err_has("no valid ticket");
+    .err_has("no ticket left to print");
 
     let dir = t.dir().join("pdfs");
     let d = dir.to_str().unwrap();
