@@ -484,16 +484,21 @@ pub fn scanner(ctx: &Ctx, cmd: ScannerCmd) -> anyhow::Result<()> {
             event_id,
             files,
             accept_manual,
-        } => emit(
-            ctx,
-            &with_merge_hints(offline::merge(
+        } => {
+            let report = with_merge_hints(offline::merge(
                 &mut store,
                 &actor,
                 event_id,
                 &files,
                 offline::MergeOptions { accept_manual },
-            )?),
-        ),
+            )?);
+            emit(ctx, &report)?;
+            // A script tells a clean merge (0) from one that needs a person (7).
+            match report.conflicts.len() {
+                0 => Ok(()),
+                n => Err(super::render::MergedWithConflicts(n).into()),
+            }
+        }
     }
 }
 

@@ -9,11 +9,13 @@ pub mod checkin;
 pub mod db;
 pub mod errors;
 pub mod event;
+pub mod examples;
 pub mod export;
 pub mod order;
 pub mod render;
 pub mod report;
 pub mod setup;
+pub mod shell;
 pub mod ticket;
 pub mod tier;
 pub mod user;
@@ -114,6 +116,10 @@ pub enum Command {
     /// The database as a whole: copy it to PostgreSQL or into a new file
     #[command(subcommand)]
     Db(db::DbCmd),
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish)
+    Completions(shell::CompletionsArgs),
+    /// Print the man page, or write one per command into a directory
+    Man(shell::ManArgs),
 }
 
 /// What every command needs besides its own arguments: global flags and environment.
@@ -251,5 +257,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(cmd) => export::run(&ctx, cmd),
         Command::Report(cmd) => report::run(&ctx, cmd),
         Command::Db(cmd) => db::run(&ctx, cmd),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(&ctx, args),
     }
 }

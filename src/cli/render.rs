@@ -235,7 +235,30 @@ pub fn error_json(e: &Error) -> serde_json::Value {
 }
 
 /// The process exit code of a failed command.
+/// `scanner merge` merged everything it could, and found conflicts for a person to
+/// review: exit 7, so that a script can tell it from a clean merge (0).
+#[derive(Debug)]
+pub struct MergedWithConflicts(pub usize);
+
+impl std::fmt::Display for MergedWithConflicts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "merged, with {} to review (listed above)",
+            tix::text::count(self.0 as i64, "conflict", "conflicts")
+        )
+    }
+}
+
+impl std::error::Error for MergedWithConflicts {}
+
+/// The exit code of `scanner merge` when it found conflicts.
+pub const EXIT_CONFLICTS: u8 = 7;
+
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<MergedWithConflicts>().is_some() {
+        return EXIT_CONFLICTS;
+    }
     let e = err
         .downcast_ref::<Error>()
         .or_else(|| err.downcast_ref::<InDocument>().map(|d| &d.0));
@@ -243,6 +266,12 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 }
 
 pub fn report_error(err: &anyhow::Error, json: bool) {
+    if let Some(m) = err.downcast_ref::<MergedWithConflicts>() {
+        // The report on stdout (JSON included) is the answer; stderr says why the exit
+        // code is not 0, without a second JSON document.
+        let _ = writeln!(std::io::stderr().lock(), "warning: {m}");
+        return;
+    }
     if let Some(InDocument(e)) = err.downcast_ref::<InDocument>() {
         let _ = writeln!(
             std::io::stderr().lock(),
@@ -315,11 +344,17 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
         }
         return ExitCode::from(e.exit_code() as u8);
     }
-    // One line, as every error of tix: clap's message without its usage block.
+    // The first line is the error, as every error of tix; clap's suggestion ("tip:")
+    // and the command's Usage line follow, so the way out is on the screen.
     let text = e.render().to_string();
     let message = text
         .lines()
-        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .take_while(|l| {
+            let t = l.trim_start();
+            !t.starts_with("Usage:")
+                && !t.starts_with("tip:")
+                && !t.starts_with("For more information")
+        })
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
@@ -330,11 +365,18 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
     } else {
         message
     };
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "{} {message}; see `tix --help` or `tix COMMAND --help`",
-        error_prefix()
-    );
+    let rest: Vec<&str> = text
+        .lines()
+        .skip_while(|l| {
+            let t = l.trim_start();
+            !t.starts_with("Usage:") && !t.starts_with("tip:")
+        })
+        .collect();
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{} {message}", error_prefix());
+    if !rest.is_empty() {
+        let _ = writeln!(err, "\n{}", rest.join("\n").trim_end());
+    }
     if std::env::args_os().any(|a| a == "--json") {
         json_error("usage", message);
     }

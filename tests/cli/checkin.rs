@@ -1318,7 +1318,7 @@ fn merge_brings_offline_scans_home_and_reports_every_conflict() {
     // The merge; gate 2 (the later scans) first on the command line.
     let report = t
         .as_(PROMOTER, &["scanner", "merge", &ev, g2, g1, "--json"])
-        .ok()
+        .merged()
         .json();
     assert_eq!(report["scans_merged"], offline_scans, "{report:#}");
     assert_eq!(report["scans_already_merged"], 0);
@@ -1405,7 +1405,7 @@ fn merge_brings_offline_scans_home_and_reports_every_conflict() {
         let mut args = vec!["scanner", "merge", ev.as_str()];
         args.extend(files.iter().copied());
         args.push("--json");
-        let again = t.as_(PROMOTER, &args).ok().json();
+        let again = t.as_(PROMOTER, &args).merged().json();
         assert_eq!(again["scans_merged"], 0, "{again:#}");
         assert_eq!(again["admitted"], 0, "{again:#}");
         assert_eq!(again["conflicts"], serde_json::json!([]), "{again:#}");
@@ -1653,7 +1653,7 @@ fn merging_twice_adds_no_audit_entry_and_bad_clocks_are_clamped() {
         .unwrap();
     let ev = event.to_string();
     let g = gate.to_str().unwrap();
-    t.as_(PROMOTER, &["scanner", "merge", &ev, g]).ok();
+    t.as_(PROMOTER, &["scanner", "merge", &ev, g]).merged();
     let audits = |t: &Tix| {
         t.as_(PROMOTER, &["audit", "list", "--event", &ev, "--json"])
             .ok()
@@ -1663,7 +1663,7 @@ fn merging_twice_adds_no_audit_entry_and_bad_clocks_are_clamped() {
             .len()
     };
     let n = audits(&t);
-    t.as_(PROMOTER, &["scanner", "merge", &ev, g]).ok();
+    t.as_(PROMOTER, &["scanner", "merge", &ev, g]).merged();
     assert_eq!(audits(&t), n, "a no-op merge changes nothing");
     let at = epoch(show(&t, &tk.uuid).checked_in_at.as_deref().unwrap());
     assert!(
@@ -1691,7 +1691,7 @@ fn an_unapproved_offline_admission_is_reported_and_the_order_can_still_be_cancel
             PROMOTER,
             &["scanner", "merge", &ev, gate.to_str().unwrap(), "--json"],
         )
-        .ok()
+        .merged()
         .json();
     assert_eq!(report["conflicts"][0]["kind"], "admitted_unapproved");
     t.as_(PROMOTER, &["-y", "order", "cancel", &o.id.to_string()])

@@ -104,6 +104,17 @@ impl Out {
         self.code(0)
     }
 
+    /// Asserts a finished `scanner merge`: exit 0 when it found no conflict, 7 when it
+    /// did (the JSON report's `conflicts`, or the warning on stderr, says which).
+    #[track_caller]
+    pub fn merged(self) -> Out {
+        let conflicts = match serde_json::from_str::<Value>(&self.stdout) {
+            Ok(v) => v["conflicts"].as_array().is_some_and(|c| !c.is_empty()),
+            Err(_) => self.stderr.contains("to review"),
+        };
+        self.code(if conflicts { 7 } else { 0 })
+    }
+
     /// Parses stdout as JSON.
     #[track_caller]
     pub fn json(&self) -> Value {
@@ -123,9 +134,18 @@ impl Out {
             "stderr should start with error:, got:\n{}",
             self.stderr
         );
-        assert_eq!(
-            self.stderr.trim_end().lines().count(),
-            1,
+        // One line; a usage error (exit 2 from clap) may follow it with clap's suggestion
+        // and the command's Usage line.
+        let extra_ok = |l: &str| {
+            self.code == 2
+                && (l.is_empty()
+                    || l.starts_with("  tip:")
+                    || l.starts_with("Usage:")
+                    || l.starts_with("       ")
+                    || l.starts_with("For more information"))
+        };
+        assert!(
+            self.stderr.trim_end().lines().skip(1).all(extra_ok),
             "error should be one line:\n{}",
             self.stderr
         );

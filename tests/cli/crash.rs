@@ -299,7 +299,7 @@ fn a_killed_scan_loop_on_a_gate_file_keeps_every_printed_admission() {
         let mut c = t.cmd();
         c.args(["--as", PROMOTER, "scanner", "merge", &event.to_string()])
             .arg(&gate);
-        finish(c).ok();
+        finish(c).merged();
     }
     consistent(&t);
 }
@@ -336,7 +336,7 @@ fn a_killed_merge_leaves_before_or_after() {
     let mut c = t.cmd();
     c.args(["--as", PROMOTER, "scanner", "merge", &ev])
         .arg(&gate);
-    finish(c).ok();
+    finish(c).merged();
     assert_eq!(
         count(&t, "SELECT count(*) FROM tickets WHERE status = 'used'"),
         150

@@ -60,7 +60,7 @@ fn event_with_records() -> (Tix, i64) {
             gate.to_str().unwrap(),
         ],
     )
-    .ok();
+    .merged();
     (t, event)
 }
 

@@ -249,12 +249,76 @@ fn quiet_prints_only_the_id() {
 }
 
 #[test]
-fn clap_usage_errors_are_one_line_too() {
+fn clap_usage_errors_say_what_is_wrong_then_show_the_usage_and_a_suggestion() {
     let t = Tix::new();
-    t.run(&["tier", "create", "1"]).code(2).err_has("--name");
+    let out = t.run(&["tier", "create", "1"]).code(2).err_has("--name");
+    assert!(out.stderr.lines().next().unwrap().contains("--price"));
+    assert!(
+        out.stderr.contains(
+            "Usage: tix tier create --name <NAME> --price <PRICE> --quantity <N> <EVENT_ID>"
+        ),
+        "{}",
+        out.stderr
+    );
     t.run(&["tier", "update", "1", "--active", "--inactive"])
         .code(2)
         .err_has("--inactive");
+    let typo = t
+        .run(&["tier", "creat"])
+        .code(2)
+        .err_has("unrecognized subcommand 'creat'");
+    assert!(
+        typo.stderr
+            .contains("tip: a similar subcommand exists: 'create'"),
+        "{}",
+        typo.stderr
+    );
+    let flag = t.run(&["tier", "list", "1", "--include-inactiv"]).code(2);
+    assert!(
+        flag.stderr.contains("'--include-inactive'"),
+        "{}",
+        flag.stderr
+    );
+    // A script asking for JSON still gets one document.
+    let j = t.run(&["--json", "tier", "creat"]).code(2).json();
+    assert_eq!(j["error"]["code"], "usage");
+}
+
+#[test]
+fn completions_and_man_pages_install() {
+    let t = Tix::empty();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = t.run(&["completions", shell]).ok();
+        assert!(out.stdout.contains("tix"), "{shell}");
+        assert!(
+            out.stdout.contains("waitlist"),
+            "{shell}: every command is completed"
+        );
+    }
+    t.run(&["completions", "tcsh"]).code(2);
+    // bash takes the script as it is.
+    let script = t.write_file("tix.bash", t.run(&["completions", "bash"]).ok().stdout);
+    let bash = std::process::Command::new("bash")
+        .args(["-c", &format!("source {script} && complete -p tix")])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bash.stdout).contains("-F _tix tix"));
+    let page = t.run(&["man"]).ok().stdout;
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH tix 1"),
+        "{page}"
+    );
+    let dir = t.dir().join("man").join("man1");
+    t.run(&["man", "--out-dir", dir.to_str().unwrap()]).ok();
+    for page in ["tix.1", "tix-order-create.1", "tix-waitlist-claim.1"] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+    // Each command's page carries its example.
+    let create = std::fs::read_to_string(dir.join("tix-tier-create.1")).unwrap();
+    assert!(create.contains("Example"), "{create}");
+    // Neither needs a database.
+    assert!(!t.exists());
 }
 
 #[test]

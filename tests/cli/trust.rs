@@ -20,7 +20,7 @@ fn merge(t: &Tix, event: i64, files: &[&Path], extra: &[&str]) -> Value {
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     args.extend(names.iter().map(String::as_str));
     args.extend_from_slice(extra);
-    t.as_(PROMOTER, &args).ok().json()
+    t.as_(PROMOTER, &args).merged().json()
 }
 
 /// The kinds of the conflicts a merge reported.
@@ -1081,7 +1081,7 @@ fn gate_commands_honour_the_busy_timeout_and_staff_cannot_accept_manual_admissio
     t.as_(PROMOTER, &["event", "staff", "add", &ev, STAFF]).ok();
     let gate = export(&t, event, "g.tixgate");
     let g = gate.display().to_string();
-    t.as_(STAFF, &["scanner", "merge", &ev, &g]).ok();
+    t.as_(STAFF, &["scanner", "merge", &ev, &g]).merged();
     t.as_(STAFF, &["scanner", "merge", &ev, &g, "--accept-manual"])
         .code(4);
 }
