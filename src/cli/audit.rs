@@ -32,15 +32,48 @@ pub fn run(ctx: &Ctx, cmd: AuditCmd) -> anyhow::Result<()> {
     }
 }
 
+/// Audit details as people read them: `key: value` pairs separated by commas (so that a
+/// narrow terminal wraps them between pairs, never inside an address).
+fn human_details(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                serde_json::Value::Object(_) => format!("{k}: {{{}}}", human_details(v)),
+                serde_json::Value::Array(_) => format!("{k}: [{}]", human_details(v)),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(human_details)
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
 impl ListRow for Entry {
     const HEADERS: &'static [&'static str] =
         &["#", "When", "Who", "Action", "Object", "Event", "Details"];
     const EMPTY: &'static str = "No audit entries.";
+    const DROP: &'static [&'static str] = &["Event", "Object"];
+    const WRAP: &'static [&'static str] = &["Details"];
 
     fn cells(&self, _style: &Style) -> Vec<Cell> {
-        let mut details = self.details.to_string();
-        if details.chars().count() > 100 {
-            details = details.chars().take(97).collect::<String>() + "...";
+        // A table shows the start of long details and says how much more there is;
+        // `--json` has them whole.
+        let mut details = human_details(&self.details);
+        let n = details.chars().count();
+        if n > 300 {
+            details = format!(
+                "{}… ({} more characters; --json shows them)",
+                details.chars().take(240).collect::<String>(),
+                n - 240
+            );
         }
         vec![
             Cell::new(self.id),

@@ -308,9 +308,7 @@ fn scan_loop(
     let device = device()?;
     let mut gate = open_gate(ctx, event)?;
     gate.check_writable()?;
-    let style = Style {
-        color: super::render::color_allowed(),
-    };
+    let style = Style::detect(ctx.wide);
     let tty = std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
     let (mut admitted, mut rejected) = (0u64, 0u64);
@@ -583,6 +581,8 @@ impl ListRow for offline::Conflict {
         "What happened",
     ];
     const EMPTY: &'static str = "No conflicts.";
+    const DROP: &'static [&'static str] = &["Device", "Offline scan", "Gate"];
+    const WRAP: &'static [&'static str] = &["What happened"];
 
     fn cells(&self, _style: &Style) -> Vec<Cell> {
         vec![
@@ -612,6 +612,8 @@ impl ListRow for DoorEntry {
     ];
     const EMPTY: &'static str =
         "No ticket matches; try part of the name, the e-mail in full, or the ticket id.";
+    const DROP: &'static [&'static str] = &["Tier", "Holder"];
+    const WRAP: &'static [&'static str] = &["Attendee", "Holder", "Admit now"];
 
     fn cells(&self, _style: &Style) -> Vec<Cell> {
         let holder = match (&self.holder_name, &self.holder_email) {

@@ -280,6 +280,8 @@ impl ListRow for Event {
         "ID", "Title", "Status", "Starts", "Venue", "Currency", "Owner",
     ];
     const EMPTY: &'static str = "No events.";
+    const DROP: &'static [&'static str] = &["Currency", "Owner", "Venue"];
+    const WRAP: &'static [&'static str] = &["Title", "Venue"];
 
     fn cells(&self, style: &Style) -> Vec<Cell> {
         vec![

@@ -67,6 +67,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Show every column of a list, however wide (lists otherwise fit the terminal)
+    #[arg(long, global = true)]
+    pub wide: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -131,6 +135,8 @@ pub struct Ctx {
     pub json: bool,
     /// Print only the essential result.
     pub quiet: bool,
+    /// Show every column of a list.
+    pub wide: bool,
     yes: bool,
     no_input: bool,
 }
@@ -238,6 +244,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         as_user: cli.as_user,
         json: cli.json,
         quiet: cli.quiet,
+        wide: cli.wide,
         yes: cli.yes,
         no_input: cli.no_input,
     };

@@ -251,6 +251,8 @@ impl ListRow for Order {
         "ID", "Event", "Tier", "Buyer", "Qty", "Status", "Total", "Created",
     ];
     const EMPTY: &'static str = "No orders.";
+    const DROP: &'static [&'static str] = &["Created", "Event", "Tier"];
+    const WRAP: &'static [&'static str] = &["Tier"];
 
     fn cells(&self, style: &Style) -> Vec<Cell> {
         let total = if self.is_comp {

@@ -4,7 +4,9 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use comfy_table::{Cell, Color, ContentArrangement, LineStyle, Table, TableStyle, presets};
+use comfy_table::{
+    Cell, Color, ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width, presets,
+};
 use serde::Serialize;
 
 use super::Ctx;
@@ -15,15 +17,51 @@ use tix::error::Error;
 pub struct Style {
     /// Colour is allowed: stdout is a terminal and `NO_COLOR` is unset.
     pub color: bool,
+    /// The width tables fit into: `COLUMNS` if set, else the terminal's (80 when the
+    /// terminal does not say), or none when stdout is not a terminal.
+    pub width: Option<usize>,
+    /// `--wide`: show every column of a list, whatever the width.
+    pub wide: bool,
+}
+
+/// The width assumed when a terminal does not report one.
+pub const DEFAULT_WIDTH: usize = 80;
+
+impl Style {
+    /// The style for this process's stdout; `wide` is the `--wide` flag.
+    pub fn detect(wide: bool) -> Style {
+        Style {
+            color: color_allowed(),
+            width: terminal_width(),
+            wide,
+        }
+    }
+}
+
+/// The width output is read at: `COLUMNS` when set to a number, else the terminal's own
+/// report — stdout's, or stderr's when stdout is piped to a pager or `head` on a
+/// terminal — and 80 when the terminal reports nothing or 0; none when no terminal is
+/// involved (a script writing to a file) and `COLUMNS` is unset.
+fn terminal_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return Some(n);
+    }
+    let reported = if std::io::stdout().is_terminal() {
+        terminal_size::terminal_size_of(std::io::stdout())
+    } else if std::io::stderr().is_terminal() {
+        terminal_size::terminal_size_of(std::io::stderr())
+    } else {
+        return None;
+    };
+    let w = reported.map_or(0, |(terminal_size::Width(w), _)| usize::from(w));
+    Some(if w == 0 { DEFAULT_WIDTH } else { w })
 }
 
 impl Style {
-    fn detect() -> Style {
-        Style {
-            color: color_allowed(),
-        }
-    }
-
     /// A cell in `color`, when colour is allowed.
     pub fn cell(&self, text: impl ToString, color: Color) -> Cell {
         let cell = Cell::new(text.to_string());
@@ -44,6 +82,12 @@ pub trait Render: Serialize {
 pub trait ListRow: Serialize {
     /// Column headers.
     const HEADERS: &'static [&'static str];
+    /// Headers of the columns hidden, in this order, when the list is wider than the
+    /// terminal (`--wide` shows them all).
+    const DROP: &'static [&'static str] = &[];
+    /// Headers of the columns of free text that may wrap between words when nothing more
+    /// can be hidden; every other column (ids, UUIDs, codes, e-mails) is never split.
+    const WRAP: &'static [&'static str] = &[];
     /// What an empty list says.
     const EMPTY: &'static str;
     /// The row's cells, in header order.
@@ -57,7 +101,13 @@ impl<T: ListRow> Render for Vec<T> {
         if self.is_empty() {
             return T::EMPTY.to_string();
         }
-        list_table(style, T::HEADERS, self.iter().map(|item| item.cells(style)))
+        fit_table(
+            style,
+            T::HEADERS,
+            self.iter().map(|item| item.cells(style)).collect(),
+            T::DROP,
+            T::WRAP,
+        )
     }
 
     fn quiet(&self) -> String {
@@ -65,19 +115,138 @@ impl<T: ListRow> Render for Vec<T> {
     }
 }
 
-/// Rows under headers, as every list shows them.
+/// Rows under headers, as every list shows them, hiding nothing (for short tables).
 pub fn list_table(
     style: &Style,
     headers: &[&str],
     rows: impl IntoIterator<Item = Vec<Cell>>,
 ) -> String {
+    fit_table(style, headers, rows.into_iter().collect(), &[], &[])
+}
+
+/// How wide a cell's text is on a terminal (its widest line).
+fn cell_width(cell: &Cell) -> usize {
+    cell.content()
+        .lines()
+        .map(unicode_width::UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The width of a list of columns as [`LIST_STYLE`] draws them: a space before the
+/// first, three between each two and one after the last (the header's rule runs under
+/// it; the other lines are trimmed).
+fn list_width(widths: &[usize]) -> usize {
+    widths.iter().sum::<usize>() + 2 + 3 * widths.len().saturating_sub(1)
+}
+
+/// Rows under headers, fitted to the terminal's width: columns of `drop` are hidden in
+/// that order until the list fits (and a last line says which, and that `--wide` shows
+/// them); if it still does not fit, the columns of `wrap` wrap between words while
+/// every other column keeps its full width, so an id, a UUID, a code or an e-mail
+/// address is never split across lines.
+pub fn fit_table(
+    style: &Style,
+    headers: &[&str],
+    rows: Vec<Vec<Cell>>,
+    drop: &[&str],
+    wrap: &[&str],
+) -> String {
+    let widths: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(cell_width)
+                .chain([unicode_width::UnicodeWidthStr::width(*h)])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut shown: Vec<bool> = vec![true; headers.len()];
+    let limit = style.width.filter(|_| !style.wide);
+    let mut hidden = Vec::new();
+    if let Some(limit) = limit {
+        let width_now = |shown: &[bool]| {
+            let w: Vec<usize> = widths
+                .iter()
+                .zip(shown)
+                .filter(|(_, s)| **s)
+                .map(|(w, _)| *w)
+                .collect();
+            list_width(&w)
+        };
+        for name in drop {
+            if width_now(&shown) <= limit {
+                break;
+            }
+            if let Some(i) = headers.iter().position(|h| h == name) {
+                shown[i] = false;
+                hidden.push(*name);
+            }
+        }
+    }
+    let keep = |i: usize| shown.get(i).copied().unwrap_or(true);
     let mut table = new_table(style);
     table.load_style(LIST_STYLE);
-    table.set_header(headers.iter().map(|h| Cell::new(*h)));
+    table.set_content_arrangement(ContentArrangement::Disabled);
+    table.set_header(
+        headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, h)| Cell::new(*h)),
+    );
     for row in rows {
-        table.add_row(row);
+        table.add_row(
+            row.into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .map(|(_, c)| c),
+        );
     }
-    trimmed(&table)
+    let visible: Vec<(usize, &&str)> = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .collect();
+    if let Some(limit) = limit {
+        let w: Vec<usize> = visible.iter().map(|(i, _)| widths[*i]).collect();
+        if list_width(&w) > limit && visible.iter().any(|(_, h)| wrap.contains(h)) {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_width(u16::try_from(limit).unwrap_or(u16::MAX));
+            for (pos, (i, h)) in visible.iter().enumerate() {
+                if !wrap.contains(h)
+                    && let Some(col) = table.column_mut(pos)
+                {
+                    // comfy-table counts a column's padding (one space each side) in it.
+                    let fixed = u16::try_from(widths[*i] + 2).unwrap_or(u16::MAX);
+                    col.set_constraint(ColumnConstraint::Absolute(Width::Fixed(fixed)));
+                }
+            }
+        }
+    }
+    let mut text = trimmed(&table);
+    if !hidden.is_empty() {
+        let them = if hidden.len() == 1 { "it" } else { "them" };
+        let named = format!(
+            "({} hidden to fit: {}; --wide shows {them})",
+            tix::text::count(hidden.len() as i64, "column", "columns"),
+            hidden.join(", "),
+        );
+        let note = if limit.is_some_and(|l| named.chars().count() > l) {
+            format!(
+                "({} hidden to fit; --wide shows {them})",
+                tix::text::count(hidden.len() as i64, "column", "columns")
+            )
+        } else {
+            named
+        };
+        text.push('\n');
+        text.push_str(&note);
+    }
+    text
 }
 
 /// Lists: aligned columns under one rule below the header.
@@ -95,7 +264,9 @@ fn trimmed(table: &Table) -> String {
 
 fn new_table(style: &Style) -> Table {
     let mut table = Table::new();
-    table.set_content_arrangement(ContentArrangement::Dynamic);
+    // Never wrapped by default: a value too long for the terminal is wrapped by the
+    // terminal itself, so copying it (a code, an address) copies it whole.
+    table.set_content_arrangement(ContentArrangement::Disabled);
     if style.color {
         table.enforce_styling();
     } else {
@@ -138,7 +309,7 @@ pub fn emit<T: Render + ?Sized>(ctx: &Ctx, value: &T) -> anyhow::Result<()> {
             writeln!(out, "{q}")?;
         }
     } else {
-        writeln!(out, "{}", value.human(&Style::detect()))?;
+        writeln!(out, "{}", value.human(&Style::detect(ctx.wide)))?;
     }
     out.flush()?;
     Ok(())
@@ -381,4 +552,58 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
         json_error("usage", message);
     }
     ExitCode::from(e.exit_code() as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn style(width: Option<usize>, wide: bool) -> Style {
+        Style {
+            color: false,
+            width,
+            wide,
+        }
+    }
+
+    fn rows() -> Vec<Vec<Cell>> {
+        vec![vec![
+            Cell::new("7"),
+            Cell::new("01a2169e-92ef-7000-8002-c87a092a9b44"),
+            Cell::new("A festival with a rather long title"),
+            Cell::new("pat.promoter@example.com"),
+        ]]
+    }
+
+    const HEADERS: &[&str] = &["ID", "UUID", "Event", "Owner"];
+
+    #[test]
+    fn lists_drop_columns_in_order_and_never_split_identifiers() {
+        let text = fit_table(&style(Some(80), false), HEADERS, rows(), &["Event"], &[]);
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(!text.contains("Event") || text.contains("hidden"), "{text}");
+        assert!(text.contains("01a2169e-92ef-7000-8002-c87a092a9b44"));
+        assert!(text.contains("pat.promoter@example.com"));
+        assert!(
+            text.ends_with("(1 column hidden to fit: Event; --wide shows it)"),
+            "{text}"
+        );
+        // Free text wraps between words when nothing more can be hidden.
+        let text = fit_table(&style(Some(100), false), HEADERS, rows(), &[], &["Event"]);
+        assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+        assert!(text.contains("01a2169e-92ef-7000-8002-c87a092a9b44"));
+        // --wide, or no terminal: everything, on one line per row.
+        for s in [style(Some(80), true), style(None, false)] {
+            let text = fit_table(&s, HEADERS, rows(), &["Event"], &["Event"]);
+            assert_eq!(text.lines().count(), 3, "{text}");
+            assert!(text.contains("A festival with a rather long title"));
+        }
+    }
+
+    #[test]
+    fn the_width_a_list_takes_is_what_it_prints() {
+        let text = fit_table(&style(None, false), HEADERS, rows(), &[], &[]);
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert_eq!(widest, list_width(&[2, 36, 35, 24]));
+    }
 }

@@ -4,7 +4,7 @@ use clap::Subcommand;
 use comfy_table::{Cell, CellAlignment};
 
 use super::Ctx;
-use super::render::{Render, Style, emit, list_table};
+use super::render::{Render, Style, emit, fit_table, list_table};
 use tix::ops::reports::{self, SalesReport};
 
 /// `tix report` subcommands.
@@ -32,7 +32,7 @@ fn num(n: impl ToString) -> Cell {
 
 impl Render for SalesReport {
     fn human(&self, style: &Style) -> String {
-        let tiers = list_table(
+        let tiers = fit_table(
             style,
             &[
                 "Tier",
@@ -47,21 +47,26 @@ impl Render for SalesReport {
                 "Revenue",
                 "Returned",
             ],
-            self.tiers.iter().map(|t| {
-                vec![
-                    Cell::new(format!("{} {}", t.tier_id, t.tier_name)),
-                    num(&t.price),
-                    num(t.sold),
-                    num(t.available),
-                    num(t.paid_tickets),
-                    num(t.comp_tickets),
-                    num(t.pending_tickets),
-                    num(t.refunded_tickets),
-                    num(t.cancelled_tickets),
-                    num(&t.revenue),
-                    num(&t.refunded),
-                ]
-            }),
+            self.tiers
+                .iter()
+                .map(|t| {
+                    vec![
+                        Cell::new(format!("{} {}", t.tier_id, t.tier_name)),
+                        num(&t.price),
+                        num(t.sold),
+                        num(t.available),
+                        num(t.paid_tickets),
+                        num(t.comp_tickets),
+                        num(t.pending_tickets),
+                        num(t.refunded_tickets),
+                        num(t.cancelled_tickets),
+                        num(&t.revenue),
+                        num(&t.refunded),
+                    ]
+                })
+                .collect(),
+            &["Cancelled", "Returned", "Pending", "Comp", "Left", "Price"],
+            &["Tier"],
         );
         let states = list_table(
             style,

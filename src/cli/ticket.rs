@@ -597,7 +597,7 @@ fn status_cell(style: &Style, t: &Ticket) -> Cell {
 impl Render for Ticket {
     fn human(&self, style: &Style) -> String {
         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-        fields(
+        let text = fields(
             style,
             Some(format!("Ticket {} ({})", self.id, self.uuid)),
             vec![
@@ -610,10 +610,16 @@ impl Render for Ticket {
                 ("Attendee phone", opt(&self.attendee_phone)),
                 ("Status", status_text(self)),
                 ("Checked in", self.checked_in_at.map_or("-".into(), rfc3339)),
-                ("Code", self.qr_payload.clone()),
                 ("Issued", rfc3339(self.created_at)),
             ],
-        )
+        );
+        // The code on a line of its own, never wrapped: copied from the screen, it is
+        // the code (the QR payload in JSON).
+        if self.qr_payload.is_empty() {
+            text
+        } else {
+            format!("{text}\nCode (qr_payload):\n{}", self.qr_payload)
+        }
     }
 
     fn quiet(&self) -> String {
@@ -625,6 +631,8 @@ impl ListRow for Ticket {
     const HEADERS: &'static [&'static str] =
         &["ID", "UUID", "Event", "Tier", "Owner", "Attendee", "Status"];
     const EMPTY: &'static str = "No tickets.";
+    const DROP: &'static [&'static str] = &["Event", "Attendee", "Tier"];
+    const WRAP: &'static [&'static str] = &["Event", "Tier", "Attendee", "Status"];
 
     fn cells(&self, style: &Style) -> Vec<Cell> {
         vec![

@@ -336,6 +336,8 @@ impl ListRow for Tier {
         "Notes",
     ];
     const EMPTY: &'static str = "No tiers.";
+    const DROP: &'static [&'static str] = &["Notes", "Sale window", "Per order", "Pos", "Sold"];
+    const WRAP: &'static [&'static str] = &["Name", "Sale window", "Notes"];
 
     fn cells(&self, style: &Style) -> Vec<Cell> {
         let avail = if self.available() == 0 {
@@ -466,6 +468,8 @@ impl ListRow for ImportLine<'_> {
         "Sale window",
     ];
     const EMPTY: &'static str = "No tiers.";
+    const DROP: &'static [&'static str] = &["Sale window", "Per order"];
+    const WRAP: &'static [&'static str] = &["Name"];
 
     fn cells(&self, style: &Style) -> Vec<Cell> {
         let (text, color) = match self.action {

@@ -105,6 +105,8 @@ impl Render for User {
 impl ListRow for User {
     const HEADERS: &'static [&'static str] = &["Email", "Name", "Role", "Verified", "Created"];
     const EMPTY: &'static str = "No users.";
+    const DROP: &'static [&'static str] = &["Created", "Verified"];
+    const WRAP: &'static [&'static str] = &["Name"];
 
     fn cells(&self, style: &Style) -> Vec<Cell> {
         let role_color = match self.role {

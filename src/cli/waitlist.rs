@@ -155,6 +155,8 @@ impl ListRow for Entry {
         "Held until",
     ];
     const EMPTY: &'static str = "No one in line.";
+    const DROP: &'static [&'static str] = &["Joined", "Place", "Tier"];
+    const WRAP: &'static [&'static str] = &[];
 
     fn cells(&self, style: &Style) -> Vec<Cell> {
         vec![

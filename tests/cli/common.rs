@@ -457,6 +457,7 @@ impl Tix {
             "TIX_CURRENCY",
             "NO_COLOR",
             "TIX_DEVICE",
+            "COLUMNS",
         ] {
             c.env_remove(var);
         }

@@ -17,6 +17,7 @@ mod people;
 mod print;
 mod promoter;
 mod setup;
+mod terminal;
 mod ticket;
 mod tier;
 mod trust;
