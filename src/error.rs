@@ -587,6 +587,18 @@ pub enum Rule {
         /// What it is instead.
         status: String,
     },
+    /// One PDF holds a bounded number of pages.
+    #[error("order {order} has {tickets} tickets to print, more than the {max} one PDF holds")]
+    TooManyPages {
+        /// The order.
+        order: i64,
+        /// Its event.
+        event: i64,
+        /// Tickets to print.
+        tickets: usize,
+        /// Pages a PDF holds.
+        max: usize,
+    },
     /// An order with no ticket left to print.
     #[error(
         "order {order} has no ticket left to print: each was used, cancelled, refunded or given to another holder"
@@ -627,6 +639,19 @@ pub enum Rule {
         /// Seats left.
         left: i64,
     },
+    /// People in a tier's line come before new buyers.
+    #[error(
+        "tier {tier} '{name}' has {waiting} {} in its waitlist, who get freed seats first; join the waitlist instead",
+        if *.waiting == 1 { "person" } else { "people" }
+    )]
+    WaitlistFirst {
+        /// The tier.
+        tier: i64,
+        /// Its name.
+        name: String,
+        /// People waiting.
+        waiting: i64,
+    },
     /// One place in line per user and tier.
     #[error("you are already in the waitlist of tier {tier} (place {entry})")]
     AlreadyWaiting {
@@ -666,6 +691,16 @@ pub enum Rule {
         sold: i64,
         /// Seats held.
         held: i64,
+    },
+    /// An event that is over is not cancelled.
+    #[error(
+        "event {event} ended {ended}; an event that is over cannot be cancelled (refund its orders one by one)"
+    )]
+    EventOver {
+        /// The event.
+        event: i64,
+        /// When it ended, in its zone.
+        ended: String,
     },
     /// A completed event stays completed.
     #[error("event {event} is completed; a completed event cannot be cancelled")]

@@ -664,13 +664,18 @@ impl TicketFont {
     }
 
     /// The glyph `c` is drawn with: its own, a space for control characters and other
-    /// whitespace, '?' where the font lacks it.
+    /// whitespace, '?' where the font lacks it — and for right-to-left scripts (Hebrew,
+    /// Arabic, Syriac, Thaana, N'Ko…), which would need reordering and shaping that this
+    /// writer does not do: a '?' says something is missing, a mirrored name would not.
     fn glyph(&self, c: char) -> Glyph {
         if let Some(g) = self.common.get(c as usize) {
             return *g;
         }
         if c.is_whitespace() || c.is_control() {
             return self.space;
+        }
+        if is_right_to_left(c) {
+            return self.fallback;
         }
         match self.face.glyph_index(c) {
             Some(id) => Glyph {
@@ -1150,6 +1155,18 @@ fn subset_tag(advances: &[u16], chars: &[Option<char>]) -> String {
     tag
 }
 
+/// Whether a character belongs to a right-to-left script (Hebrew, Arabic, Syriac,
+/// Thaana, N'Ko, Samaritan, Mandaic and their presentation forms).
+fn is_right_to_left(c: char) -> bool {
+    matches!(c,
+        '\u{0590}'..='\u{08FF}'
+            | '\u{FB1D}'..='\u{FDFF}'
+            | '\u{FE70}'..='\u{FEFF}'
+            | '\u{10800}'..='\u{10FFF}'
+            | '\u{1E800}'..='\u{1EFFF}'
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1296,7 +1313,7 @@ mod tests {
     #[test]
     fn characters_the_font_lacks_become_question_marks() {
         let f = font();
-        for c in ['漢', '🎫', '\u{E000}'] {
+        for c in ['漢', '🎫', '\u{E000}', 'א', 'ش', '\u{FEFB}'] {
             let g = f.glyph(c);
             assert_eq!(g.id, f.fallback.id, "{c}");
             assert_eq!(g.ch, '?');

@@ -128,6 +128,10 @@ fn rule(r: &Rule) -> Option<String> {
             "{path} already exists; merge its scans first (`tix scanner merge {event} FILE`), then pass --force to replace it"
         ),
         Rule::RefundUnpaid { order } => format!("{r} with `tix order cancel {order}`"),
+        Rule::WaitlistFirst { tier, .. } => format!("{r} (`tix waitlist join {tier}`)"),
+        Rule::TooManyPages { event, .. } => {
+            format!("{r}; `tix ticket pdf --event {event} --out-dir DIR` prints it in parts")
+        }
         Rule::EventHasOrders { event, .. } => format!(
             "{r}: pass --refund to refund them or --cancel to cancel them (`tix event cancel {event} --refund`)"
         ),

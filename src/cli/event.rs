@@ -185,6 +185,13 @@ fn cancel_question(plan: &Plan) -> String {
             e.currency
         ));
     }
+    if o.comp_orders > 0 {
+        q.push_str(&format!(
+            ", and cancel {} ({})",
+            count(o.comp_orders, "complimentary order", "complimentary orders"),
+            count(o.comp_tickets, "ticket", "tickets"),
+        ));
+    }
     if o.pending_orders > 0 {
         q.push_str(&format!(
             ", and cancel {} awaiting approval ({})",
@@ -193,6 +200,12 @@ fn cancel_question(plan: &Plan) -> String {
         ));
     }
     q.push('?');
+    if o.used_orders > 0 {
+        q.push_str(&format!(
+            " ({} with tickets already used at the gate stay as they are.)",
+            count(o.used_orders, "order", "orders")
+        ));
+    }
     q
 }
 
@@ -216,11 +229,24 @@ impl Render for Cancelled {
                 d.currency
             ));
         }
+        if d.comp_orders > 0 {
+            text.push_str(&format!(
+                "\nCancelled {} ({}).",
+                count(d.comp_orders, "complimentary order", "complimentary orders"),
+                count(d.comp_tickets, "ticket", "tickets"),
+            ));
+        }
         if d.unapproved_orders > 0 {
             text.push_str(&format!(
                 "\nCancelled {} awaiting approval ({}; nothing was paid).",
                 count(d.unapproved_orders, "order", "orders"),
                 count(d.unapproved_tickets, "ticket", "tickets"),
+            ));
+        }
+        if d.orders_left > 0 {
+            text.push_str(&format!(
+                "\n{} with tickets already used at the gate left completed.",
+                count(d.orders_left, "order", "orders"),
             ));
         }
         text

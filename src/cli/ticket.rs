@@ -254,13 +254,22 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
             let protected = store.protected_paths();
             let bar = std::cell::RefCell::new(None);
             let mut written = Vec::new();
-            let path = |order: i64| dir.join(format!("order-{order}.pdf"));
+            let path = |p: &printing::Part| {
+                if p.parts == 1 {
+                    dir.join(format!("order-{}.pdf", p.order_id))
+                } else {
+                    dir.join(format!(
+                        "order-{}-part{}of{}.pdf",
+                        p.order_id, p.part, p.parts
+                    ))
+                }
+            };
             let tickets = printing::event_pdfs(
                 &store,
                 &actor,
                 event,
-                |orders, total| {
-                    let paths: Vec<_> = orders.iter().map(|o| path(*o)).collect();
+                |parts, total| {
+                    let paths: Vec<_> = parts.iter().map(&path).collect();
                     files::check_outputs_in(&dir, &paths, &protected, force)?;
                     std::fs::create_dir_all(&dir).map_err(|source| tix::Error::Io {
                         action: "create directory",
@@ -271,8 +280,8 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                     *bar.borrow_mut() = progress(ctx, total as u64, "tickets");
                     Ok(())
                 },
-                |order, n, bytes| {
-                    let out = path(order);
+                |part, n, bytes| {
+                    let out = path(&part);
                     files::write_atomic(&out, &bytes)?;
                     written.push(out);
                     if let Some(b) = bar.borrow().as_ref() {
@@ -411,6 +420,8 @@ fn send(
             source,
         }
     };
+    // Nothing is made for someone who may not send these tickets.
+    delivery::check(store, actor, event)?;
     std::fs::create_dir_all(outbox).map_err(io("create directory", outbox))?;
     files::remove_stale_temps(outbox);
     let path = match template {
@@ -524,9 +535,18 @@ impl Render for PdfFiles {
             ),
             [] => "No valid tickets: no PDFs written.".into(),
             [first, ..] => format!(
-                "{} {noun} printed to {} PDFs (one per order) in {}",
+                "{} {noun} printed to {} PDFs ({}) in {}",
                 self.tickets,
                 self.files.len(),
+                if self
+                    .files
+                    .iter()
+                    .any(|f| f.to_string_lossy().contains("-part"))
+                {
+                    "one per order; large orders in parts"
+                } else {
+                    "one per order"
+                },
                 first
                     .parent()
                     .map_or_else(String::new, |p| printable(&p.display().to_string()))

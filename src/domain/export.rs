@@ -9,7 +9,7 @@ use crate::domain::time::{Timestamp, Zone};
 /// What is exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// The door list: every ticket still to be used or already used.
+    /// The door list: every ticket of a completed order still to be used or already used.
     Attendees,
     /// Every order, whatever its status.
     Orders,

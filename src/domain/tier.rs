@@ -45,6 +45,8 @@ pub struct Tier {
     pub held: i64,
     /// How long an offer to the waitlist holds its seats, in seconds.
     pub waitlist_hold: i64,
+    /// People waiting in its line (they come before any new buyer).
+    pub waiting: i64,
     /// Fewest tickets per order.
     pub min_purchase: i64,
     /// Most tickets per order.
@@ -68,8 +70,17 @@ pub struct Tier {
 }
 
 impl Tier {
-    /// Seats still to be had: neither sold nor held for the waitlist.
+    /// Seats a new buyer can have: neither sold nor held for the waitlist, and none
+    /// while anyone waits in the tier's line (freed seats are theirs first).
     pub fn available(&self) -> i64 {
+        if self.waiting > 0 {
+            return 0;
+        }
+        self.free()
+    }
+
+    /// Seats neither sold nor held, whoever may have them.
+    pub fn free(&self) -> i64 {
         (self.quantity - self.sold - self.held).max(0)
     }
 
@@ -114,6 +125,8 @@ struct TierJson<'a> {
     // waitlist, and an offer's hold when it is not the default.
     #[serde(skip_serializing_if = "is_zero")]
     held: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    waiting: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     waitlist_hold: Option<String>,
 }
@@ -149,6 +162,7 @@ impl Serialize for Tier {
             created_at: self.created_at,
             updated_at: self.updated_at,
             held: self.held,
+            waiting: self.waiting,
             waitlist_hold: (self.waitlist_hold != DEFAULT_WAITLIST_HOLD)
                 .then(|| time::human_duration(self.waitlist_hold).replace(' ', "")),
         }
@@ -321,6 +335,7 @@ pub fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tie
         sold: base.map_or(0, |b| b.sold),
         held: base.map_or(0, |b| b.held),
         waitlist_hold,
+        waiting: base.map_or(0, |b| b.waiting),
         min_purchase,
         max_purchase,
         sale_start,
@@ -370,6 +385,21 @@ pub struct Availability {
     pub message: String,
 }
 
+/// What a tier's waitlist takes, in words: `2 held for the waitlist, 3 waiting`.
+fn waitlist_words(tier: &Tier) -> String {
+    let mut parts = Vec::new();
+    if tier.held > 0 {
+        parts.push(format!("{} held for the waitlist", tier.held));
+    }
+    if tier.waiting > 0 {
+        parts.push(format!(
+            "{} waiting",
+            crate::domain::text::count(tier.waiting, "person", "people")
+        ));
+    }
+    parts.join(", ")
+}
+
 /// Works out a tier's availability at instant `now`.
 pub fn availability_at(tier: &Tier, event: &Event, now: Timestamp) -> Availability {
     let zone = event.timezone;
@@ -393,8 +423,8 @@ pub fn availability_at(tier: &Tier, event: &Event, now: Timestamp) -> Availabili
         EventStatus::Published if !tier.is_active => {
             "Not on sale: this tier is not offered at the moment".to_string()
         }
-        EventStatus::Published if is_sold_out && tier.held > 0 => {
-            format!("Sold out ({} held for the waitlist)", tier.held)
+        EventStatus::Published if is_sold_out && (tier.held > 0 || tier.waiting > 0) => {
+            format!("Sold out ({})", waitlist_words(tier))
         }
         EventStatus::Published if is_sold_out => "Sold out".to_string(),
         EventStatus::Published => match (tier.sale_start, tier.sale_end) {
@@ -414,7 +444,7 @@ pub fn availability_at(tier: &Tier, event: &Event, now: Timestamp) -> Availabili
         },
     };
     let message = if tier.held > 0 && !message.contains("waitlist") && is_on_sale {
-        format!("{message} ({} held for the waitlist)", tier.held)
+        format!("{message} ({})", waitlist_words(tier))
     } else {
         message
     };

@@ -32,9 +32,9 @@ pub struct Plan {
 /// What cancelling an event did to its orders.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ended {
-    /// `refund` or `cancel`: what happened to completed orders.
+    /// `refund` or `cancel`: what happened to paid orders.
     pub action: &'static str,
-    /// Completed orders refunded (or cancelled, with `--cancel`).
+    /// Paid orders refunded (or cancelled, with `--cancel`).
     pub orders: i64,
     /// Their tickets.
     pub tickets: i64,
@@ -42,10 +42,17 @@ pub struct Ended {
     pub total: String,
     /// Its currency.
     pub currency: Currency,
+    /// Complimentary orders, cancelled (nothing was paid for them).
+    pub comp_orders: i64,
+    /// Their tickets.
+    pub comp_tickets: i64,
     /// Orders awaiting approval, cancelled (nothing was paid for them).
     pub unapproved_orders: i64,
     /// Their tickets.
     pub unapproved_tickets: i64,
+    /// Orders some of whose tickets were used at the gate: left as they are, for the
+    /// promoter to refund or cancel by hand.
+    pub orders_left: i64,
 }
 
 /// An event after its cancellation, with what it did.
@@ -75,8 +82,12 @@ pub fn cancel_event(
     confirm: impl FnOnce(&Plan) -> Result<()>,
 ) -> Result<Cancelled> {
     let plan = store.read(|c| plan_of(c, actor, id, ending))?;
-    let nothing_to_do =
-        plan.event.status == EventStatus::Cancelled && plan.open == OpenSales::default();
+    let nothing_to_do = plan.event.status == EventStatus::Cancelled
+        && plan.open
+            == (OpenSales {
+                used_orders: plan.open.used_orders,
+                ..OpenSales::default()
+            });
     if !nothing_to_do {
         confirm(&plan)?;
     }
@@ -92,10 +103,20 @@ pub fn cancel_event(
             Some(Ending::Cancel) => OrderStatus::Cancelled,
             _ => OrderStatus::Refunded,
         };
-        let ended = if open == OpenSales::default() {
-            ending.map(|_| Ended::none(completed_to, event.currency))
+        let nothing_open = OpenSales {
+            used_orders: open.used_orders,
+            ..OpenSales::default()
+        };
+        let ended = if open == nothing_open {
+            ending.map(|_| Ended::none(completed_to, event.currency, open.used_orders))
         } else {
-            Some(end_orders(tx, actor, &event, completed_to)?)
+            Some(end_orders(
+                tx,
+                actor,
+                &event,
+                completed_to,
+                open.used_orders,
+            )?)
         };
         Ok(Cancelled { event, ended })
     })
@@ -108,13 +129,23 @@ fn plan_of(conn: &Tx<'_>, actor: &Actor, id: i64, ending: Option<Ending>) -> Res
     if event.status == EventStatus::Completed {
         return Err(Rule::EventCompleted { event: id }.into());
     }
+    if event.status != EventStatus::Cancelled
+        && let Some(end) = event.ends_at.or(Some(event.starts_at + 86_400))
+        && end <= time::now()
+    {
+        return Err(Rule::EventOver {
+            event: id,
+            ended: event.timezone.human(end),
+        }
+        .into());
+    }
     let open = store::orders::open_sales(conn, id)?;
-    let orders = open.completed_orders + open.pending_orders;
+    let orders = open.completed_orders + open.comp_orders + open.pending_orders;
     if orders > 0 && ending.is_none() {
         return Err(Rule::EventHasOrders {
             event: id,
             orders,
-            tickets: open.completed_tickets + open.pending_tickets,
+            tickets: open.completed_tickets + open.comp_tickets + open.pending_tickets,
         }
         .into());
     }
@@ -126,15 +157,18 @@ fn plan_of(conn: &Tx<'_>, actor: &Actor, id: i64, ending: Option<Ending>) -> Res
 }
 
 impl Ended {
-    fn none(completed_to: OrderStatus, currency: Currency) -> Ended {
+    fn none(completed_to: OrderStatus, currency: Currency, orders_left: i64) -> Ended {
         Ended {
             action: action(completed_to),
             orders: 0,
             tickets: 0,
             total: currency.format_amount(0),
             currency,
+            comp_orders: 0,
+            comp_tickets: 0,
             unapproved_orders: 0,
             unapproved_tickets: 0,
+            orders_left,
         }
     }
 }
@@ -153,63 +187,59 @@ fn end_orders(
     actor: &Actor,
     event: &Event,
     completed_to: OrderStatus,
+    orders_left: i64,
 ) -> Result<Ended> {
     let now = time::now();
-    let (mut pending, mut completed) =
-        store::orders::end_open_of_event(tx, event.id, completed_to, now)?;
-    pending.sort_by_key(|o| o.id);
-    completed.sort_by_key(|o| o.id);
-    let each = [
-        (
-            &pending,
-            OrderStatus::PendingApproval,
-            OrderStatus::Cancelled,
-        ),
-        (&completed, OrderStatus::Completed, completed_to),
-    ];
-    for (orders, old, new) in each {
-        let verb = if new == OrderStatus::Refunded {
+    let orders = store::orders::end_open_of_event(tx, event.id, completed_to, now)?;
+    for o in &orders {
+        let verb = if o.now == OrderStatus::Refunded {
             "order.refund"
         } else {
             "order.cancel"
         };
-        for o in orders.iter() {
-            audit::record(
-                tx,
-                actor,
-                verb,
-                Subject {
-                    object_type: "order",
-                    object_id: &o.id.to_string(),
-                    event_id: Some(event.id),
-                    ticket_id: None,
-                },
-                json!({
-                    "old_status": old.as_str(),
-                    "new_status": new.as_str(),
-                    "tickets": o.quantity,
-                    "total": event.currency.format_amount(o.total_minor),
-                    "currency": event.currency.code(),
-                    "because": "event.cancel",
-                }),
-            )?;
-        }
+        audit::record(
+            tx,
+            actor,
+            verb,
+            Subject {
+                object_type: "order",
+                object_id: &o.id.to_string(),
+                event_id: Some(event.id),
+                ticket_id: None,
+            },
+            json!({
+                "old_status": o.was.as_str(),
+                "new_status": o.now.as_str(),
+                "tickets": o.quantity,
+                "total": event.currency.format_amount(o.total_minor),
+                "currency": event.currency.code(),
+                "because": "event.cancel",
+            }),
+        )?;
     }
-    let sum = |orders: &[store::orders::Ended]| -> (i64, i64, i64) {
-        orders.iter().fold((0, 0, 0), |(n, q, t), o| {
-            (n + 1, q + o.quantity, t + o.total_minor)
-        })
+    let sum = |keep: &dyn Fn(&store::orders::Ended) -> bool| -> (i64, i64, i64) {
+        orders
+            .iter()
+            .filter(|o| keep(o))
+            .fold((0, 0, 0), |(n, q, t), o| {
+                (n + 1, q + o.quantity, t + o.total_minor)
+            })
     };
-    let (orders, tickets, total_minor) = sum(&completed);
-    let (unapproved_orders, unapproved_tickets, _) = sum(&pending);
+    let (paid, paid_tickets, total_minor) = sum(&|o| o.was == OrderStatus::Completed && !o.is_comp);
+    let (comp_orders, comp_tickets, _) = sum(&|o| o.was == OrderStatus::Completed && o.is_comp);
+    let (unapproved_orders, unapproved_tickets, _) =
+        sum(&|o| o.was == OrderStatus::PendingApproval);
     let ended = Ended {
         action: action(completed_to),
-        orders,
-        tickets,
+        orders: paid,
+        tickets: paid_tickets,
         total: event.currency.format_amount(total_minor),
         currency: event.currency,
+        comp_orders,
+        comp_tickets,
         unapproved_orders,
         unapproved_tickets,
+        orders_left,
     };
     audit::record(
         tx,

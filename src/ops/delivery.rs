@@ -106,6 +106,19 @@ fn why_revoked(conn: &Tx<'_>, code: &str, recipient: &str) -> Result<(String, St
     Ok((uuid.to_string(), why))
 }
 
+/// Whether the actor may send an event's tickets (its promoter or an admin): asked
+/// before an outbox is made.
+pub fn check(store: &Store, actor: &Actor, event_id: i64) -> Result<()> {
+    store.read(|c| {
+        let event = events::get(c, event_id)?;
+        authorize(actor, Action::SeeEventRecords(&event))
+    })
+}
+
+/// The most tickets one message carries; more go out as numbered parts, so that no
+/// message grows past what mail servers accept.
+pub const TICKETS_PER_MESSAGE: usize = 50;
+
 /// Prepares the messages of an event's tickets (its promoter or an admin): `write` gets
 /// each file name and its text, in order; what was written is then recorded, with an
 /// audit entry per message. A failed write stops the run and records nothing of it, so
@@ -120,43 +133,56 @@ pub fn send(
     // What to send is decided on one snapshot; the files are written outside any
     // transaction (rendering many PDFs must not hold the database), and what they carry
     // is recorded afterwards: a change in between is caught by the next run.
+    check(store, actor, event_id)?;
+    // Offers that ran out are ended (and their seats offered on) before anything is sent.
+    store.write(|tx| waitlist::refresh_event(tx, actor, event_id))?;
     let (event, from_name, plans, unchanged) = store.read(|c| plan(c, actor, event_id))?;
     let now = time::now();
     let mut prepared = Vec::with_capacity(plans.len());
+    let mut first_files = Vec::with_capacity(plans.len());
     for p in &plans {
         let kind = match (&p.offer, p.attach.is_empty()) {
             (Some(_), _) => "offer",
             (None, true) => "notice",
             (None, false) => "tickets",
         };
-        let file = match &p.offer {
-            Some((e, _)) => format!(
-                "offer-{}-{}-{}.eml",
-                e.id,
-                file_safe(&p.to_email),
-                p.version
-            ),
-            None => format!(
-                "order-{}-{}-{}{}.eml",
-                p.order_id,
-                file_safe(&p.to_email),
-                p.version,
-                if kind == "notice" { "-notice" } else { "" }
-            ),
-        };
-        let text = compose(&event, from_name.as_deref(), template, p, now)?;
-        write(&file, &text)?;
-        prepared.push(Prepared {
-            file,
-            to: p.to_email.clone(),
-            kind,
-            order_id: p.order_id,
-            tickets: p.attach.len(),
-            revoked: p.revoked.len(),
-        });
+        // Named by the recipient's key (order and holder id, or offer), never by the
+        // address: two holders can never share a file, and any address fits a name.
+        let base = format!(
+            "{}-v{}{}",
+            p.key.replace(':', "-"),
+            p.version,
+            if kind == "notice" { "-notice" } else { "" }
+        );
+        let parts = compose(&event, from_name.as_deref(), template, p, now)?;
+        let n = parts.len();
+        for (i, (text, tickets)) in parts.into_iter().enumerate() {
+            let file = if n == 1 {
+                format!("{base}.eml")
+            } else {
+                format!("{base}-part{}of{n}.eml", i + 1)
+            };
+            write(&file, &text)?;
+            if i == 0 {
+                first_files.push(file.clone());
+            }
+            prepared.push(Prepared {
+                file,
+                to: p.to_email.clone(),
+                kind,
+                order_id: p.order_id,
+                tickets,
+                revoked: if i == 0 { p.revoked.len() } else { 0 },
+            });
+        }
     }
     store.write(|tx| {
-        for (p, done) in plans.iter().zip(&prepared) {
+        for (p, file) in plans.iter().zip(&first_files) {
+            let kind = match (&p.offer, p.attach.is_empty()) {
+                (Some(_), _) => "offer",
+                (None, true) => "notice",
+                (None, false) => "tickets",
+            };
             store::deliveries::record(
                 tx,
                 &p.key,
@@ -164,7 +190,7 @@ pub fn send(
                 &p.to_email,
                 &p.codes,
                 p.version,
-                &done.file,
+                file,
                 now,
             )?;
             let (object_type, object_id) = match &p.offer {
@@ -183,10 +209,10 @@ pub fn send(
                 },
                 json!({
                     "to": p.to_email,
-                    "kind": done.kind,
-                    "tickets": done.tickets,
+                    "kind": kind,
+                    "tickets": p.attach.len(),
                     "revoked": p.revoked.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>(),
-                    "file": done.file,
+                    "file": file,
                 }),
             )?;
         }
@@ -315,29 +341,16 @@ fn plan(c: &Tx<'_>, actor: &Actor, event_id: i64) -> Result<Planned> {
     Ok((event, from_name, plans, unchanged))
 }
 
-/// An e-mail address as part of a file name.
-fn file_safe(email: &str) -> String {
-    email
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@' | '+') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// The text of one message: the promoter's template for tickets, tix's own words for a
-/// notice, and what changed since the last message either way.
+/// The messages for one plan, with how many tickets each carries: the promoter's
+/// template for tickets (in parts of [`TICKETS_PER_MESSAGE`]), tix's own words for a
+/// notice or an offer, and what changed since the last message either way.
 fn compose(
     event: &Event,
     from_name: Option<&str>,
     template: &Template,
     p: &Plan,
     now: i64,
-) -> Result<String> {
+) -> Result<Vec<(String, usize)>> {
     let when = event.when_text();
     let venue = event.venue.clone().unwrap_or_default();
     let note = event.ticket_note.clone().unwrap_or_default();
@@ -370,59 +383,92 @@ fn compose(
             lines.join("\n")
         )
     };
-    let (subject, body, pdf) = if let Some((e, price)) = &p.offer {
+    let cancelled = if event.status == crate::ops::events::EventStatus::Cancelled {
+        format!("{} was cancelled. ", event.title)
+    } else {
+        String::new()
+    };
+    let message = |subject: &str, body: &str, pdf: Option<(Vec<u8>, String)>| {
+        let id = Uuid::new_v4().to_string();
+        mail::render(&Message {
+            from: Mailbox {
+                name: from_name,
+                email: &event.owner_email,
+            },
+            to: Mailbox {
+                name: p.to_name.as_deref(),
+                email: &p.to_email,
+            },
+            subject,
+            body,
+            date: now,
+            id: &id,
+            attachment: pdf.as_ref().map(|(bytes, file_name)| Attachment {
+                file_name,
+                content_type: "application/pdf",
+                bytes,
+            }),
+        })
+    };
+    if let Some((e, price)) = &p.offer {
         let until = e
             .expires_at
             .map(|t| format!("{} ({})", event.timezone.long(t), event.timezone.name()))
             .unwrap_or_default();
         let seats = count(e.quantity, "seat", "seats");
-        (
-            format!("Seats for {} are held for you", event.title),
-            format!(
-                "Hello {name},\n\n{seats} of '{}' for {} came free, and we are holding them for you from the waitlist until {until}.\n\nTo buy them at {price} each, claim offer {} before then; after that they go to the next person in line. If you no longer want them, decline the offer so that they do.\n\nWhen:  {when}\nWhere: {venue}\n",
-                e.tier_name, event.title, e.id
-            ),
-            None,
-        )
-    } else if p.attach.is_empty() {
-        (
-            format!("Your tickets for {} have changed", event.title),
-            format!("Hello {name},\n\n{changes}\n\nThis message carries no new tickets.\n"),
-            None,
-        )
+        let subject = format!("Seats for {} are held for you", event.title);
+        let body = format!(
+            "Hello {name},\n\n{seats} of '{}' for {} came free, and we are holding them for you from the waitlist until {until}.\n\nTo buy them at {price} each, claim offer {} before then; after that they go to the next person in line. If you no longer want them, decline the offer so that they do.\n\nWhen:  {when}\nWhere: {venue}\n",
+            e.tier_name, event.title, e.id
+        );
+        return Ok(vec![(message(&subject, &body, None), 0)]);
+    }
+    if p.attach.is_empty() {
+        let subject = format!("Your tickets for {} have changed", event.title);
+        let body = format!(
+            "Hello {name},\n\n{cancelled}{changes}\n\nThis message carries no new tickets.\n"
+        );
+        return Ok(vec![(message(&subject, &body, None), 0)]);
+    }
+    let (subject, body) = template.fill(&value)?;
+    let body = if changes.is_empty() {
+        body
     } else {
-        let (subject, body) = template.fill(&value)?;
-        let body = if changes.is_empty() {
-            body
-        } else {
-            format!("{body}\n\n{changes} The attached PDF holds your tickets as they are now.\n")
-        };
-        let mut orders = HashMap::new();
-        if let Some(o) = &p.order {
-            orders.insert(p.order_id, o.clone());
-        }
-        let pdf = printing::render(event, &orders, &p.attach)?;
-        (subject, body, Some(pdf))
+        format!(
+            "{body}\n\n{cancelled}{changes} The attached PDF holds your tickets as they are now.\n"
+        )
     };
-    let id = Uuid::new_v4().to_string();
-    let file_name = format!("tickets-order-{}.pdf", p.order_id);
-    Ok(mail::render(&Message {
-        from: Mailbox {
-            name: from_name,
-            email: &event.owner_email,
-        },
-        to: Mailbox {
-            name: p.to_name.as_deref(),
-            email: &p.to_email,
-        },
-        subject: &subject,
-        body: &body,
-        date: now,
-        id: &id,
-        attachment: pdf.as_ref().map(|bytes| Attachment {
-            file_name: &file_name,
-            content_type: "application/pdf",
-            bytes,
-        }),
-    }))
+    let mut orders = HashMap::new();
+    if let Some(o) = &p.order {
+        orders.insert(p.order_id, o.clone());
+    }
+    let chunks: Vec<&[Ticket]> = p.attach.chunks(TICKETS_PER_MESSAGE).collect();
+    let n = chunks.len();
+    let mut out = Vec::with_capacity(n);
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let pdf = printing::render(event, &orders, chunk)?;
+        let (subject, body, file_name) = if n == 1 {
+            (
+                subject.clone(),
+                body.clone(),
+                format!("tickets-order-{}.pdf", p.order_id),
+            )
+        } else {
+            (
+                format!("{subject} (part {} of {n})", i + 1),
+                format!(
+                    "{body}\n\nThis is part {} of {n}: {} of your {}.\n",
+                    i + 1,
+                    count(chunk.len() as i64, "ticket", "tickets"),
+                    tickets
+                ),
+                format!("tickets-order-{}-part{}of{n}.pdf", p.order_id, i + 1),
+            )
+        };
+        out.push((
+            message(&subject, &body, Some((pdf, file_name))),
+            chunk.len(),
+        ));
+    }
+    Ok(out)
 }

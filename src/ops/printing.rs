@@ -144,22 +144,47 @@ pub fn order_pdf(store: &Store, actor: &Actor, order_id: i64) -> Result<(Vec<u8>
         if list.is_empty() {
             return Err(Rule::NothingToPrint { order: order_id }.into());
         }
+        if list.len() > PAGES_PER_PDF {
+            return Err(Rule::TooManyPages {
+                order: order_id,
+                event: order.event_id,
+                tickets: list.len(),
+                max: PAGES_PER_PDF,
+            }
+            .into());
+        }
         let mut map = HashMap::new();
         map.insert(order.id, order);
         Ok((render(&event, &map, &list)?, list.len()))
     })
 }
 
-/// One PDF per order of an event, of its tickets that get their holders in (the event's
-/// promoter or an admin): `prepare` gets the orders' ids and how many tickets in all
-/// before anything is rendered (to check the files they go to), then `each` the order's
-/// id, its ticket count and its PDF, in id order. Returns how many tickets were printed.
+/// The most pages one PDF holds: a larger order is printed in parts, so that memory and
+/// file sizes stay bounded.
+pub const PAGES_PER_PDF: usize = 500;
+
+/// One PDF of an event's printing: an order, or a part of a large one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// The order.
+    pub order_id: i64,
+    /// Which part (1-based) of how many.
+    pub part: usize,
+    /// How many parts the order's PDFs are.
+    pub parts: usize,
+}
+
+/// One PDF per order of an event (in parts of [`PAGES_PER_PDF`] for large orders), of its
+/// tickets that get their holders in (the event's promoter or an admin): `prepare` gets
+/// every part and how many tickets in all before anything is rendered (to check the
+/// files they go to), then `each` each part, its ticket count and its PDF, in order.
+/// Returns how many tickets were printed.
 pub fn event_pdfs(
     store: &Store,
     actor: &Actor,
     event_id: i64,
-    prepare: impl FnOnce(&[i64], usize) -> Result<()>,
-    mut each: impl FnMut(i64, usize, Vec<u8>) -> Result<()>,
+    prepare: impl FnOnce(&[Part], usize) -> Result<()>,
+    mut each: impl FnMut(Part, usize, Vec<u8>) -> Result<()>,
 ) -> Result<usize> {
     let list = tickets::admissible(store, actor, event_id)?;
     let total = list.len();
@@ -167,14 +192,33 @@ pub fn event_pdfs(
     for t in list {
         by_order.entry(t.order_id).or_default().push(t);
     }
-    prepare(&by_order.keys().copied().collect::<Vec<_>>(), total)?;
+    let parts: Vec<Part> = by_order
+        .iter()
+        .flat_map(|(order_id, list)| {
+            let parts = list.len().div_ceil(PAGES_PER_PDF);
+            (1..=parts).map(move |part| Part {
+                order_id: *order_id,
+                part,
+                parts,
+            })
+        })
+        .collect();
+    prepare(&parts, total)?;
     store.read(|c| {
         let event = events::get(c, event_id)?;
         let orders = order_map(c, by_order.keys().copied())?;
         let mut printed = 0;
         for (order_id, list) in &by_order {
-            each(*order_id, list.len(), render(&event, &orders, list)?)?;
-            printed += list.len();
+            let parts = list.len().div_ceil(PAGES_PER_PDF);
+            for (i, chunk) in list.chunks(PAGES_PER_PDF).enumerate() {
+                let part = Part {
+                    order_id: *order_id,
+                    part: i + 1,
+                    parts,
+                };
+                each(part, chunk.len(), render(&event, &orders, chunk)?)?;
+                printed += chunk.len();
+            }
         }
         Ok(printed)
     })

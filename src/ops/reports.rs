@@ -22,8 +22,10 @@ pub struct TierSales {
     pub quantity: i64,
     /// Seats taken (paid, comp and awaiting approval).
     pub sold: i64,
-    /// Seats left.
+    /// Seats a new buyer can have (none while people wait in its line).
     pub available: i64,
+    /// Seats held for waitlist offers.
+    pub held: i64,
     /// Tickets of completed paid orders.
     pub paid_tickets: i64,
     /// Tickets of completed complimentary orders.
@@ -94,7 +96,10 @@ pub fn sales(store: &Store, actor: &Actor, event_id: i64) -> Result<SalesReport>
     store.read(|c| {
         let event = events::get(c, event_id)?;
         authorize(actor, Action::SeeEventRecords(&event))?;
-        let tiers = store::tiers::of_event(c, event_id, true)?;
+        let mut tiers = store::tiers::of_event(c, event_id, true)?;
+        for t in &mut tiers {
+            crate::ops::tiers::live(c, t)?;
+        }
         let groups = store::orders::sales_groups(c, event_id)?;
         let cur = event.currency;
         let mut states: Vec<(i64, i64, i64, i64)> = vec![(0, 0, 0, 0); STATES.len()];
@@ -106,7 +111,8 @@ pub fn sales(store: &Store, actor: &Actor, event_id: i64) -> Result<SalesReport>
                 price: cur.format_amount(t.price_minor),
                 quantity: t.quantity,
                 sold: t.sold,
-                available: (t.quantity - t.sold).max(0),
+                available: t.available(),
+                held: t.held,
                 paid_tickets: 0,
                 comp_tickets: 0,
                 pending_tickets: 0,

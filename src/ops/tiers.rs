@@ -176,6 +176,9 @@ pub fn update(store: &mut Store, actor: &Actor, tier_id: i64, f: &TierFields) ->
         let old = get(tx, tier_id)?;
         let event = events::get(tx, old.event_id)?;
         authorize(actor, Action::ManageTiers(&event))?;
+        // Offers that ran out give their seats back first: they are not held any more.
+        waitlist::refresh(tx, actor, tier_id)?;
+        let old = get(tx, tier_id)?;
         let (tier, changed) = update_in(tx, actor, &event, &old, f)?;
         if changed {
             record(
@@ -252,15 +255,30 @@ pub fn list(
         if include_inactive {
             authorize(actor, Action::SeeInactiveTiers(&event))?;
         }
-        store::tiers::of_event(c, event.id, include_inactive)
+        let mut tiers = store::tiers::of_event(c, event.id, include_inactive)?;
+        for t in &mut tiers {
+            live(c, t)?;
+        }
+        Ok(tiers)
     })
+}
+
+/// A tier as it stands right now: seats held by offers that ran out (and that the next
+/// write touching the tier ends) no longer count as held.
+pub(crate) fn live(conn: &Tx<'_>, tier: &mut Tier) -> Result<()> {
+    if tier.held > 0 {
+        tier.held -= store::tiers::expired_held(conn, tier.id, time::now())?;
+        tier.held = tier.held.max(0);
+    }
+    Ok(())
 }
 
 /// One tier with its sales figures: anyone who may see its event.
 pub fn show(store: &Store, actor: &Actor, tier_id: i64) -> Result<Tier> {
     store.read(|c| {
-        let tier = get(c, tier_id)?;
+        let mut tier = get(c, tier_id)?;
         authorize(actor, Action::SeeEvent(&events::get(c, tier.event_id)?))?;
+        live(c, &mut tier)?;
         Ok(tier)
     })
 }
@@ -268,9 +286,10 @@ pub fn show(store: &Store, actor: &Actor, tier_id: i64) -> Result<Tier> {
 /// A tier's availability right now.
 pub fn availability(store: &Store, actor: &Actor, tier_id: i64) -> Result<Availability> {
     store.read(|c| {
-        let tier = get(c, tier_id)?;
+        let mut tier = get(c, tier_id)?;
         let event = events::get(c, tier.event_id)?;
         authorize(actor, Action::SeeEvent(&event))?;
+        live(c, &mut tier)?;
         Ok(availability_at(&tier, &event, time::now()))
     })
 }
@@ -287,6 +306,14 @@ pub(crate) fn take_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<Tier> {
     }
     let taken = store::tiers::take_seats(conn, tier_id, n)?;
     let tier = get(conn, tier_id)?;
+    if !taken && tier.waiting > 0 {
+        return Err(Rule::WaitlistFirst {
+            tier: tier.id,
+            name: tier.name,
+            waiting: tier.waiting,
+        }
+        .into());
+    }
     if !taken {
         return Err(Rule::SoldOut {
             tier: tier.id,

@@ -65,19 +65,36 @@ pub(crate) fn refresh(conn: &Tx<'_>, actor: &Actor, tier_id: i64) -> Result<()> 
     offer_freed(conn, actor, tier_id, now)
 }
 
-/// Offers free seats to the first in line, then the next, while the first in line's
-/// seats are free (strictly in order: no one is passed over for wanting more).
+/// [`refresh`] for every tier of an event with an offer out.
+pub(crate) fn refresh_event(conn: &Tx<'_>, actor: &Actor, event_id: i64) -> Result<()> {
+    let mut tiers: Vec<i64> = store::waitlist::active_of_event(conn, event_id)?
+        .iter()
+        .filter(|e| e.status == Status::Offered)
+        .map(|e| e.tier_id)
+        .collect();
+    tiers.sort_unstable();
+    tiers.dedup();
+    for t in tiers {
+        refresh(conn, actor, t)?;
+    }
+    Ok(())
+}
+
+/// Offers free seats down the line, first in line first: each person whose seats are
+/// free gets them held; someone who wants more seats than are free keeps their place
+/// while the seats go to the next whose request fits (and while anyone waits, no seat
+/// is sold to a new buyer, so freed seats stay with the line).
 fn offer_freed(conn: &Tx<'_>, actor: &Actor, tier_id: i64, now: i64) -> Result<()> {
     let Some(tier) = store::tiers::by_id(conn, tier_id)? else {
         return Ok(());
     };
     let event = events::get(conn, tier.event_id)?;
-    if event.status != EventStatus::Published || !tier.is_active {
+    if event.status != EventStatus::Published || !tier.is_active || tier.free() == 0 {
         return Ok(());
     }
-    while let Some(next) = store::waitlist::next_waiting(conn, tier_id)? {
+    for next in store::waitlist::waiting(conn, tier_id)? {
         if !store::tiers::hold_seats(conn, tier_id, next.quantity)? {
-            break;
+            continue;
         }
         let expires = now + tier.waitlist_hold;
         if !store::waitlist::offer(conn, next.id, now, expires)? {
@@ -162,7 +179,7 @@ pub fn join(store: &mut Store, actor: &Actor, tier_id: i64, quantity: i64) -> Re
             }
             .into());
         }
-        if a.available >= quantity {
+        if tier.waiting == 0 && a.available >= quantity {
             return Err(Rule::NotSoldOut {
                 tier: tier.id,
                 name: tier.name,
@@ -182,7 +199,9 @@ pub fn join(store: &mut Store, actor: &Actor, tier_id: i64, quantity: i64) -> Re
         };
         let entry = get(tx, id)?;
         record(tx, actor, "waitlist.join", &entry, json!({}))?;
-        Ok(entry)
+        // Free seats that no one before them could use are theirs at once.
+        refresh(tx, actor, tier.id)?;
+        get(tx, id)
     })
 }
 

@@ -25,7 +25,7 @@ pub fn each(
              JOIN orders o ON o.id = t.order_id
              JOIN tiers ti ON ti.id = t.tier_id
              JOIN users u ON u.id = t.owner_id
-             WHERE t.event_id = ?1 AND t.status IN ('valid', 'used')
+             WHERE t.event_id = ?1 AND t.status IN ('valid', 'used') AND o.status = 'completed'
              ORDER BY t.id",
             |r| {
                 Ok(vec![

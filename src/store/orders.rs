@@ -131,43 +131,68 @@ pub fn event_and_buyer(conn: &Tx<'_>, id: i64) -> Result<Option<(i64, i64)>> {
     )
 }
 
+/// Orders an event's cancellation ends: completed or awaiting approval, and none of
+/// whose tickets got in (those are left for the promoter to settle by hand).
+const OPEN_ORDER: &str = "status IN ('completed', 'pending_approval')
+    AND NOT EXISTS (SELECT 1 FROM tickets u WHERE u.order_id = orders.id AND u.status = 'used')";
+
 /// How much an event has sold that is still open: completed orders (paid or comp) and
-/// orders awaiting approval.
+/// orders awaiting approval — and the orders a cancellation leaves alone because some
+/// of their tickets were used at the gate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OpenSales {
-    /// Completed orders.
+    /// Completed paid orders.
     pub completed_orders: i64,
     /// Their tickets.
     pub completed_tickets: i64,
     /// Their total, in minor units.
     pub completed_minor: i64,
+    /// Completed complimentary orders.
+    pub comp_orders: i64,
+    /// Their tickets.
+    pub comp_tickets: i64,
     /// Orders awaiting approval (nothing paid yet).
     pub pending_orders: i64,
     /// Their tickets.
     pub pending_tickets: i64,
+    /// Open orders some of whose tickets were used: left as they are.
+    pub used_orders: i64,
 }
 
 /// What an event still has sold and not ended.
 pub fn open_sales(conn: &Tx<'_>, event_id: i64) -> Result<OpenSales> {
-    conn.one(
-        "SELECT
-           CAST(COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0) AS BIGINT),
-           CAST(COALESCE(SUM(CASE WHEN status = 'completed' THEN quantity ELSE 0 END), 0) AS BIGINT),
-           CAST(COALESCE(SUM(CASE WHEN status = 'completed' THEN total_minor ELSE 0 END), 0) AS BIGINT),
+    let mut sales: OpenSales = conn.one(
+        &format!(
+            "SELECT
+           CAST(COALESCE(SUM(CASE WHEN status = 'completed' AND NOT is_comp THEN 1 ELSE 0 END), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN status = 'completed' AND NOT is_comp THEN quantity ELSE 0 END), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN status = 'completed' AND NOT is_comp THEN total_minor ELSE 0 END), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN status = 'completed' AND is_comp THEN 1 ELSE 0 END), 0) AS BIGINT),
+           CAST(COALESCE(SUM(CASE WHEN status = 'completed' AND is_comp THEN quantity ELSE 0 END), 0) AS BIGINT),
            CAST(COALESCE(SUM(CASE WHEN status = 'pending_approval' THEN 1 ELSE 0 END), 0) AS BIGINT),
            CAST(COALESCE(SUM(CASE WHEN status = 'pending_approval' THEN quantity ELSE 0 END), 0) AS BIGINT)
-         FROM orders WHERE event_id = ?1 AND status IN ('completed', 'pending_approval')",
+         FROM orders WHERE event_id = ?1 AND {OPEN_ORDER}"
+        ),
         args![event_id],
         |r| {
             Ok(OpenSales {
                 completed_orders: r.get(0)?,
                 completed_tickets: r.get(1)?,
                 completed_minor: r.get(2)?,
-                pending_orders: r.get(3)?,
-                pending_tickets: r.get(4)?,
+                comp_orders: r.get(3)?,
+                comp_tickets: r.get(4)?,
+                pending_orders: r.get(5)?,
+                pending_tickets: r.get(6)?,
+                used_orders: 0,
             })
         },
-    )
+    )?;
+    sales.used_orders = conn.value(
+        "SELECT count(*) FROM orders WHERE event_id = ?1 AND status IN ('completed', 'pending_approval')
+           AND EXISTS (SELECT 1 FROM tickets u WHERE u.order_id = orders.id AND u.status = 'used')",
+        args![event_id],
+    )?;
+    Ok(sales)
 }
 
 /// One order an event's cancellation ended.
@@ -179,58 +204,79 @@ pub struct Ended {
     pub quantity: i64,
     /// Its total, in minor units.
     pub total_minor: i64,
+    /// Complimentary.
+    pub is_comp: bool,
+    /// Its status before.
+    pub was: OrderStatus,
+    /// Its status now.
+    pub now: OrderStatus,
 }
 
-/// Ends every open order of an event in four statements: orders awaiting approval are
-/// cancelled (nothing was paid), completed ones get `completed_to` (refunded or
-/// cancelled); their still-valid tickets follow their order, and the seats go back to
-/// the tiers. Returns the orders ended, as (awaiting approval, completed).
+/// Ends every open order of an event (see [`OPEN_ORDER`]) in a few statements: paid
+/// completed orders get `completed_to` (refunded or cancelled); complimentary ones and
+/// those awaiting approval are cancelled (nothing was paid); their still-valid tickets
+/// follow their order, and the seats go back to the tiers. Returns the orders ended.
 pub fn end_open_of_event(
     conn: &Tx<'_>,
     event_id: i64,
     completed_to: OrderStatus,
     now: Timestamp,
-) -> Result<(Vec<Ended>, Vec<Ended>)> {
+) -> Result<Vec<Ended>> {
+    let ended = conn.all(
+        &format!(
+            "SELECT id, quantity, total_minor, is_comp, status FROM orders
+             WHERE event_id = ?1 AND {OPEN_ORDER} ORDER BY id"
+        ),
+        args![event_id],
+        |r| {
+            let is_comp: bool = r.get(3)?;
+            let was: OrderStatus = r.get(4)?;
+            Ok(Ended {
+                id: r.get(0)?,
+                quantity: r.get(1)?,
+                total_minor: r.get(2)?,
+                is_comp,
+                was,
+                now: if was == OrderStatus::Completed && !is_comp {
+                    completed_to
+                } else {
+                    OrderStatus::Cancelled
+                },
+            })
+        },
+    )?;
     conn.exec(
-        "UPDATE tickets SET
-            status = CASE WHEN (SELECT o.status FROM orders o WHERE o.id = tickets.order_id) = 'completed'
+        &format!(
+            "UPDATE tickets SET
+            status = CASE WHEN (SELECT o.status = 'completed' AND NOT o.is_comp FROM orders o
+                                WHERE o.id = tickets.order_id)
                           THEN ?2 ELSE 'cancelled' END,
             updated_at = ?3
          WHERE event_id = ?1 AND status = 'valid'
-           AND order_id IN (SELECT id FROM orders
-                            WHERE event_id = ?1 AND status IN ('completed', 'pending_approval'))",
+           AND order_id IN (SELECT id FROM orders WHERE event_id = ?1 AND {OPEN_ORDER})"
+        ),
         args![event_id, completed_to.as_str(), now],
     )?;
     conn.exec(
-        "UPDATE tiers SET
-            sold = sold - (SELECT CAST(COALESCE(SUM(o.quantity), 0) AS BIGINT) FROM orders o
-                           WHERE o.tier_id = tiers.id AND o.status IN ('completed', 'pending_approval')),
+        &format!(
+            "UPDATE tiers SET
+            sold = sold - (SELECT CAST(COALESCE(SUM(orders.quantity), 0) AS BIGINT) FROM orders
+                           WHERE orders.tier_id = tiers.id AND {OPEN_ORDER}),
             updated_at = ?2
-         WHERE event_id = ?1",
+         WHERE event_id = ?1"
+        ),
         args![event_id, now],
     )?;
-    let ended = |r: &Row<'_>| {
-        Ok(Ended {
-            id: r.get(0)?,
-            quantity: r.get(1)?,
-            total_minor: r.get(2)?,
-        })
-    };
-    let pending = conn.all(
-        "UPDATE orders SET status = 'cancelled', updated_at = ?2
-         WHERE event_id = ?1 AND status = 'pending_approval'
-         RETURNING id, quantity, total_minor",
-        args![event_id, now],
-        ended,
-    )?;
-    let completed = conn.all(
-        "UPDATE orders SET status = ?2, updated_at = ?3
-         WHERE event_id = ?1 AND status = 'completed'
-         RETURNING id, quantity, total_minor",
+    conn.exec(
+        &format!(
+            "UPDATE orders SET
+            status = CASE WHEN status = 'completed' AND NOT is_comp THEN ?2 ELSE 'cancelled' END,
+            updated_at = ?3
+         WHERE event_id = ?1 AND {OPEN_ORDER}"
+        ),
         args![event_id, completed_to, now],
-        ended,
     )?;
-    Ok((pending, completed))
+    Ok(ended)
 }
 
 /// Records the reference of the refund that returned an order's money.

@@ -4,12 +4,14 @@
 use super::Tx;
 use super::sql::{Bind, Row, Value, args};
 use crate::domain::tier::Tier;
+use crate::domain::time::Timestamp;
 use crate::error::Result;
 
 const TIER_COLUMNS: &str = "t.id, t.event_id, t.name, t.description, t.price_minor, e.currency, \
      t.quantity, t.sold, t.min_purchase, t.max_purchase, t.sale_start, t.sale_end, \
      t.requires_approval, t.transferable, t.is_active, t.position, t.created_at, t.updated_at, \
-     e.timezone, t.held, t.waitlist_hold";
+     e.timezone, t.held, t.waitlist_hold, \
+     (SELECT count(*) FROM waitlist w WHERE w.tier_id = t.id AND w.status = 'waiting')";
 const TIER_FROM: &str = "tiers t JOIN events e ON e.id = t.event_id";
 
 fn from_row(r: &Row<'_>) -> Result<Tier> {
@@ -35,6 +37,7 @@ fn from_row(r: &Row<'_>) -> Result<Tier> {
         updated_at: r.get(17)?,
         held: r.get(19)?,
         waitlist_hold: r.get(20)?,
+        waiting: r.get(21)?,
     })
 }
 
@@ -194,13 +197,24 @@ pub fn delete(conn: &Tx<'_>, tier_id: i64) -> Result<()> {
 }
 
 /// Takes `n` seats if the tier still has them, not counting those held for the
-/// waitlist: one conditional UPDATE, so the database itself decides between two sales of
-/// the last seats. False if it had too few.
+/// waitlist, and only while no one waits in its line (they come first): one
+/// conditional UPDATE, so the database itself decides between two sales of the last
+/// seats. False if it had too few.
 pub fn take_seats(conn: &Tx<'_>, tier_id: i64, n: i64) -> Result<bool> {
     Ok(conn.exec(
-        "UPDATE tiers SET sold = sold + ?2 WHERE id = ?1 AND sold + held + ?2 <= quantity",
+        "UPDATE tiers SET sold = sold + ?2 WHERE id = ?1 AND sold + held + ?2 <= quantity
+           AND NOT EXISTS (SELECT 1 FROM waitlist w WHERE w.tier_id = ?1 AND w.status = 'waiting')",
         args![tier_id, n],
     )? > 0)
+}
+
+/// Seats of a tier held by offers that ran out by `now` (not yet ended by a write).
+pub fn expired_held(conn: &Tx<'_>, tier_id: i64, now: Timestamp) -> Result<i64> {
+    conn.value(
+        "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM waitlist
+         WHERE tier_id = ?1 AND status = 'offered' AND expires_at <= ?2",
+        args![tier_id, now],
+    )
 }
 
 /// Holds `n` free seats for an offer to the waitlist, in one conditional UPDATE: two

@@ -90,10 +90,10 @@ pub fn of_user(conn: &Tx<'_>, user_id: i64) -> Result<Vec<Entry>> {
     )
 }
 
-/// The first in a tier's line, if anyone waits.
-pub fn next_waiting(conn: &Tx<'_>, tier_id: i64) -> Result<Option<Entry>> {
-    conn.opt(
-        &format!("{SELECT} WHERE w.tier_id = ?1 AND w.status = 'waiting' ORDER BY w.id LIMIT 1"),
+/// Everyone waiting in a tier's line, first in line first.
+pub fn waiting(conn: &Tx<'_>, tier_id: i64) -> Result<Vec<Entry>> {
+    conn.all(
+        &format!("{SELECT} WHERE w.tier_id = ?1 AND w.status = 'waiting' ORDER BY w.id"),
         args![tier_id],
         from_row,
     )

@@ -112,16 +112,17 @@ fn the_outbox_gets_one_message_per_order_and_holder_and_then_only_what_changed()
     let second = buy_tickets(&t, tier, 1);
     let outbox = t.dir().join("outbox");
     let r = send(&t, &outbox);
+    let bea = t.sql_i64(&format!("SELECT id FROM users WHERE email = '{BUYER}'"));
     assert_eq!(
         files(&r),
         [
             (
-                format!("order-{}-{BUYER}-1.eml", first.id),
+                format!("order-{}-holder-{bea}-v1.eml", first.id),
                 BUYER.into(),
                 "tickets".into()
             ),
             (
-                format!("order-{}-{BUYER}-1.eml", second.id),
+                format!("order-{}-holder-{bea}-v1.eml", second.id),
                 BUYER.into(),
                 "tickets".into()
             ),
@@ -192,7 +193,7 @@ fn the_outbox_gets_one_message_per_order_and_holder_and_then_only_what_changed()
     assert!(cem.text.contains("1 ticket attached"));
     let updated = got
         .iter()
-        .find(|(f, ..)| f == &format!("order-{}-{BUYER}-2.eml", first.id))
+        .find(|(f, ..)| f == &format!("order-{}-holder-{bea}-v2.eml", first.id))
         .map(|(f, ..)| read_mail(&outbox.join(f)))
         .unwrap();
     assert!(
@@ -203,14 +204,14 @@ fn the_outbox_gets_one_message_per_order_and_holder_and_then_only_what_changed()
     assert!(updated.text.contains("transferred to another holder"));
     let notice = got
         .iter()
-        .find(|(f, ..)| f == &format!("order-{}-{BUYER}-2-notice.eml", second.id))
+        .find(|(f, ..)| f == &format!("order-{}-holder-{bea}-v2-notice.eml", second.id))
         .map(|(f, ..)| read_mail(&outbox.join(f)))
         .unwrap();
     assert!(notice.pdf.is_none());
     assert!(notice.text.contains("was refunded"), "{}", notice.text);
     assert!(
         got.iter()
-            .any(|(f, ..)| f == &format!("order-{}-{BUYER}-1.eml", third.id))
+            .any(|(f, ..)| f == &format!("order-{}-holder-{bea}-v1.eml", third.id))
     );
     // The audit log says what was prepared for whom.
     let audit = t
@@ -284,6 +285,67 @@ fn the_template_is_the_promoters_and_mistakes_in_it_change_nothing() {
     )
     .code(2)
     .err_has("Subject:");
+}
+
+#[test]
+fn holders_never_share_a_file_and_big_orders_go_out_in_parts() {
+    let (t, _, tier) = on_sale_with(&["--quantity", "200"]);
+    // Addresses that one file-name spelling would make alike, and a very long one.
+    let long = format!("{}@example.com", "x".repeat(230));
+    let people = ["a/b@example.com", "a_b@example.com", long.as_str()];
+    for p in people {
+        t.admin(&["user", "add", p, "--name", "Holder"]).ok();
+    }
+    let o = order(&crate::order::buy(&t, BUYER, tier, 3).ok());
+    for (tk, to) in o.tickets.iter().zip(people) {
+        t.as_(BUYER, &["ticket", "transfer", &tk.uuid, "--to", to])
+            .ok();
+    }
+    // And an order too large for one message.
+    t.as_(
+        PROMOTER,
+        &[
+            "order",
+            "create",
+            "--tier",
+            &tier.to_string(),
+            "--quantity",
+            "120",
+            "--comp",
+            "--buyer",
+            BUYER,
+        ],
+    )
+    .ok();
+    let outbox = t.dir().join("outbox");
+    let r = send(&t, &outbox);
+    let got = files(&r);
+    let names: std::collections::BTreeSet<&String> = got.iter().map(|(f, ..)| f).collect();
+    assert_eq!(names.len(), got.len(), "two messages share a file: {got:?}");
+    for p in people {
+        assert_eq!(
+            got.iter().filter(|(_, to, _)| to == p).count(),
+            1,
+            "{p}: {got:?}"
+        );
+    }
+    let parts: Vec<&(String, String, String)> =
+        got.iter().filter(|(f, ..)| f.contains("-part")).collect();
+    assert_eq!(parts.len(), 3, "120 tickets in parts of 50: {got:?}");
+    assert!(parts[0].0.ends_with("-part1of3.eml"));
+    let counts: Vec<i64> = r["prepared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["file"].as_str().unwrap().contains("-part"))
+        .map(|p| p["tickets"].as_i64().unwrap())
+        .collect();
+    assert_eq!(counts, [50, 50, 20]);
+    for (f, ..) in &got {
+        assert!(outbox.join(f).exists(), "{f}");
+    }
+    // Sent once: the next run has nothing new.
+    assert!(files(&send(&t, &outbox)).is_empty());
 }
 
 #[test]

@@ -259,6 +259,55 @@ fn an_order_prints_what_its_buyer_still_holds_and_an_event_prints_one_file_per_o
 }
 
 #[test]
+fn a_large_order_prints_in_parts_and_never_as_one_huge_file() {
+    if !have_poppler() {
+        return;
+    }
+    let (t, event, tier) = on_sale_with(&["--quantity", "600"]);
+    let ev = event.to_string();
+    t.as_(
+        PROMOTER,
+        &[
+            "order",
+            "create",
+            "--tier",
+            &tier.to_string(),
+            "--quantity",
+            "501",
+            "--comp",
+            "--buyer",
+            BUYER,
+        ],
+    )
+    .ok();
+    let pdf = t.dir().join("big.pdf");
+    t.as_(
+        PROMOTER,
+        &["order", "pdf", "1", "--out", pdf.to_str().unwrap()],
+    )
+    .code(5)
+    .err_has("more than the 500 one PDF holds")
+    .err_has(&format!("tix ticket pdf --event {ev} --out-dir DIR"));
+    assert!(!pdf.exists());
+    let dir = t.dir().join("pdfs");
+    t.as_(
+        PROMOTER,
+        &[
+            "ticket",
+            "pdf",
+            "--event",
+            &ev,
+            "--out-dir",
+            dir.to_str().unwrap(),
+        ],
+    )
+    .ok()
+    .out_has("501 tickets printed to 2 PDFs (one per order; large orders in parts)");
+    assert_eq!(pages_of(&dir.join("order-1-part1of2.pdf")), 500);
+    assert_eq!(pages_of(&dir.join("order-1-part2of2.pdf")), 1);
+}
+
+#[test]
 fn who_may_print_what() {
     let (t, event, tier) = on_sale_with(&["--max-purchase", "10"]);
     let ev = event.to_string();

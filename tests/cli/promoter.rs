@@ -85,13 +85,14 @@ fn ticket_statuses(t: &Tix, event: i64) -> Vec<String> {
 fn cancelling_an_event_with_sales_refunds_every_order_and_closes_the_gate() {
     let (t, event, ga, vip, [paid, pending, comp]) = sold_event();
     let ev = event.to_string();
-    // Keep one code to scan afterwards, and check one ticket in first.
+    // Keep one code to scan afterwards; one more buyer has already got in.
     let tickets = t
         .admin(&["ticket", "list", "--event", &ev, "--json"])
         .ok()
         .json();
     let code = tickets[0]["qr_payload"].as_str().unwrap().to_string();
-    let used = tickets[1]["qr_payload"].as_str().unwrap().to_string();
+    let attended = order(&buy(&t, BUYER, ga, 1).ok());
+    let used = attended.tickets[0].qr_payload.clone();
     t.as_(PROMOTER, &["validate", &used, "--event", &ev]).ok();
 
     // Without --refund or --cancel nothing happens, and the message says what to pass.
@@ -106,8 +107,10 @@ fn cancelling_an_event_with_sales_refunds_every_order_and_closes_the_gate() {
     // Without --yes a script is told what the confirmation covers.
     t.as_(PROMOTER, &["event", "cancel", &ev, "--refund"])
         .code(2)
-        .err_has("refund 2 orders (5 tickets, 179.00 EUR)")
-        .err_has("cancel 1 order awaiting approval (1 ticket)");
+        .err_has("refund 1 order (2 tickets, 179.00 EUR)")
+        .err_has("cancel 1 complimentary order (3 tickets)")
+        .err_has("cancel 1 order awaiting approval (1 ticket)")
+        .err_has("1 order with tickets already used at the gate");
 
     let out = t
         .as_(
@@ -118,26 +121,31 @@ fn cancelling_an_event_with_sales_refunds_every_order_and_closes_the_gate() {
         .json();
     assert_eq!(out["status"], "cancelled");
     assert_eq!(out["ended"]["action"], "refund");
-    assert_eq!(out["ended"]["orders"], 2);
-    assert_eq!(out["ended"]["tickets"], 5);
+    assert_eq!(out["ended"]["orders"], 1);
+    assert_eq!(out["ended"]["tickets"], 2);
     assert_eq!(out["ended"]["total"], "179.00");
+    assert_eq!(out["ended"]["comp_orders"], 1);
     assert_eq!(out["ended"]["unapproved_orders"], 1);
+    assert_eq!(out["ended"]["orders_left"], 1);
     assert_eq!(order_status(&t, paid), "refunded");
-    assert_eq!(order_status(&t, comp), "refunded");
+    // Nothing was paid for a comp or an unapproved order: cancelled, not refunded.
+    assert_eq!(order_status(&t, comp), "cancelled");
     assert_eq!(order_status(&t, pending), "cancelled");
-    // The used ticket stays used; every other ticket follows its order.
+    // An order whose ticket got in is left as it is, as `order refund` would leave it.
+    assert_eq!(order_status(&t, attended.id), "completed");
     assert_eq!(
         ticket_statuses(&t, event),
         [
             "cancelled",
-            "refunded",
-            "refunded",
+            "cancelled",
+            "cancelled",
+            "cancelled",
             "refunded",
             "refunded",
             "used"
         ]
     );
-    assert_eq!(sold(&t, ga), 0);
+    assert_eq!(sold(&t, ga), 1);
     assert_eq!(sold(&t, vip), 0);
     // Every code of the event now answers event_not_open.
     for c in [&code, &used] {
@@ -178,7 +186,8 @@ fn cancelling_an_event_with_sales_refunds_every_order_and_closes_the_gate() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions.iter().filter(|a| **a == "order.refund").count(), 2);
+    assert_eq!(actions.iter().filter(|a| **a == "order.refund").count(), 1);
+    assert_eq!(actions.iter().filter(|a| **a == "order.cancel").count(), 2);
     assert!(actions.contains(&"event.cancel") && actions.contains(&"event.end_orders"));
     // Again: nothing left to do, no question asked.
     let again = t
@@ -197,7 +206,7 @@ fn cancelling_with_cancel_ends_orders_without_refund() {
         .ok();
     assert!(
         out.stdout
-            .contains("Cancelled 2 orders (5 tickets, 179.00 EUR)."),
+            .contains("Cancelled 1 order (2 tickets, 179.00 EUR)."),
         "{}",
         out.stdout
     );
@@ -270,6 +279,27 @@ fn a_cancellation_that_fails_half_way_changes_nothing() {
     assert_eq!(order_status(&t, pending), "pending_approval");
     assert!(ticket_statuses(&t, event).iter().all(|s| s == "valid"));
     assert_eq!(sold(&t, ga), 5);
+}
+
+#[test]
+fn an_event_that_is_over_is_not_cancelled() {
+    let (t, event, ..) = sold_event();
+    let ev = event.to_string();
+    // As time would have it: the event ended yesterday.
+    let day = 86_400;
+    let now = chrono::Utc::now().timestamp();
+    t.sql(&format!(
+        "UPDATE events SET starts_at = {}, ends_at = {} WHERE id = {event}",
+        now - 2 * day,
+        now - day
+    ));
+    t.as_(PROMOTER, &["-y", "event", "cancel", &ev, "--refund"])
+        .code(5)
+        .err_has("cannot be cancelled");
+    assert_eq!(
+        t.run(&["event", "show", &ev, "--json"]).ok().json()["status"],
+        "published"
+    );
 }
 
 #[test]

@@ -24,8 +24,9 @@ struct Term {
 
 impl Term {
     fn new(t: &Tix, cols: u16, rows: u16, env: &[(&str, &str)]) -> Term {
-        let socket = format!("tix-test-{}-{cols}", std::process::id())
-            + &t.dir().file_name().unwrap().to_string_lossy();
+        static TERMS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = TERMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("tix-test-{}-{n}-{cols}", std::process::id());
         let bin = assert_cmd::cargo::cargo_bin("tix");
         let mut exports = format!(
             "export PATH={}:$PATH TIX_DB='{}' XDG_DATA_HOME='{}'; unset TIX_USER NO_COLOR COLUMNS; ",
