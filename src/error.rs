@@ -101,6 +101,10 @@ pub enum Error {
     #[error("{0}")]
     Rule(Rule),
 
+    /// The request breaks several business rules: every one of them, in one answer.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; and "))]
+    Rules(Vec<Rule>),
+
     /// No database exists at the given path and the command does not create one.
     #[error("no tix database at {}; check the path for a typo, or create one there", .0.display())]
     NoDatabase(PathBuf),
@@ -153,6 +157,11 @@ pub enum Error {
         /// What is wrong with it.
         source: Box<Error>,
     },
+
+    /// Problems with several rows of an imported file: each of them (up to a limit), so
+    /// that one run shows everything to fix.
+    #[error("{}", in_rows(.0, *.1))]
+    InRows(Vec<Error>, usize),
 
     /// Another process kept the database's write lock for the whole busy timeout.
     #[error("the database {} is busy: another process held its write lock for the {} this command waited; nothing was changed, so try again", .path.display(), waited(*.waited_ms))]
@@ -231,8 +240,9 @@ impl Error {
             | Error::EventRequired => ErrorKind::Usage,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Denied(_) => ErrorKind::PermissionDenied,
-            Error::Rule(_) => ErrorKind::RuleViolation,
+            Error::Rule(_) | Error::Rules(_) => ErrorKind::RuleViolation,
             Error::InRow { source, .. } => source.kind(),
+            Error::InRows(errors, _) => errors.first().map_or(ErrorKind::Usage, |e| e.kind()),
             Error::Rejected { .. } => ErrorKind::Rejected,
             Error::NoDatabase(_) => ErrorKind::NotFound,
             Error::Busy { .. } => ErrorKind::Busy,
@@ -268,9 +278,35 @@ impl Error {
     }
 }
 
+/// `N rows have problems: …; …` — `more` is how many were left out past the limit.
+fn in_rows(errors: &[Error], more: usize) -> String {
+    let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let total = errors.len() + more;
+    let tail = if more > 0 {
+        format!("; and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "{total} rows have problems: {}{tail}; nothing was imported",
+        listed.join("; ")
+    )
+}
+
 impl From<Rule> for Error {
     fn from(rule: Rule) -> Self {
         Error::Rule(rule)
+    }
+}
+
+impl Error {
+    /// Every rule a request breaks as one error (none: `Ok`).
+    pub fn rules(mut broken: Vec<Rule>) -> std::result::Result<(), Error> {
+        match broken.len() {
+            0 => Ok(()),
+            1 => Err(Error::Rule(broken.remove(0))),
+            _ => Err(Error::Rules(broken)),
+        }
     }
 }
 
@@ -701,6 +737,32 @@ pub enum Rule {
         event: i64,
         /// When it ended, in its zone.
         ended: String,
+    },
+    /// An event starts in the future.
+    #[error(
+        "starts_at ({starts}) is in the past (it is now {now}); an event is created before it starts"
+    )]
+    EventInPast {
+        /// The start, in the event's zone.
+        starts: String,
+        /// Now, in the event's zone.
+        now: String,
+    },
+    /// A tier's sale window lies within its event.
+    #[error(
+        "{field} ({when}) is after the event {what} ({event_time}); a tier's sales {verb} before the event {what}s"
+    )]
+    SaleWindowAfterEvent {
+        /// `sale_start` or `sale_end`.
+        field: &'static str,
+        /// Its value, in the event's zone.
+        when: String,
+        /// `start` or `end`.
+        what: &'static str,
+        /// The event's start or end, in its zone.
+        event_time: String,
+        /// `open` or `close`.
+        verb: &'static str,
     },
     /// A completed event stays completed.
     #[error("event {event} is completed; a completed event cannot be cancelled")]

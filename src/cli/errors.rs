@@ -8,6 +8,19 @@ use tix::error::{Denial, Error, Missing, NotDb, Rule};
 pub fn message(e: &Error) -> String {
     match e {
         Error::InRow { row, source } => format!("{row}: {}", message(source)),
+        Error::InRows(errors, more) => {
+            let listed: Vec<String> = errors.iter().map(message).collect();
+            let tail = if *more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            };
+            format!(
+                "{} rows have problems: {}{tail}; nothing was imported",
+                errors.len() + more,
+                listed.join("; ")
+            )
+        }
         Error::Incomplete {
             written,
             total,
@@ -19,6 +32,11 @@ pub fn message(e: &Error) -> String {
         Error::NotFound { what, .. } => format!("{e}; {}", missing_hint(what)),
         Error::Denied(d) => denied(d).unwrap_or_else(|| e.to_string()),
         Error::Rule(r) => rule(r).unwrap_or_else(|| e.to_string()),
+        Error::Rules(rs) => rs
+            .iter()
+            .map(|r| rule(r).unwrap_or_else(|| r.to_string()))
+            .collect::<Vec<_>>()
+            .join("; and "),
         Error::NothingToChange { what: "attendee" } => {
             "nothing to change; pass --name, --email or --phone".into()
         }

@@ -116,6 +116,7 @@ pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
     let (mut store, actor) = ctx.session()?;
     match cmd {
         EventCmd::Create(a) => {
+            let zone_given = a.timezone.is_some();
             let new = NewEvent {
                 title: a.title,
                 starts_at: a.starts_at,
@@ -124,7 +125,17 @@ pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
                 timezone: a.timezone,
                 currency: a.currency.filter(|c| !c.trim().is_empty()),
             };
-            emit(ctx, &events::create(&mut store, &actor, &new)?)
+            let event = events::create(&mut store, &actor, &new)?;
+            if !zone_given {
+                super::render::note(
+                    ctx,
+                    &format!(
+                        "No --timezone given: event {}'s times are read and shown in UTC. For local times, give an IANA zone when creating it, e.g. --timezone Europe/Berlin.",
+                        event.id
+                    ),
+                );
+            }
+            emit(ctx, &event)
         }
         EventCmd::List => emit(ctx, &events::list(&store, &actor)?),
         EventCmd::Show { id } => emit(ctx, &events::show(&store, &actor, id)?),

@@ -223,8 +223,21 @@ pub fn check_event_open(event: &Event) -> Result<()> {
 }
 
 /// Applies `f` on top of `base` (or on the defaults, for a new tier) and checks every
-/// rule that concerns the tier's own values. Returns the tier as it would be stored.
+/// rule that concerns the tier's own values, reporting all that it breaks at once.
+/// Returns the tier as it would be stored.
 pub fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tier> {
+    let (tier, broken) = resolve_all(event, base, f)?;
+    Error::rules(broken)?;
+    Ok(tier)
+}
+
+/// Like [`resolve`], but returns the rules broken beside the tier, so that a caller with
+/// rules of its own (a tier with sales) can report them all together.
+pub fn resolve_all(
+    event: &Event,
+    base: Option<&Tier>,
+    f: &TierFields,
+) -> Result<(Tier, Vec<Rule>)> {
     let now = time::now();
     let zone = event.timezone;
     let required =
@@ -299,60 +312,94 @@ pub fn resolve(event: &Event, base: Option<&Tier>, f: &TierFields) -> Result<Tie
         (None, None) => DEFAULT_WAITLIST_HOLD,
     };
 
+    let mut broken = Vec::new();
     if min_purchase > max_purchase {
-        return Err(Rule::MinAboveMax {
+        broken.push(Rule::MinAboveMax {
             min: min_purchase,
             max: max_purchase,
-        }
-        .into());
+        });
     }
     if max_purchase > quantity {
-        return Err(Rule::MaxAboveQuantity {
+        broken.push(Rule::MaxAboveQuantity {
             max: max_purchase,
             quantity,
             quantity_alone: f.max_purchase.is_none() && f.quantity.is_some(),
-        }
-        .into());
+        });
     }
     if let (Some(start), Some(end)) = (sale_start, sale_end)
         && end <= start
     {
-        return Err(Rule::SaleEndsBeforeStart {
+        broken.push(Rule::SaleEndsBeforeStart {
             start: zone.human(start),
             end: zone.human(end),
-        }
-        .into());
+        });
     }
-    Ok(Tier {
-        id: base.map_or(0, |b| b.id),
-        event_id: event.id,
-        name,
-        description,
-        price_minor,
-        currency: event.currency,
-        zone: event.timezone,
-        quantity,
-        sold: base.map_or(0, |b| b.sold),
-        held: base.map_or(0, |b| b.held),
-        waitlist_hold,
-        waiting: base.map_or(0, |b| b.waiting),
-        min_purchase,
-        max_purchase,
-        sale_start,
-        sale_end,
-        requires_approval: f
-            .requires_approval
-            .or(base.map(|b| b.requires_approval))
-            .unwrap_or(false),
-        transferable: f
-            .transferable
-            .or(base.map(|b| b.transferable))
-            .unwrap_or(true),
-        is_active: f.is_active.or(base.map(|b| b.is_active)).unwrap_or(true),
-        position,
-        created_at: base.map_or(now, |b| b.created_at),
-        updated_at: now,
-    })
+    // Sales happen before the event is over: with an end, they close by it; without
+    // one, they open before the start (selling on after the doors open is fine).
+    let window_changed = f.sale_start.is_some() || f.sale_end.is_some() || base.is_none();
+    if window_changed {
+        let after = |field: &'static str, when: Timestamp, what: &'static str, at: Timestamp| {
+            Rule::SaleWindowAfterEvent {
+                field,
+                when: zone.human(when),
+                what,
+                event_time: zone.human(at),
+                verb: if field == "sale_start" {
+                    "open"
+                } else {
+                    "close"
+                },
+            }
+        };
+        match event.ends_at {
+            Some(end_of_event) => {
+                if let Some(s) = sale_start.filter(|s| *s >= end_of_event) {
+                    broken.push(after("sale_start", s, "end", end_of_event));
+                }
+                if let Some(e) = sale_end.filter(|e| *e > end_of_event) {
+                    broken.push(after("sale_end", e, "end", end_of_event));
+                }
+            }
+            None => {
+                if let Some(s) = sale_start.filter(|s| *s >= event.starts_at) {
+                    broken.push(after("sale_start", s, "start", event.starts_at));
+                }
+            }
+        }
+    }
+    Ok((
+        Tier {
+            id: base.map_or(0, |b| b.id),
+            event_id: event.id,
+            name,
+            description,
+            price_minor,
+            currency: event.currency,
+            zone: event.timezone,
+            quantity,
+            sold: base.map_or(0, |b| b.sold),
+            held: base.map_or(0, |b| b.held),
+            waitlist_hold,
+            waiting: base.map_or(0, |b| b.waiting),
+            min_purchase,
+            max_purchase,
+            sale_start,
+            sale_end,
+            requires_approval: f
+                .requires_approval
+                .or(base.map(|b| b.requires_approval))
+                .unwrap_or(false),
+            transferable: f
+                .transferable
+                .or(base.map(|b| b.transferable))
+                .unwrap_or(true),
+            is_active: f.is_active.or(base.map(|b| b.is_active)).unwrap_or(true),
+            position,
+            created_at: base.map_or(now, |b| b.created_at),
+            updated_at: now,
+        },
+        broken,
+    ))
 }
 
 /// Whether and how a tier can be bought right now, as a buyer sees it.

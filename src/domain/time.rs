@@ -37,6 +37,22 @@ impl Zone {
         self.0.name()
     }
 
+    /// Like [`Zone::parse_time`], for a moment that needs its time of day (an event's
+    /// start or end): a bare date is refused rather than read as midnight.
+    pub fn parse_moment(&self, field: &str, text: &str) -> Result<Timestamp> {
+        let s = text.trim();
+        if NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "'{s}' has no time of day; write it with one, e.g. '{s} 20:00' (read in {})",
+                    self.name()
+                ),
+            ));
+        }
+        self.parse_time(field, text)
+    }
+
     /// Reads a time given by a user for `field`: RFC 3339 with an offset
     /// (`2026-07-15T18:30:00+02:00`), or a local `YYYY-MM-DD HH:MM[:SS]` (also with `T`,
     /// or a bare date meaning midnight) read in this zone.

@@ -54,12 +54,20 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewEvent) -> Result<Event>
         Some(c) => Currency::parse(c)?,
         None => Currency::EUR,
     };
-    let starts_at = zone.parse_time("starts_at", &new.starts_at)?;
+    let starts_at = zone.parse_moment("starts_at", &new.starts_at)?;
     let ends_at = new
         .ends_at
         .as_deref()
-        .map(|t| zone.parse_time("ends_at", t))
+        .map(|t| zone.parse_moment("ends_at", t))
         .transpose()?;
+    let now = time::now();
+    if starts_at < now {
+        return Err(Rule::EventInPast {
+            starts: zone.human(starts_at),
+            now: zone.human(now),
+        }
+        .into());
+    }
     if let Some(end) = ends_at
         && end <= starts_at
     {

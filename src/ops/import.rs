@@ -70,6 +70,42 @@ fn strip_bom(content: &[u8]) -> &[u8] {
     content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content)
 }
 
+/// The most problem rows an import lists before saying how many more there are.
+pub const MAX_ROW_ERRORS: usize = 20;
+
+/// Collects the problems of rows, to report them all at once.
+#[derive(Default)]
+struct RowErrors {
+    errors: Vec<Error>,
+    more: usize,
+}
+
+impl RowErrors {
+    /// Keeps a row's problem if it is one of the row's own (a bad value, a broken rule);
+    /// anything else (the database failing) ends the import at once.
+    fn push(&mut self, e: Error) -> Result<()> {
+        let own = matches!(&e, Error::InRow { source, .. }
+            if matches!(**source, Error::Invalid { .. } | Error::Rule(_) | Error::Rules(_)));
+        if !own {
+            return Err(e);
+        }
+        if self.errors.len() < MAX_ROW_ERRORS {
+            self.errors.push(e);
+        } else {
+            self.more += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        match self.errors.len() {
+            0 => Ok(()),
+            1 if self.more == 0 => Err(self.errors.remove(0)),
+            _ => Err(Error::InRows(self.errors, self.more)),
+        }
+    }
+}
+
 fn in_row(label: &str, e: Error) -> Error {
     Error::InRow {
         row: label.to_string(),
@@ -199,6 +235,7 @@ fn parse_csv(content: &[u8]) -> Result<Vec<Row>> {
     // csv counts lines without the newlines inside quoted cells; count them ourselves so
     // a message points at the line an editor shows.
     let (mut seen_byte, mut seen_lines) = (0usize, 1usize);
+    let mut bad = RowErrors::default();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(csv_err)?;
         // The position may point at the line break before the record (CRLF files).
@@ -220,12 +257,22 @@ fn parse_csv(content: &[u8]) -> Result<Vec<Row>> {
             continue;
         }
         let mut fields = TierFields::default();
+        let mut ok = true;
         for (col, cell) in cols.iter().zip(record.iter()) {
-            set_text(&mut fields, col, cell).map_err(|e| in_row(&label, e))?;
+            if let Err(e) = set_text(&mut fields, col, cell) {
+                bad.push(in_row(&label, e))?;
+                ok = false;
+            }
         }
-        require_name(&label, &fields)?;
-        rows.push(Row { label, fields });
+        if let Err(e) = require_name(&label, &fields) {
+            bad.push(e)?;
+            ok = false;
+        }
+        if ok {
+            rows.push(Row { label, fields });
+        }
     }
+    bad.finish()?;
     Ok(rows)
 }
 
@@ -367,25 +414,33 @@ pub fn import(
             unchanged: 0,
             tiers: Vec::with_capacity(rows.len()),
         };
+        let mut bad = RowErrors::default();
         for row in rows {
             let name = row.fields.name.as_deref().unwrap_or_default();
             let key = crate::store::fold(name);
             if let Some(first) = seen.get(&key) {
-                return Err(in_row(
+                bad.push(in_row(
                     &row.label,
                     Rule::NameRepeatedInFile {
                         name: name.trim().to_string(),
                         first: first.to_string(),
                     }
                     .into(),
-                ));
+                ))?;
+                continue;
             }
             let existing = existing.get(&key).cloned();
             seen.insert(key, &row.label);
             let (action, tier) = match existing {
                 Some(old) => {
-                    let (tier, changed) = tiers::update_in(tx, actor, &event, &old, &row.fields)
-                        .map_err(|e| in_row(&row.label, e))?;
+                    let (tier, changed) =
+                        match tiers::update_in(tx, actor, &event, &old, &row.fields) {
+                            Ok(done) => done,
+                            Err(e) => {
+                                bad.push(in_row(&row.label, e))?;
+                                continue;
+                            }
+                        };
                     next_position = next_position.max(tier.position + 1);
                     if changed {
                         let details =
@@ -405,8 +460,13 @@ pub fn import(
                     fields.position = fields
                         .position
                         .or((next_position <= tiers::MAX_POSITION).then_some(next_position));
-                    let tier =
-                        tiers::create_in(tx, &event, &fields).map_err(|e| in_row(&row.label, e))?;
+                    let tier = match tiers::create_in(tx, &event, &fields) {
+                        Ok(tier) => tier,
+                        Err(e) => {
+                            bad.push(in_row(&row.label, e))?;
+                            continue;
+                        }
+                    };
                     next_position = next_position.max(tier.position + 1);
                     let details = serde_json::json!({ "new": tier, "import": row.label });
                     tiers::record(tx, actor, "tier.create", &tier, details)?;
@@ -420,6 +480,7 @@ pub fn import(
                 tier,
             });
         }
+        bad.finish()?;
         Ok(report)
     };
     if dry_run {

@@ -16,7 +16,7 @@ pub use crate::domain::tier::{
     Availability, DEFAULT_MAX_PURCHASE, MAX_DESCRIPTION, MAX_NAME, MAX_POSITION, MAX_QUANTITY,
     Tier, TierFields, availability_at,
 };
-use crate::domain::tier::{check_event_open, resolve};
+use crate::domain::tier::{check_event_open, resolve, resolve_all};
 
 /// Loads a tier by id, or fails with not-found.
 pub fn get(conn: &Tx<'_>, id: i64) -> Result<Tier> {
@@ -69,6 +69,9 @@ pub(crate) fn create_in(conn: &Tx<'_>, event: &Event, f: &TierFields) -> Result<
     }
     tier.id =
         store::tiers::insert(conn, &tier)?.ok_or_else(|| name_taken(conn, event.id, &tier.name))?;
+    if f.position.is_some() {
+        store::tiers::make_room(conn, event.id, tier.position, tier.id)?;
+    }
     Ok(tier)
 }
 
@@ -82,36 +85,36 @@ pub(crate) fn update_in(
     f: &TierFields,
 ) -> Result<(Tier, bool)> {
     check_event_open(event)?;
-    let mut new = resolve(event, Some(old), f)?;
+    // Every rule the change breaks is reported at once, those of the tier's sales first.
+    let (mut new, own) = resolve_all(event, Some(old), f)?;
+    let mut broken = Vec::new();
     if old.sold > 0 && new.price_minor != old.price_minor {
-        return Err(Rule::PriceLocked {
+        broken.push(Rule::PriceLocked {
             tier: old.id,
             name: old.name.clone(),
             sold: old.sold,
             price: old.price().to_string(),
             currency: old.currency.to_string(),
-        }
-        .into());
+        });
     }
     if new.quantity < old.sold {
-        return Err(Rule::QuantityBelowSold {
+        broken.push(Rule::QuantityBelowSold {
             tier: old.id,
             name: old.name.clone(),
             quantity: new.quantity,
             sold: old.sold,
-        }
-        .into());
-    }
-    if new.quantity < old.sold + old.held {
-        return Err(Rule::QuantityBelowHeld {
+        });
+    } else if new.quantity < old.sold + old.held {
+        broken.push(Rule::QuantityBelowHeld {
             tier: old.id,
             name: old.name.clone(),
             quantity: new.quantity,
             sold: old.sold,
             held: old.held,
-        }
-        .into());
+        });
     }
+    broken.extend(own);
+    Error::rules(broken)?;
     new.updated_at = old.updated_at;
     if new == *old {
         return Ok((new, false));
@@ -119,6 +122,9 @@ pub(crate) fn update_in(
     new.updated_at = time::now();
     if !store::tiers::update(conn, &new)? {
         return Err(name_taken(conn, event.id, &new.name));
+    }
+    if new.position != old.position {
+        store::tiers::make_room(conn, event.id, new.position, new.id)?;
     }
     if new.quantity > old.quantity || (new.is_active && !old.is_active) {
         // Seats came back: the waitlist is offered them first.

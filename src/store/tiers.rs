@@ -74,6 +74,24 @@ pub fn of_event(conn: &Tx<'_>, event_id: i64, include_inactive: bool) -> Result<
     )
 }
 
+/// Makes `position` the tier's own: if another tier of the event has it, that tier and
+/// every one after it move down by one, so that no two tiers share a position and the
+/// order of the others is kept.
+pub fn make_room(conn: &Tx<'_>, event_id: i64, position: i64, tier_id: i64) -> Result<()> {
+    let taken: bool = conn.value(
+        "SELECT EXISTS (SELECT 1 FROM tiers WHERE event_id = ?1 AND position = ?2 AND id <> ?3)",
+        args![event_id, position, tier_id],
+    )?;
+    if taken {
+        conn.exec(
+            "UPDATE tiers SET position = position + 1
+             WHERE event_id = ?1 AND position >= ?2 AND id <> ?3",
+            args![event_id, position, tier_id],
+        )?;
+    }
+    Ok(())
+}
+
 /// The position after the event's last tier.
 pub fn next_position(conn: &Tx<'_>, event_id: i64) -> Result<i64> {
     conn.one(

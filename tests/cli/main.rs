@@ -11,6 +11,7 @@ mod delivery;
 mod examples;
 mod export;
 mod import;
+mod inputs;
 mod matrix;
 mod order;
 mod people;

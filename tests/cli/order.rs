@@ -175,7 +175,7 @@ fn nothing_is_sold_outside_a_published_event_or_sale_window() {
     buy(&t, BUYER, tier, 1).code(5).err_has("draft");
     let ev = event.to_string();
     t.as_(PROMOTER, &["event", "publish", &ev]).ok();
-    let later = t.tier(event, "Later", &["--sale-start", "2099-01-01 10:00"])["id"]
+    let later = t.tier(event, "Later", &["--sale-start", "2030-01-01 10:00"])["id"]
         .as_i64()
         .unwrap();
     buy(&t, BUYER, later, 1).code(5).err_has("Sales open");
@@ -208,7 +208,7 @@ fn comps_by_the_promoter_cost_nothing_and_ignore_the_sale_window() {
         "Crew",
         &[
             "--sale-start",
-            "2099-01-01 10:00",
+            "2030-01-01 10:00",
             "--inactive",
             "--max-purchase",
             "1",
@@ -549,9 +549,9 @@ fn nothing_is_sold_once_the_event_has_ended() {
                 "--title",
                 "Past",
                 "--starts-at",
-                "2020-01-01 18:00",
+                "2030-01-01 18:00",
                 "--ends-at",
-                "2020-01-01 23:00",
+                "2030-01-01 23:00",
                 "--json",
             ],
         )
@@ -561,6 +561,10 @@ fn nothing_is_sold_once_the_event_has_ended() {
         .unwrap();
     let tier = t.tier(ev, "GA", &[])["id"].as_i64().unwrap();
     t.as_(PROMOTER, &["event", "publish", &ev.to_string()]).ok();
+    // Time passes: the event is over.
+    t.sql(&format!(
+        "UPDATE events SET starts_at = 1577898000, ends_at = 1577916000 WHERE id = {ev}"
+    ));
     let a = t
         .run(&["tier", "availability", &tier.to_string(), "--json"])
         .ok()

@@ -1328,13 +1328,13 @@ fn availability_when_published_and_open() {
 #[test]
 fn availability_before_the_sale_opens_says_when() {
     let (t, ev) = Tix::with_event();
-    let id = t.tier_id(ev, "Future", &["--sale-start", "2099-07-01 10:00"]);
+    let id = t.tier_id(ev, "Future", &["--sale-start", "2030-07-01 10:00"]);
     t.publish(ev);
     let a = availability(&t, id);
     assert!(!a.is_on_sale);
     assert!(!a.can_purchase);
     assert!(!a.is_sold_out);
-    assert_eq!(a.message, "Sales open 1 Jul 2099 10:00 CEST");
+    assert_eq!(a.message, "Sales open 1 Jul 2030 10:00 CEST");
 }
 
 #[test]
