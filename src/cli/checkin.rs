@@ -424,12 +424,15 @@ impl Render for Stats {
                 .max()
                 .unwrap_or(1)
                 .max(1);
-            text.push_str("\n\nArrivals per 15 minutes:");
+            text.push_str(&format!(
+                "\n\nArrivals per 15 minutes ({}):",
+                self.zone.name()
+            ));
             for s in &self.arrivals {
                 let bar = "#".repeat(((s.arrivals * 40) / max) as usize);
                 text.push_str(&format!(
                     "\n  {}  {:>5}  {bar}",
-                    rfc3339(s.from),
+                    self.zone.human(s.from),
                     s.arrivals
                 ));
             }
@@ -550,14 +553,15 @@ impl Render for ExportReport {
 
 impl Render for MergeReport {
     fn human(&self, style: &Style) -> String {
+        let n = |v: usize, one: &str, many: &str| tix::text::count(v as i64, one, many);
         let mut text = format!(
-            "Merged {} file(s) into event {}: {} new scans ({} already merged), {} tickets checked in, {} conflicts.",
-            self.files.len(),
+            "Merged {} into event {}: {} ({} already merged), {} checked in, {}.",
+            n(self.files.len(), "file", "files"),
             self.event_id,
-            self.scans_merged,
+            n(self.scans_merged as usize, "new scan", "new scans"),
             self.scans_already_merged,
-            self.admitted,
-            self.conflicts.len()
+            n(self.admitted as usize, "ticket", "tickets"),
+            n(self.conflicts.len(), "conflict", "conflicts")
         );
         if !self.conflicts.is_empty() {
             text.push_str("\n\n");

@@ -201,7 +201,7 @@ impl Ctx {
         }
         if self.no_input || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
             return Err(Error::Usage(format!(
-                "{question} needs confirmation; pass --yes to confirm without a prompt"
+                "this needs confirmation, and there is no terminal to ask on: {question} Pass --yes to confirm without a prompt"
             )));
         }
         let yes = dialoguer::Confirm::new()

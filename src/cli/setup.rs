@@ -4,6 +4,7 @@ use clap::Args;
 
 use super::Ctx;
 use super::render::{Render, Style, emit, fields, yes_no};
+use tix::EventStatus;
 use tix::ops::demo::{self, DemoReport};
 use tix::ops::users::{self, InitReport};
 use tix::time::rfc3339;
@@ -68,6 +69,31 @@ impl Render for InitReport {
     }
 }
 
+/// How to run this very binary from a shell: `tix` when that is what `tix` on PATH runs,
+/// else its full path (after `cargo run`, `tix` is not on PATH).
+fn self_command() -> String {
+    let me = std::env::current_exe().ok();
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("tix"))
+            .find(|p| p.is_file())
+    });
+    match (me, on_path) {
+        (Some(me), Some(found)) if tix::files::same_file(&me, &found) => "tix".to_string(),
+        (Some(me), _) => {
+            let p = me.display().to_string();
+            if p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+            {
+                p
+            } else {
+                format!("'{}'", p.replace('\'', "'\\''"))
+            }
+        }
+        (None, _) => "tix".to_string(),
+    }
+}
+
 /// `tix demo`.
 pub fn demo(ctx: &Ctx) -> anyhow::Result<()> {
     let mut store = ctx.open(true)?;
@@ -83,6 +109,7 @@ impl Render for DemoReport {
             "Demo data created."
         };
         let db = format!("--db '{}' ", self.database.replace('\'', "'\\''"));
+        let tix = self_command();
         let f = &self.festival;
         let mut tiers = String::new();
         for (t, a) in self.tiers.iter().zip(&self.availability) {
@@ -123,40 +150,47 @@ impl Render for DemoReport {
             (
                 "Look around (public)",
                 vec![
-                    format!("tix {db}event list"),
-                    format!("tix {db}tier list {}", f.id),
-                    format!("tix {db}tier availability {vip}"),
+                    format!("{tix} {db}event list"),
+                    format!("{tix} {db}tier list {}", f.id),
+                    format!("{tix} {db}tier availability {vip}"),
                 ],
             ),
             (
                 "Set up as the promoter",
                 vec![
+                    if self.tiers.iter().any(|t| t.name == "Late Night Pass") {
+                        format!("{tix} {db}--as {p} tier list {} --include-inactive", f.id)
+                    } else {
+                        format!(
+                            "{tix} {db}--as {p} tier create {} --name \"Late Night Pass\" --price 35 --quantity 300 --max-purchase 6",
+                            f.id
+                        )
+                    },
                     format!(
-                        "tix {db}--as {p} tier create {} --name \"Late Night Pass\" --price 35 --quantity 300 --max-purchase 6",
-                        f.id
+                        "{tix} {db}--as {p} tier update {vip} --description \"Lounge and fast lane\""
                     ),
                     format!(
-                        "tix {db}--as {p} tier update {vip} --description \"Lounge and fast lane\""
+                        "{tix} {db}--as {p} tier import \"$({tix} {db}--as {p} -q event create --title \"Summer Nights\" --starts-at \"2027-07-15 18:00\" --timezone Europe/Berlin)\" examples/festival-tiers.csv --dry-run"
                     ),
-                    format!(
-                        "tix {db}--as {p} tier import {} examples/festival-tiers.csv --dry-run",
-                        d.id
-                    ),
-                    format!("tix {db}--as {p} event publish {}", d.id),
+                    if d.status == EventStatus::Draft {
+                        format!("{tix} {db}--as {p} event publish {}", d.id)
+                    } else {
+                        format!("{tix} {db}--as {p} event show {}", d.id)
+                    },
                 ],
             ),
             (
                 "Sell and check in",
                 vec![
-                    format!("tix {db}--as {fan} order create --tier {ga} --quantity 2"),
-                    format!("tix {db}--as {fan} ticket show 1 --qr-terminal"),
+                    format!("{tix} {db}--as {fan} order create --tier {ga} --quantity 2"),
+                    format!("{tix} {db}--as {fan} ticket show 1 --qr-terminal"),
                     format!(
-                        "tix {db}--as {p} validate \"$(tix {db}--as {fan} -q ticket show 1)\" --event {} --gate North",
+                        "{tix} {db}--as {p} validate \"$({tix} {db}--as {fan} -q ticket show 1)\" --event {} --gate North",
                         f.id
                     ),
-                    format!("tix {db}--as {p} checkin stats {}", f.id),
+                    format!("{tix} {db}--as {p} checkin stats {}", f.id),
                     format!(
-                        "tix {db}--as {p} scanner export {} --out gate.tixgate",
+                        "{tix} {db}--as {p} scanner export {} --out gate.tixgate",
                         f.id
                     ),
                 ],
@@ -177,8 +211,8 @@ impl Render for DemoReport {
         format!(
             "{head}\n\nDatabase: {}\n\nPeople:\n{people}\n\n\
              Event {} \"{}\" ({}, {}, starts {} / {}){tiers}\n\n\
-             Event {} \"{}\" is still a draft.\n\n\
-             Try next (from a checkout, `cargo run --release --` stands for `tix`):\n{}",
+             Event {} \"{}\" {}.\n\n\
+             Try next (examples/ is in the repository):\n{}",
             self.database,
             f.id,
             f.title,
@@ -188,6 +222,11 @@ impl Render for DemoReport {
             rfc3339(f.starts_at),
             d.id,
             d.title,
+            if d.status == EventStatus::Draft {
+                "is still a draft".to_string()
+            } else {
+                format!("is {}", d.status)
+            },
             next.join("\n\n"),
         )
     }

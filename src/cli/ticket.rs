@@ -384,8 +384,15 @@ pub(super) fn progress(ctx: &Ctx, len: u64, what: &str) -> Option<indicatif::Pro
     }
     let bar = indicatif::ProgressBar::new(len);
     if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
-        "{{bar:40}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"
+        "{{bar:40}} {{pos}}/{{len}} {what} ({{rate}}, {{eta}} left)"
     )) {
+        // A whole number per second: "1520/s", not indicatif's "1,520.1547/s".
+        let style = style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        );
         bar.set_style(style);
     }
     Some(bar)

@@ -303,6 +303,10 @@ pub struct Stats {
     pub tiers: Vec<TierStats>,
     /// Arrivals per 15 minutes, from the first to the last admission.
     pub arrivals: Vec<Slot>,
+    /// The event's zone, in which people read the arrival times (not in the JSON, whose
+    /// times are UTC).
+    #[serde(skip)]
+    pub zone: crate::time::Zone,
 }
 
 use crate::domain::percent;
@@ -372,6 +376,7 @@ pub fn stats(store: &Store, actor: &Actor, event_id: i64) -> Result<Stats> {
         let rejected_scans = store::scans::rejected_count(c, event_id)?;
         Ok(Stats {
             event_id,
+            zone: event.timezone,
             event_title: event.title,
             sold,
             checked_in,

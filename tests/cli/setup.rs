@@ -439,3 +439,54 @@ fn concurrent_inits_of_one_new_database_agree() {
     let users = t.admin(&["user", "list", "--json"]).ok().json();
     assert_eq!(users.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn demo_prints_commands_that_work_as_printed_and_is_right_on_a_second_run() {
+    let t = Tix::empty();
+    let first = t.run(&["demo"]).ok().stdout;
+    let bin = assert_cmd::cargo::cargo_bin("tix").display().to_string();
+    // tix is not on PATH here: the commands name this binary.
+    let list = first
+        .lines()
+        .map(str::trim)
+        .find(|l| l.ends_with("tier list 1"))
+        .unwrap_or_else(|| panic!("{first}"));
+    assert!(list.starts_with(&bin), "{list}");
+    let out = std::process::Command::new("bash")
+        .args(["-c", list])
+        .env_remove("TIX_DB")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{list}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("General Admission"));
+    assert!(first.contains("is still a draft"));
+    // Once the draft is published and the suggested tier made, a second run says so.
+    t.as_("promoter@demo.tix", &["event", "publish", "2"]).ok();
+    t.as_(
+        "promoter@demo.tix",
+        &[
+            "tier",
+            "create",
+            "1",
+            "--name",
+            "Late Night Pass",
+            "--price",
+            "35",
+            "--quantity",
+            "300",
+        ],
+    )
+    .ok();
+    let second = t.run(&["demo"]).ok().stdout;
+    assert!(second.contains("nothing was added"), "{second}");
+    assert!(
+        second.contains("\"Winter Warehouse Night\" is published"),
+        "{second}"
+    );
+    assert!(!second.contains("event publish 2"), "{second}");
+    assert!(!second.contains("--name \"Late Night Pass\""), "{second}");
+}
