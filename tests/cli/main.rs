@@ -12,6 +12,7 @@ mod examples;
 mod export;
 mod import;
 mod inputs;
+mod json_doc;
 mod matrix;
 mod order;
 mod people;
