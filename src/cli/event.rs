@@ -3,8 +3,8 @@
 use clap::{Args, Subcommand};
 use comfy_table::{Cell, Color};
 
-use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields};
+use super::{Ctx, ask};
 use tix::ops::cancellation::{self, Cancelled, Plan};
 use tix::ops::events::{self, Event, EventChange, EventStatus, NewEvent};
 use tix::ops::orders::Ending;
@@ -14,12 +14,12 @@ use tix::time::rfc3339;
 /// Arguments of `tix event create`.
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// The title buyers see
+    /// The title buyers see (required; asked for on a terminal)
     #[arg(long)]
-    pub title: String,
-    /// Start: RFC 3339, or 'YYYY-MM-DD HH:MM' in the event's time zone
+    pub title: Option<String>,
+    /// Start: RFC 3339, or 'YYYY-MM-DD HH:MM' in the event's time zone (required; asked for on a terminal)
     #[arg(long, value_name = "TIME")]
-    pub starts_at: String,
+    pub starts_at: Option<String>,
     /// End, after the start
     #[arg(long, value_name = "TIME")]
     pub ends_at: Option<String>,
@@ -111,18 +111,56 @@ pub enum StaffCmd {
     },
 }
 
+/// The usage shown when a required value is missing and cannot be asked for.
+const EVENT_CREATE_USAGE: &str = "tix event create --title <TITLE> --starts-at <TIME> [--ends-at <TIME>] [--venue <VENUE>] [--timezone <TZ>] [--currency <CUR>]";
+
 /// Runs a `tix event` subcommand.
 pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
+    if let EventCmd::Create(a) = &cmd {
+        ask::require(
+            ctx,
+            &[
+                ("--title <TITLE>", a.title.is_some()),
+                ("--starts-at <TIME>", a.starts_at.is_some()),
+            ],
+            EVENT_CREATE_USAGE,
+        )?;
+    }
     let (mut store, actor) = ctx.session()?;
     match cmd {
         EventCmd::Create(a) => {
-            let zone_given = a.timezone.is_some();
+            ask::require(
+                ctx,
+                &[
+                    ("--title <TITLE>", a.title.is_some()),
+                    ("--starts-at <TIME>", a.starts_at.is_some()),
+                ],
+                EVENT_CREATE_USAGE,
+            )?;
+            let asking = ctx.can_ask() && (a.title.is_none() || a.starts_at.is_none());
+            let title: String = ask::value(a.title, "Title", None)?;
+            // Asked for with the zone first, as the start is read in it.
+            let timezone = match (a.timezone, asking) {
+                (Some(z), _) => Some(z),
+                (None, true) => Some(ask::value::<String>(
+                    None,
+                    "Time zone (IANA name, e.g. Europe/Berlin)",
+                    Some("UTC"),
+                )?),
+                (None, false) => None,
+            };
+            let starts_at: String = ask::value(
+                a.starts_at,
+                "Starts at (YYYY-MM-DD HH:MM, in that zone)",
+                None,
+            )?;
+            let zone_given = timezone.is_some();
             let new = NewEvent {
-                title: a.title,
-                starts_at: a.starts_at,
+                title,
+                starts_at,
                 ends_at: a.ends_at,
                 venue: a.venue,
-                timezone: a.timezone,
+                timezone,
                 currency: a.currency.filter(|c| !c.trim().is_empty()),
             };
             let event = events::create(&mut store, &actor, &new)?;

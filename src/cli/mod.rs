@@ -4,6 +4,7 @@
 //! operation and hands the returned value to [`render`], which prints it as a table or as
 //! JSON. This is the only part of the crate that reads the environment or prints.
 
+pub mod ask;
 pub mod audit;
 pub mod checkin;
 pub mod db;

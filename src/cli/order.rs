@@ -3,8 +3,9 @@
 use clap::Subcommand;
 use comfy_table::{Cell, Color};
 
-use super::Ctx;
+use super::{Ctx, ask};
 use std::io::Write;
+use tix::ops::{events, tiers};
 
 use super::render::{JsonArray, ListRow, Render, Style, emit, fields, yes_no};
 use std::path::PathBuf;
@@ -19,12 +20,12 @@ use tix::time::rfc3339;
 pub enum OrderCmd {
     /// Buy tickets (for yourself), sell at the box office (--buyer) or issue comps (--comp)
     Create {
-        /// The tier to buy from
+        /// The tier to buy from (required; chosen from the tiers on sale on a terminal)
         #[arg(long, value_name = "TIER_ID")]
-        tier: i64,
-        /// How many tickets
+        tier: Option<i64>,
+        /// How many tickets (required; asked for on a terminal)
         #[arg(long, value_name = "N", allow_hyphen_values = true)]
-        quantity: i64,
+        quantity: Option<i64>,
         /// Who gets the tickets [default: you]; someone else needs the event's promoter or an admin
         #[arg(long, value_name = "EMAIL")]
         buyer: Option<String>,
@@ -78,8 +79,21 @@ pub enum OrderCmd {
     },
 }
 
+/// The usage shown when a required value is missing and cannot be asked for.
+const ORDER_CREATE_USAGE: &str = "tix order create --tier <TIER_ID> --quantity <N> [--buyer <EMAIL>] [--comp] [--payment-ref <REF>]";
+
 /// Runs a `tix order` subcommand.
 pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
+    if let OrderCmd::Create { tier, quantity, .. } = &cmd {
+        ask::require(
+            ctx,
+            &[
+                ("--tier <TIER_ID>", tier.is_some()),
+                ("--quantity <N>", quantity.is_some()),
+            ],
+            ORDER_CREATE_USAGE,
+        )?;
+    }
     let (mut store, actor) = ctx.session()?;
     match cmd {
         OrderCmd::Create {
@@ -89,6 +103,21 @@ pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
             comp,
             payment_ref,
         } => {
+            ask::require(
+                ctx,
+                &[
+                    ("--tier <TIER_ID>", tier.is_some()),
+                    ("--quantity <N>", quantity.is_some()),
+                ],
+                ORDER_CREATE_USAGE,
+            )?;
+            let choices = if tier.is_none() {
+                on_sale_choices(&store, &actor)?
+            } else {
+                Vec::new()
+            };
+            let tier = ask::choose(tier, "Tier", &choices)?;
+            let quantity: i64 = ask::value(quantity, "How many tickets", Some("1"))?;
             let new = NewOrder {
                 tier_id: tier,
                 quantity,
@@ -160,6 +189,34 @@ fn create(
     writeln!(out, "}}")?;
     out.flush()?;
     Ok(())
+}
+
+/// The tiers a buyer can buy from now, as choices: `3  VIP (Summer Nights) 199.99 EUR`.
+fn on_sale_choices(store: &tix::Store, actor: &tix::Actor) -> tix::Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for e in events::list(store, actor)?
+        .into_iter()
+        .filter(|e| e.status == tix::EventStatus::Published)
+    {
+        for t in tiers::list(store, actor, e.id, false)? {
+            let a = tiers::availability(store, actor, t.id)?;
+            if a.can_purchase {
+                out.push((
+                    format!(
+                        "{}  {} ({}) {} {}: {}",
+                        t.id,
+                        t.name,
+                        e.title,
+                        t.price(),
+                        t.currency,
+                        a.message
+                    ),
+                    t.id,
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn end(

@@ -469,8 +469,16 @@ pub fn report_error(err: &anyhow::Error, json: bool) {
         Some(e) => (e.kind().code(), super::errors::message(e)),
         None => ("internal", format!("{err:#}")),
     };
+    // A usage error may end with the command's usage, on lines of their own.
+    let (message, usage) = match message.split_once("\n\nUsage: ") {
+        Some((m, u)) => (m.to_string(), Some(u.to_string())),
+        None => (message, None),
+    };
     let message = printable(&message.replace('\n', " "));
     let _ = writeln!(std::io::stderr().lock(), "{} {message}", error_prefix());
+    if let Some(u) = usage {
+        let _ = writeln!(std::io::stderr().lock(), "\nUsage: {}", printable(&u));
+    }
     if json {
         json_error(code, &message);
     }

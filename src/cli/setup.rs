@@ -21,7 +21,30 @@ pub struct InitArgs {
 }
 
 /// `tix init`.
-pub fn init(ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
+pub fn init(ctx: &Ctx, mut args: InitArgs) -> anyhow::Result<()> {
+    // On a terminal, the first admin is asked for (Enter: none yet).
+    if args.admin.is_none() && ctx.can_ask() {
+        let email: String = dialoguer::Input::<String>::new()
+            .with_prompt("E-mail of the first admin (Enter for none yet)")
+            .allow_empty(true)
+            .interact_text()
+            .map_err(|e| {
+                tix::Error::Usage(format!(
+                    "could not read an answer ({e}); pass --admin EMAIL"
+                ))
+            })?;
+        if !email.trim().is_empty() {
+            let name: String = dialoguer::Input::<String>::new()
+                .with_prompt("Their name")
+                .default(email.split('@').next().unwrap_or_default().to_string())
+                .interact_text()
+                .map_err(|e| {
+                    tix::Error::Usage(format!("could not read an answer ({e}); pass --name NAME"))
+                })?;
+            args.admin = Some(email.trim().to_string());
+            args.name = Some(name);
+        }
+    }
     // Check what can be checked before a database file comes to exist.
     if let Some(email) = &args.admin {
         users::normalize_email(email)?;

@@ -7,9 +7,10 @@ use clap::{Args, Subcommand};
 use comfy_table::{Cell, Color};
 use serde::Serialize;
 
-use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields, yes_no};
+use super::{Ctx, ask};
 use tix::error::Error;
+use tix::ops::events;
 use tix::ops::import::{self, Format, ImportAction, ImportReport};
 use tix::ops::tiers::{self, Availability, Tier, TierFields};
 use tix::time::rfc3339;
@@ -52,17 +53,17 @@ pub struct TierOptions {
 /// Arguments of `tix tier create`.
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// The event's id
-    pub event_id: i64,
-    /// Name, unique within the event
+    /// The event's id (required; asked for on a terminal)
+    pub event_id: Option<i64>,
+    /// Name, unique within the event (required; asked for on a terminal)
     #[arg(long)]
-    pub name: String,
-    /// Price, an exact decimal in the event's currency (e.g. 199.99; 0 for free)
+    pub name: Option<String>,
+    /// Price, an exact decimal in the event's currency, e.g. 199.99; 0 for free (required; asked for on a terminal)
     #[arg(long, allow_hyphen_values = true)]
-    pub price: String,
-    /// Number of tickets
+    pub price: Option<String>,
+    /// Number of tickets (required; asked for on a terminal)
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
-    pub quantity: i64,
+    pub quantity: Option<i64>,
     #[command(flatten)]
     pub options: TierOptions,
 }
@@ -169,15 +170,66 @@ impl TierOptions {
     }
 }
 
+/// The usage shown when a required value is missing and cannot be asked for.
+const TIER_CREATE_USAGE: &str =
+    "tix tier create <EVENT_ID> --name <NAME> --price <PRICE> --quantity <N> [OPTIONS]";
+
 /// Runs a `tix tier` subcommand.
 pub fn run(ctx: &Ctx, cmd: TierCmd) -> anyhow::Result<()> {
+    // A value that is missing and cannot be asked for is a usage error, before anything
+    // is opened (as clap's own).
+    if let TierCmd::Create(a) = &cmd {
+        ask::require(
+            ctx,
+            &[
+                ("<EVENT_ID>", a.event_id.is_some()),
+                ("--name <NAME>", a.name.is_some()),
+                ("--price <PRICE>", a.price.is_some()),
+                ("--quantity <N>", a.quantity.is_some()),
+            ],
+            TIER_CREATE_USAGE,
+        )?;
+    }
     let (mut store, actor) = ctx.session()?;
     match cmd {
         TierCmd::Create(a) => {
+            ask::require(
+                ctx,
+                &[
+                    ("<EVENT_ID>", a.event_id.is_some()),
+                    ("--name <NAME>", a.name.is_some()),
+                    ("--price <PRICE>", a.price.is_some()),
+                    ("--quantity <N>", a.quantity.is_some()),
+                ],
+                TIER_CREATE_USAGE,
+            )?;
+            let choices = if a.event_id.is_none() {
+                events::manageable(&store, &actor)?
+                    .into_iter()
+                    .map(|e| {
+                        (
+                            format!(
+                                "{}  {} ({}, {})",
+                                e.id,
+                                e.title,
+                                e.status,
+                                e.timezone.human(e.starts_at)
+                            ),
+                            e.id,
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let event_id = ask::choose(a.event_id, "Event", &choices)?;
+            let name: String = ask::value(a.name, "Name", None)?;
+            let price: String = ask::value(a.price, "Price (e.g. 49.50; 0 for free)", None)?;
+            let quantity: i64 = ask::value(a.quantity, "Number of tickets", Some("100"))?;
             let f = a
                 .options
-                .into_fields(Some(a.name), Some(a.price), Some(a.quantity));
-            emit(ctx, &tiers::create(&mut store, &actor, a.event_id, &f)?)
+                .into_fields(Some(name), Some(price), Some(quantity));
+            emit(ctx, &tiers::create(&mut store, &actor, event_id, &f)?)
         }
         TierCmd::List {
             event_id,

@@ -3,8 +3,8 @@
 use clap::{Subcommand, ValueEnum};
 use comfy_table::{Cell, Color};
 
-use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields, yes_no};
+use super::{Ctx, ask};
 use tix::access::Role;
 use tix::ops::users::{self, User};
 use tix::time::rfc3339;
@@ -38,11 +38,11 @@ impl From<RoleArg> for Role {
 pub enum UserCmd {
     /// Add a user (admin only)
     Add {
-        /// The new user's email
-        email: String,
-        /// Their name
+        /// The new user's email (required; asked for on a terminal)
+        email: Option<String>,
+        /// Their name (required; asked for on a terminal)
         #[arg(long)]
-        name: String,
+        name: Option<String>,
         /// What they may do
         #[arg(long, value_enum, default_value = "user")]
         role: RoleArg,
@@ -61,14 +61,39 @@ pub enum UserCmd {
     },
 }
 
+/// The usage shown when a required value is missing and cannot be asked for.
+const USER_ADD_USAGE: &str = "tix user add <EMAIL> --name <NAME> [--role <ROLE>]";
+
 /// Runs a `tix user` subcommand.
 pub fn run(ctx: &Ctx, cmd: UserCmd) -> anyhow::Result<()> {
+    if let UserCmd::Add { email, name, .. } = &cmd {
+        ask::require(
+            ctx,
+            &[
+                ("<EMAIL>", email.is_some()),
+                ("--name <NAME>", name.is_some()),
+            ],
+            USER_ADD_USAGE,
+        )?;
+    }
     let (mut store, actor) = ctx.session()?;
     match cmd {
-        UserCmd::Add { email, name, role } => emit(
-            ctx,
-            &users::add(&mut store, &actor, &email, &name, role.into())?,
-        ),
+        UserCmd::Add { email, name, role } => {
+            ask::require(
+                ctx,
+                &[
+                    ("<EMAIL>", email.is_some()),
+                    ("--name <NAME>", name.is_some()),
+                ],
+                USER_ADD_USAGE,
+            )?;
+            let email: String = ask::value(email, "E-mail", None)?;
+            let name: String = ask::value(name, "Name", None)?;
+            emit(
+                ctx,
+                &users::add(&mut store, &actor, &email, &name, role.into())?,
+            )
+        }
         UserCmd::Verify { email } => emit(ctx, &users::verify(&mut store, &actor, &email)?),
         UserCmd::List => emit(ctx, &users::list(&store, &actor)?),
         UserCmd::Show { email } => emit(ctx, &users::show(&store, &actor, &email)?),

@@ -151,6 +151,18 @@ pub fn list(store: &Store, actor: &Actor) -> Result<Vec<Event>> {
     })
 }
 
+/// The events whose tiers the actor may set up (draft or published, theirs or — for an
+/// admin — anyone's), soonest first: what a question on a terminal offers.
+pub fn manageable(store: &Store, actor: &Actor) -> Result<Vec<Event>> {
+    store.read(|c| {
+        Ok(store::events::all(c)?
+            .into_iter()
+            .filter(|e| matches!(e.status, EventStatus::Draft | EventStatus::Published))
+            .filter(|e| authorize(actor, Action::ManageTiers(e)).is_ok())
+            .collect())
+    })
+}
+
 /// One event: published, cancelled and completed ones for anyone; a draft only for its
 /// promoter and admins.
 pub fn show(store: &Store, actor: &Actor, id: i64) -> Result<Event> {

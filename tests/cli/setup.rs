@@ -255,7 +255,7 @@ fn clap_usage_errors_say_what_is_wrong_then_show_the_usage_and_a_suggestion() {
     assert!(out.stderr.lines().next().unwrap().contains("--price"));
     assert!(
         out.stderr.contains(
-            "Usage: tix tier create --name <NAME> --price <PRICE> --quantity <N> <EVENT_ID>"
+            "Usage: tix tier create <EVENT_ID> --name <NAME> --price <PRICE> --quantity <N>"
         ),
         "{}",
         out.stderr

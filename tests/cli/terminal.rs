@@ -102,6 +102,49 @@ impl Term {
     }
 }
 
+impl Term {
+    /// The screen now, wrapped lines joined.
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-J", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until `text` shows on the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "waited for {text:?}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Types text and Enter at a prompt.
+    fn answer(&self, text: &str) {
+        let mut args = vec!["-L", &self.socket, "send-keys", "-t", "0"];
+        if !text.is_empty() {
+            args.push("-l");
+            args.push(text);
+        }
+        let s = Command::new("tmux").args(&args).status().unwrap();
+        assert!(s.success());
+        let s = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0", "Enter"])
+            .status()
+            .unwrap();
+        assert!(s.success());
+    }
+}
+
 impl Drop for Term {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -250,4 +293,79 @@ fn a_wide_terminal_shows_every_column() {
     for h in ["UUID", "Event", "Tier", "Owner", "Attendee", "Status"] {
         assert!(tickets.contains(h), "{h} missing:\n{tickets}");
     }
+}
+
+#[test]
+fn on_a_terminal_missing_values_are_asked_for() {
+    if !have_tmux() {
+        return;
+    }
+    let (t, event) = Tix::with_event();
+    let term = Term::new(&t, 100, 30, &[]);
+    term.keys("clear; tix --as pat@example.com tier create; echo __ASKED_$((40+2))_");
+    term.wait_for("Event");
+    assert!(
+        term.screen().contains("Summer Festival"),
+        "{}",
+        term.screen()
+    );
+    term.answer("");
+    term.wait_for("Name");
+    term.answer("Golden Circle");
+    term.wait_for("Price");
+    term.answer("49.50");
+    term.wait_for("Number of tickets");
+    // A wrong answer is asked again, not taken.
+    term.answer("many");
+    term.wait_for("invalid digit");
+    term.answer(""); // the default shown, 100
+    let screen = term.wait_for("__ASKED_42_");
+    assert!(screen.contains("Tier 1: Golden Circle"), "{screen}");
+    let tier = t.show_tier(1);
+    assert_eq!(
+        (
+            tier["event_id"].as_i64(),
+            tier["price"].as_str(),
+            tier["quantity"].as_i64()
+        ),
+        (Some(event), Some("49.50"), Some(100))
+    );
+    term.keys("clear; tix --as admin@example.com user add; echo __ADDED_$((40+2))_");
+    term.wait_for("E-mail");
+    term.answer("new@example.com");
+    term.wait_for("Name");
+    term.answer("New Person");
+    let screen = term.wait_for("__ADDED_42_");
+    assert!(screen.contains("new@example.com"), "{screen}");
+    // --no-input on the same terminal: no question, exit 2 with the usage.
+    let out = term.run("tix --no-input --as pat@example.com tier create 1; echo exit=$?");
+    assert!(
+        out.contains("exit=2") && out.contains("Usage: tix tier create"),
+        "{out}"
+    );
+}
+
+#[test]
+fn without_a_terminal_a_missing_value_is_a_usage_error_naming_all_of_them() {
+    let (t, _) = Tix::with_event();
+    let out = t
+        .as_(PROMOTER, &["tier", "create", "1", "--name", "GA"])
+        .code(2);
+    assert!(out.stderr.starts_with("error: the following required arguments were not provided: --price <PRICE> --quantity <N>"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("\nUsage: tix tier create <EVENT_ID> --name <NAME>"),
+        "{}",
+        out.stderr
+    );
+    for args in [
+        vec!["event", "create", "--title", "X"],
+        vec!["user", "add", "x@example.com"],
+        vec!["order", "create", "--tier", "1"],
+    ] {
+        t.as_(ADMIN, &args)
+            .code(2)
+            .err_has("required arguments were not provided");
+    }
+    assert_eq!(t.tier_names(1).len(), 0);
 }
