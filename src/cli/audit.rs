@@ -57,8 +57,15 @@ fn human_details(v: &serde_json::Value) -> String {
 }
 
 impl ListRow for Entry {
-    const HEADERS: &'static [&'static str] =
-        &["#", "When", "Who", "Action", "Object", "Event", "Details"];
+    const HEADERS: &'static [&'static str] = &[
+        "#",
+        "When (UTC)",
+        "Who",
+        "Action",
+        "Object",
+        "Event",
+        "Details",
+    ];
     const EMPTY: &'static str = "No audit entries.";
     const DROP: &'static [&'static str] = &["Event", "Object"];
     const WRAP: &'static [&'static str] = &["Details"];

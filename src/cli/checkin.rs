@@ -581,11 +581,11 @@ impl ListRow for offline::Conflict {
         "Ticket",
         "Gate",
         "Device",
-        "Offline scan",
+        "Offline scan (UTC)",
         "What happened",
     ];
     const EMPTY: &'static str = "No conflicts.";
-    const DROP: &'static [&'static str] = &["Device", "Offline scan", "Gate"];
+    const DROP: &'static [&'static str] = &["Device", "Offline scan (UTC)", "Gate"];
     const WRAP: &'static [&'static str] = &["What happened"];
 
     fn cells(&self, _style: &Style) -> Vec<Cell> {

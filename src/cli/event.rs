@@ -337,7 +337,7 @@ impl Render for Event {
                 ("Time zone", z.name().to_string()),
                 ("Currency", self.currency.to_string()),
                 ("Owner", self.owner_email.clone()),
-                ("Created", rfc3339(self.created_at)),
+                ("Created", z.human(self.created_at)),
             ]
             .into_iter()
             .chain(self.ticket_note.clone().map(|n| ("Ticket note", n)))

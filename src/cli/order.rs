@@ -13,7 +13,6 @@ use tix::files;
 use tix::ops::orders::{self, Ending, NewOrder, Order, OrderStatus};
 use tix::ops::printing;
 use tix::ops::tickets;
-use tix::time::rfc3339;
 
 /// `tix order` subcommands.
 #[derive(Debug, Subcommand)]
@@ -271,7 +270,7 @@ impl Render for Order {
                 ("Tier", format!("{} ({})", self.tier_id, self.tier_name)),
                 ("Total", format!("{} {}", self.total(), self.currency)),
                 ("Comp", yes_no(self.is_comp)),
-                ("Created", rfc3339(self.created_at)),
+                ("Created", self.zone.human(self.created_at)),
             ]
             .into_iter()
             .chain(self.payment_ref.clone().map(|r| ("Payment ref", r)))
@@ -325,7 +324,7 @@ impl ListRow for Order {
             Cell::new(self.quantity),
             status_cell(style, self.status),
             Cell::new(total),
-            Cell::new(rfc3339(self.created_at)),
+            Cell::new(self.zone.human(self.created_at)),
         ]
     }
 

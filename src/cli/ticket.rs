@@ -13,7 +13,6 @@ use tix::domain::mail::Template;
 use tix::ops::tickets::{self, AttendeeChange, Ticket, TicketFilter, TicketStatus};
 use tix::ops::{delivery, printing};
 use tix::text::count;
-use tix::time::rfc3339;
 use tix::{files, qr};
 
 /// `tix ticket` subcommands.
@@ -636,8 +635,12 @@ impl Render for Ticket {
                 ("Attendee email", opt(&self.attendee_email)),
                 ("Attendee phone", opt(&self.attendee_phone)),
                 ("Status", status_text(self)),
-                ("Checked in", self.checked_in_at.map_or("-".into(), rfc3339)),
-                ("Issued", rfc3339(self.created_at)),
+                (
+                    "Checked in",
+                    self.checked_in_at
+                        .map_or("-".into(), |t| self.zone.human_seconds(t)),
+                ),
+                ("Issued", self.zone.human(self.created_at)),
             ],
         );
         // The code on a line of its own, never wrapped: copied from the screen, it is

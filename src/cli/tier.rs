@@ -351,7 +351,7 @@ impl Render for Tier {
                 ("Transferable", yes_no(self.transferable)),
                 ("Active", yes_no(self.is_active)),
                 ("Position", self.position.to_string()),
-                ("Updated", rfc3339(self.updated_at)),
+                ("Updated", self.zone.human(self.updated_at)),
             ],
         )
     }

@@ -7,7 +7,6 @@ use super::Ctx;
 use super::render::{ListRow, Render, Style, emit, fields};
 use tix::ops::orders;
 use tix::ops::waitlist::{self, Entry, Status};
-use tix::time::rfc3339;
 
 /// `tix waitlist` subcommands.
 #[derive(Debug, Subcommand)]
@@ -108,7 +107,7 @@ impl Render for Entry {
             ("Tier", format!("{} ({})", self.tier_id, self.tier_name)),
             ("Who", self.email.clone()),
             ("Seats", self.quantity.to_string()),
-            ("Joined", rfc3339(self.joined_at)),
+            ("Joined", self.zone.human(self.joined_at)),
         ];
         if let Some(p) = self.position {
             rows.push(("Place", format!("{p} in line")));
@@ -116,7 +115,7 @@ impl Render for Entry {
         if let Some(t) = self.expires_at
             && self.status == Status::Offered
         {
-            rows.push(("Held until", rfc3339(t)));
+            rows.push(("Held until", self.zone.human(t)));
         }
         if let Some(o) = self.order_id {
             rows.push(("Order", o.to_string()));
@@ -166,11 +165,11 @@ impl ListRow for Entry {
             Cell::new(&self.email),
             Cell::new(self.quantity),
             status_cell(style, self.status),
-            Cell::new(rfc3339(self.joined_at)),
+            Cell::new(self.zone.human(self.joined_at)),
             Cell::new(
                 self.expires_at
                     .filter(|_| self.status == Status::Offered)
-                    .map_or("-".to_string(), rfc3339),
+                    .map_or("-".to_string(), |t| self.zone.human(t)),
             ),
         ]
     }

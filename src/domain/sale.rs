@@ -96,6 +96,9 @@ pub struct Ticket {
     pub checked_in_gate: Option<String>,
     /// The signed text its QR code carries.
     pub qr_payload: String,
+    /// Its event's time zone, in which people read its times (not part of the JSON).
+    #[serde(skip)]
+    pub zone: crate::domain::time::Zone,
     /// When it was issued.
     #[serde(with = "time::serde_ts")]
     pub created_at: Timestamp,
@@ -177,6 +180,8 @@ pub struct Order {
     pub currency: Currency,
     /// When it was placed.
     pub created_at: Timestamp,
+    /// Its event's time zone, in which people read its times (not part of the JSON).
+    pub zone: crate::domain::time::Zone,
     /// The reference of the outside payment that paid it, if one was recorded.
     pub payment_ref: Option<String>,
     /// The reference of the refund that returned the money, if one was recorded.

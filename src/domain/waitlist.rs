@@ -105,4 +105,7 @@ pub struct Entry {
     pub expires_at: Option<Timestamp>,
     /// The order a claimed offer made.
     pub order_id: Option<i64>,
+    /// The event's time zone, in which people read its times (not part of the JSON).
+    #[serde(skip)]
+    pub zone: crate::domain::time::Zone,
 }

@@ -228,6 +228,7 @@ fn place(
             total_minor: total,
             currency: event.currency,
             created_at: now,
+            zone: event.timezone,
             payment_ref: payment_ref.clone(),
             refund_ref: None,
             tickets,

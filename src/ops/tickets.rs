@@ -107,6 +107,7 @@ pub(crate) fn issue(
                 checked_in_at: None,
                 checked_in_gate: None,
                 qr_payload: String::new(),
+                zone: event.timezone,
                 created_at: now,
             });
         }

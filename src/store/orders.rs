@@ -9,8 +9,9 @@ use crate::error::Result;
 
 const ORDER_SELECT: &str =
     "SELECT o.id, o.event_id, o.tier_id, ti.name, o.buyer_id, u.email, o.quantity, o.status,
-        o.is_comp, o.total_minor, o.currency, o.created_at, o.payment_ref, o.refund_ref
- FROM orders o JOIN users u ON u.id = o.buyer_id JOIN tiers ti ON ti.id = o.tier_id";
+        o.is_comp, o.total_minor, o.currency, o.created_at, o.payment_ref, o.refund_ref, ev.timezone
+ FROM orders o JOIN users u ON u.id = o.buyer_id JOIN tiers ti ON ti.id = o.tier_id
+      JOIN events ev ON ev.id = o.event_id";
 
 fn from_row(r: &Row<'_>) -> Result<Order> {
     Ok(Order {
@@ -28,6 +29,7 @@ fn from_row(r: &Row<'_>) -> Result<Order> {
         created_at: r.get(11)?,
         payment_ref: r.get(12)?,
         refund_ref: r.get(13)?,
+        zone: r.get(14)?,
         tickets: Vec::new(),
     })
 }

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 const TICKET_SELECT: &str =
     "SELECT t.id, t.uuid, t.event_id, e.title, t.tier_id, ti.name, t.order_id, t.owner_id, u.email,
         t.attendee_name, t.attendee_email, t.attendee_phone, t.status, o.status, t.secret_version,
-        t.checked_in_at, t.created_at, t.checked_in_gate, u.name
+        t.checked_in_at, t.created_at, t.checked_in_gate, u.name, e.timezone
  FROM tickets t
  JOIN events e ON e.id = t.event_id
  JOIN tiers ti ON ti.id = t.tier_id
@@ -38,6 +38,7 @@ fn from_row(r: &Row<'_>) -> Result<Ticket> {
         checked_in_at: r.get(15)?,
         checked_in_gate: r.get(17)?,
         owner_name: r.get(18)?,
+        zone: r.get(19)?,
         qr_payload: String::new(),
         created_at: r.get(16)?,
     })

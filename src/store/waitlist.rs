@@ -12,8 +12,9 @@ const SELECT: &str = "SELECT w.id, w.event_id, w.tier_id, t.name, w.user_id, u.e
         CASE WHEN w.status = 'waiting' THEN
           (SELECT count(*) FROM waitlist a WHERE a.tier_id = w.tier_id AND a.status = 'waiting'
                                              AND a.id <= w.id)
-        END
- FROM waitlist w JOIN tiers t ON t.id = w.tier_id JOIN users u ON u.id = w.user_id";
+        END, ev.timezone
+ FROM waitlist w JOIN tiers t ON t.id = w.tier_id JOIN users u ON u.id = w.user_id
+      JOIN events ev ON ev.id = w.event_id";
 
 fn from_row(r: &Row<'_>) -> Result<Entry> {
     Ok(Entry {
@@ -31,6 +32,7 @@ fn from_row(r: &Row<'_>) -> Result<Entry> {
         expires_at: r.get(11)?,
         order_id: r.get(12)?,
         position: r.get(13)?,
+        zone: r.get(14)?,
     })
 }
 
