@@ -43,6 +43,21 @@ where
     T: FromStr + Clone + ToString,
     T::Err: std::fmt::Display,
 {
+    checked(given, prompt, default, &|_| Ok(()))
+}
+
+/// Like [`value`], with `check` saying what is wrong with an answer, which is then asked
+/// again (a value given as a flag is the library's to check).
+pub fn checked<T>(
+    given: Option<T>,
+    prompt: &str,
+    default: Option<&str>,
+    check: &dyn Fn(&T) -> Result<(), String>,
+) -> tix::Result<T>
+where
+    T: FromStr + Clone + ToString,
+    T::Err: std::fmt::Display,
+{
     if let Some(v) = given {
         return Ok(v);
     }
@@ -52,10 +67,15 @@ where
     }
     let text = input
         .validate_with(|s: &String| -> Result<(), String> {
-            s.trim()
-                .parse::<T>()
-                .map(|_| ())
-                .map_err(|e| format!("{e}"))
+            let v = s.trim().parse::<T>().map_err(|e| {
+                let e = e.to_string();
+                if e.contains("invalid digit") || e.contains("empty string") {
+                    "a whole number, please".to_string()
+                } else {
+                    e
+                }
+            })?;
+            check(&v)
         })
         .interact_text()
         .map_err(answer_error)?;
@@ -72,7 +92,21 @@ pub fn choose(given: Option<i64>, prompt: &str, choices: &[(String, i64)]) -> ti
     if choices.is_empty() {
         return value(None, prompt, None);
     }
-    let labels: Vec<&str> = choices.iter().map(|(l, _)| l.as_str()).collect();
+    // One line each, whatever the terminal: a label wider than it would corrupt the list.
+    let room = terminal_size::terminal_size_of(std::io::stderr())
+        .map_or(80, |(terminal_size::Width(w), _)| usize::from(w))
+        .saturating_sub(4)
+        .max(20);
+    let labels: Vec<String> = choices
+        .iter()
+        .map(|(l, _)| {
+            if l.chars().count() > room {
+                format!("{}…", l.chars().take(room - 1).collect::<String>())
+            } else {
+                l.clone()
+            }
+        })
+        .collect();
     let i = dialoguer::Select::new()
         .with_prompt(prompt)
         .items(&labels)

@@ -67,8 +67,7 @@ impl ListRow for Entry {
         "Details",
     ];
     const EMPTY: &'static str = "No audit entries.";
-    const DROP: &'static [&'static str] = &["Event", "Object"];
-    const WRAP: &'static [&'static str] = &["Details"];
+    const DROP: &'static [&'static str] = &["Event", "Object", "Details"];
 
     fn cells(&self, _style: &Style) -> Vec<Cell> {
         // A table shows the start of long details and says how much more there is;

@@ -448,6 +448,7 @@ impl Render for Stats {
 impl ListRow for TierStats {
     const HEADERS: &'static [&'static str] = &["Tier", "Checked in", "Sold", "%"];
     const EMPTY: &'static str = "No tiers.";
+    const WRAP: &'static [&'static str] = &["Tier"];
 
     fn cells(&self, _style: &Style) -> Vec<Cell> {
         vec![
@@ -617,7 +618,7 @@ impl ListRow for DoorEntry {
     const EMPTY: &'static str =
         "No ticket matches; try part of the name, the e-mail in full, or the ticket id.";
     const DROP: &'static [&'static str] = &["Tier", "Holder"];
-    const WRAP: &'static [&'static str] = &["Attendee", "Holder", "Admit now"];
+    const WRAP: &'static [&'static str] = &["Attendee", "Holder"];
 
     fn cells(&self, _style: &Style) -> Vec<Cell> {
         let holder = match (&self.holder_name, &self.holder_email) {

@@ -142,10 +142,11 @@ pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
             // Asked for with the zone first, as the start is read in it.
             let timezone = match (a.timezone, asking) {
                 (Some(z), _) => Some(z),
-                (None, true) => Some(ask::value::<String>(
+                (None, true) => Some(ask::checked::<String>(
                     None,
                     "Time zone (IANA name, e.g. Europe/Berlin)",
                     Some("UTC"),
+                    &|z: &String| tix::Zone::parse(z).map(|_| ()).map_err(|e| e.to_string()),
                 )?),
                 (None, false) => None,
             };
@@ -165,13 +166,11 @@ pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
             };
             let event = events::create(&mut store, &actor, &new)?;
             if !zone_given {
-                super::render::note(
-                    ctx,
-                    &format!(
-                        "No --timezone given: event {}'s times are read and shown in UTC. For local times, give an IANA zone when creating it, e.g. --timezone Europe/Berlin.",
-                        event.id
-                    ),
-                );
+                // Said on stderr even with --json or -q: stdout keeps the result alone.
+                super::render::warn(&format!(
+                    "No --timezone given: event {}'s times are read and shown in UTC. For local times, give an IANA zone when creating it, e.g. --timezone Europe/Berlin.",
+                    event.id
+                ));
             }
             emit(ctx, &event)
         }

@@ -156,11 +156,55 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "tix completions bash > ~/.local/share/bash-completion/completions/tix",
     ),
     ("man", "tix man | man -l -"),
+    // Groups: their most common command.
+    (
+        "user",
+        "tix --as ada@example.com user add pat@example.com --name Pat --role promoter",
+    ),
+    (
+        "event",
+        "tix --as pat@example.com event create --title \"Summer Nights\" --starts-at \"2027-07-15 18:00\" --timezone Europe/Berlin",
+    ),
+    (
+        "event staff",
+        "tix --as pat@example.com event staff add 1 gate1@example.com",
+    ),
+    (
+        "tier",
+        "tix --as pat@example.com tier create 1 --name GA --price 49.50 --quantity 500",
+    ),
+    (
+        "order",
+        "tix --as bea@example.com order create --tier 1 --quantity 2",
+    ),
+    ("ticket", "tix --as bea@example.com ticket list"),
+    ("waitlist", "tix --as cem@example.com waitlist join 3"),
+    ("audit", "tix --as pat@example.com audit list --event 1"),
+    (
+        "checkin",
+        "tix --as gate1@example.com checkin scan --event 1 --gate North",
+    ),
+    (
+        "scanner",
+        "tix --as pat@example.com scanner export 1 --out north.tixgate",
+    ),
+    (
+        "export",
+        "tix --as pat@example.com export attendees 1 --out door-list.csv",
+    ),
+    ("report", "tix --as pat@example.com report sales 1"),
+    (
+        "db",
+        "tix --as ada@example.com db copy --to postgres://tix@db.example.com/tix",
+    ),
 ];
+
+/// The top-level help's examples.
+const TOP: &str = "Examples:\n  tix demo                                     # a demo festival to try things on\n  tix init --admin ada@example.com --name Ada  # a new database and its first admin\n  tix --as ada@example.com user list\n  tix tier list 1 --json";
 
 /// The command line's definition with every example in its command's help.
 pub fn command() -> Command {
-    let mut root = Cli::command();
+    let mut root = Cli::command().after_help(TOP);
     for (path, example) in EXAMPLES {
         root = with_example(root, &path.split(' ').collect::<Vec<_>>(), example);
     }
@@ -185,7 +229,7 @@ fn with_example(cmd: Command, path: &[&str], example: &str) -> Command {
 mod tests {
     use super::*;
 
-    /// Every command that does something (no subcommands of its own) shows an example.
+    /// Every command and command group, and tix itself, shows an example.
     #[test]
     fn every_command_has_an_example_in_its_help() {
         fn walk(cmd: &Command, path: String, missing: &mut Vec<String>) {

@@ -116,7 +116,12 @@ pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
                 Vec::new()
             };
             let tier = ask::choose(tier, "Tier", &choices)?;
-            let quantity: i64 = ask::value(quantity, "How many tickets", Some("1"))?;
+            let quantity: i64 = ask::checked(
+                quantity,
+                "How many tickets",
+                Some("1"),
+                &super::tier::at_least_one,
+            )?;
             let new = NewOrder {
                 tier_id: tier,
                 quantity,

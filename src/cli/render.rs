@@ -38,6 +38,12 @@ impl Style {
     }
 }
 
+/// Whether stdout is a pipe (not a file, not a terminal).
+fn stdout_is_pipe() -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata("/proc/self/fd/1").is_ok_and(|m| m.file_type().is_fifo())
+}
+
 /// The width output is read at: `COLUMNS` when set to a number, else the terminal's own
 /// report — stdout's, or stderr's when stdout is piped to a pager or `head` on a
 /// terminal — and 80 when the terminal reports nothing or 0; none when no terminal is
@@ -52,7 +58,8 @@ fn terminal_width() -> Option<usize> {
     }
     let reported = if std::io::stdout().is_terminal() {
         terminal_size::terminal_size_of(std::io::stdout())
-    } else if std::io::stderr().is_terminal() {
+    } else if stdout_is_pipe() && std::io::stderr().is_terminal() {
+        // `tix … | head` or `| less` at a terminal; a file (`> list.txt`) gets it all.
         terminal_size::terminal_size_of(std::io::stderr())
     } else {
         return None;
@@ -133,6 +140,9 @@ fn cell_width(cell: &Cell) -> usize {
         .unwrap_or(0)
 }
 
+/// The fewest characters a column of free text keeps when it wraps.
+const MIN_WRAP: usize = 12;
+
 /// The width of a list of columns as [`LIST_STYLE`] draws them: a space before the
 /// first, three between each two and one after the last (the header's rule runs under
 /// it; the other lines are trimmed).
@@ -168,22 +178,37 @@ pub fn fit_table(
     let limit = style.width.filter(|_| !style.wide);
     let mut hidden = Vec::new();
     if let Some(limit) = limit {
-        let width_now = |shown: &[bool]| {
-            let w: Vec<usize> = widths
+        // A list fits when it is no wider than the terminal, or when the columns of free
+        // text that may wrap keep at least MIN_WRAP characters each beside the others.
+        let fits = |shown: &[bool]| {
+            let on: Vec<usize> = (0..headers.len()).filter(|i| shown[*i]).collect();
+            let w: Vec<usize> = on.iter().map(|i| widths[*i]).collect();
+            if list_width(&w) <= limit {
+                return true;
+            }
+            let wrapping = on.iter().filter(|i| wrap.contains(&headers[**i])).count();
+            let fixed: usize = on
                 .iter()
-                .zip(shown)
-                .filter(|(_, s)| **s)
-                .map(|(w, _)| *w)
-                .collect();
-            list_width(&w)
+                .filter(|i| !wrap.contains(&headers[**i]))
+                .map(|i| widths[*i])
+                .sum::<usize>()
+                + 2
+                + 3 * on.len().saturating_sub(1);
+            wrapping > 0 && limit.saturating_sub(fixed) >= MIN_WRAP * wrapping
         };
-        for name in drop {
-            if width_now(&shown) <= limit {
+        // The stated order first, then from the right, keeping the first column.
+        let order: Vec<usize> = drop
+            .iter()
+            .filter_map(|name| headers.iter().position(|h| h == name))
+            .chain((1..headers.len()).rev())
+            .collect();
+        for i in order {
+            if fits(&shown) || shown.iter().filter(|s| **s).count() <= 1 {
                 break;
             }
-            if let Some(i) = headers.iter().position(|h| h == name) {
+            if shown[i] {
                 shown[i] = false;
-                hidden.push(*name);
+                hidden.push(headers[i]);
             }
         }
     }
@@ -235,14 +260,15 @@ pub fn fit_table(
             tix::text::count(hidden.len() as i64, "column", "columns"),
             hidden.join(", "),
         );
-        let note = if limit.is_some_and(|l| named.chars().count() > l) {
-            format!(
-                "({} hidden to fit; --wide shows {them})",
-                tix::text::count(hidden.len() as i64, "column", "columns")
-            )
-        } else {
-            named
-        };
+        let short = format!(
+            "({} hidden to fit; --wide shows {them})",
+            tix::text::count(hidden.len() as i64, "column", "columns")
+        );
+        let shortest = format!("(--wide: {} more)", hidden.len());
+        let note = [named, short, shortest.clone()]
+            .into_iter()
+            .find(|n| limit.is_none_or(|l| n.chars().count() <= l))
+            .unwrap_or(shortest);
         text.push('\n');
         text.push_str(&note);
     }
@@ -348,6 +374,11 @@ impl<W: Write> JsonArray<W> {
 }
 
 /// Prints a note for people on stderr (never in `--json` or `--quiet` mode).
+/// A line on stderr whatever the output mode: something a person must not miss.
+pub fn warn(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 pub fn note(ctx: &Ctx, text: &str) {
     if !ctx.json && !ctx.quiet {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
@@ -415,7 +446,7 @@ impl std::fmt::Display for MergedWithConflicts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "merged, with {} to review (listed above)",
+            "merged, with {} to review (in the report)",
             tix::text::count(self.0 as i64, "conflict", "conflicts")
         )
     }
@@ -511,16 +542,17 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
         e.kind(),
         K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
-        let _ = e.print();
-        // A command group without its subcommand is a usage error, which a script
-        // asking for JSON reads as one.
+        // A command group without its subcommand is a usage error: its `error:` line
+        // comes first, the group's help after it (and a script asking for JSON reads it
+        // as one).
         if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
-            let message = "a subcommand is missing; see `tix COMMAND --help`";
-            let _ = writeln!(std::io::stderr().lock(), "{} {message}", error_prefix());
+            let message = "a subcommand is missing; the group's commands are below";
+            let _ = writeln!(std::io::stderr().lock(), "{} {message}\n", error_prefix());
             if std::env::args_os().any(|a| a == "--json") {
                 json_error("usage", message);
             }
         }
+        let _ = e.print();
         return ExitCode::from(e.exit_code() as u8);
     }
     // The first line is the error, as every error of tix; clap's suggestion ("tip:")

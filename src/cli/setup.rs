@@ -27,6 +27,14 @@ pub fn init(ctx: &Ctx, mut args: InitArgs) -> anyhow::Result<()> {
         let email: String = dialoguer::Input::<String>::new()
             .with_prompt("E-mail of the first admin (Enter for none yet)")
             .allow_empty(true)
+            .validate_with(|e: &String| -> Result<(), String> {
+                if e.trim().is_empty() {
+                    return Ok(());
+                }
+                users::normalize_email(e)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
             .interact_text()
             .map_err(|e| {
                 tix::Error::Usage(format!(
@@ -131,7 +139,11 @@ impl Render for DemoReport {
         } else {
             "Demo data created."
         };
-        let db = format!("--db '{}' ", self.database.replace('\'', "'\\''"));
+        // The database by its full path, so the commands work from any directory.
+        let full = std::path::Path::new(&self.database)
+            .canonicalize()
+            .map_or_else(|_| self.database.clone(), |p| p.display().to_string());
+        let db = format!("--db '{}' ", full.replace('\'', "'\\''"));
         let tix = self_command();
         let f = &self.festival;
         let mut tiers = String::new();

@@ -170,6 +170,15 @@ impl TierOptions {
     }
 }
 
+/// An answer that must be a count of at least one.
+pub(super) fn at_least_one(n: &i64) -> Result<(), String> {
+    if *n >= 1 {
+        Ok(())
+    } else {
+        Err("at least 1, please".to_string())
+    }
+}
+
 /// The usage shown when a required value is missing and cannot be asked for.
 const TIER_CREATE_USAGE: &str =
     "tix tier create <EVENT_ID> --name <NAME> --price <PRICE> --quantity <N> [OPTIONS]";
@@ -223,9 +232,27 @@ pub fn run(ctx: &Ctx, cmd: TierCmd) -> anyhow::Result<()> {
                 Vec::new()
             };
             let event_id = ask::choose(a.event_id, "Event", &choices)?;
-            let name: String = ask::value(a.name, "Name", None)?;
-            let price: String = ask::value(a.price, "Price (e.g. 49.50; 0 for free)", None)?;
-            let quantity: i64 = ask::value(a.quantity, "Number of tickets", Some("100"))?;
+            let name: String = ask::checked(a.name, "Name", None, &|n: &String| {
+                tix::text::check_line("name", n, tiers::MAX_NAME)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })?;
+            let currency = if a.price.is_none() {
+                Some(events::show(&store, &actor, event_id)?.currency)
+            } else {
+                None
+            };
+            let price: String = ask::checked(
+                a.price,
+                "Price (e.g. 49.50; 0 for free)",
+                None,
+                &|p: &String| match currency {
+                    Some(c) => c.parse_amount(p).map(|_| ()).map_err(|e| e.to_string()),
+                    None => Ok(()),
+                },
+            )?;
+            let quantity: i64 =
+                ask::checked(a.quantity, "Number of tickets", Some("100"), &at_least_one)?;
             let f = a
                 .options
                 .into_fields(Some(name), Some(price), Some(quantity));

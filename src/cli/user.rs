@@ -87,8 +87,14 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> anyhow::Result<()> {
                 ],
                 USER_ADD_USAGE,
             )?;
-            let email: String = ask::value(email, "E-mail", None)?;
-            let name: String = ask::value(name, "Name", None)?;
+            let email: String = ask::checked(email, "E-mail", None, &|e: &String| {
+                users::normalize_email(e)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })?;
+            let name: String = ask::checked(name, "Name", None, &|n: &String| {
+                users::check_name(n).map(|_| ()).map_err(|e| e.to_string())
+            })?;
             emit(
                 ctx,
                 &users::add(&mut store, &actor, &email, &name, role.into())?,

@@ -60,23 +60,24 @@ pub fn create(store: &mut Store, actor: &Actor, new: &NewEvent) -> Result<Event>
         .as_deref()
         .map(|t| zone.parse_moment("ends_at", t))
         .transpose()?;
-    let now = time::now();
-    if starts_at < now {
-        return Err(Rule::EventInPast {
-            starts: zone.human(starts_at),
-            now: zone.human(now),
-        }
-        .into());
-    }
+    // Every rule the times break, at once.
+    let mut broken = Vec::new();
     if let Some(end) = ends_at
         && end <= starts_at
     {
-        return Err(Rule::EventEndsBeforeStart {
+        broken.push(Rule::EventEndsBeforeStart {
             starts: zone.human(starts_at),
             ends: zone.human(end),
-        }
-        .into());
+        });
     }
+    let now = time::now();
+    if starts_at < now {
+        broken.push(Rule::EventInPast {
+            starts: zone.human(starts_at),
+            now: zone.human(now),
+        });
+    }
+    Error::rules(broken)?;
     let keys = codes::EventKeys::generate()?;
     store.write(|tx| {
         let owner = match &owner {

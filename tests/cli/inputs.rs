@@ -50,9 +50,25 @@ fn an_event_needs_a_time_of_day_a_future_start_and_says_its_zone() {
         "{}",
         out.stderr
     );
-    // Not in JSON or quiet output, where stderr stays for errors.
+    // Said with -q too (on stderr; stdout keeps the id alone).
     let quiet = create_event(&t, &["--starts-at", "2030-07-15 20:00", "-q"]).ok();
-    assert!(quiet.stderr.is_empty());
+    assert!(quiet.stderr.contains("UTC"));
+    assert_eq!(quiet.stdout.trim(), "2");
+    // Both broken rules of the times at once.
+    create_event(
+        &t,
+        &[
+            "--starts-at",
+            "2020-07-15 20:00",
+            "--ends-at",
+            "2020-07-15 19:00",
+            "--timezone",
+            "Europe/Berlin",
+        ],
+    )
+    .code(5)
+    .err_has("is not after starts_at")
+    .err_has("is in the past");
     assert_eq!(t.sql_i64("SELECT count(*) FROM events"), 2);
 }
 

@@ -279,6 +279,18 @@ fn clap_usage_errors_say_what_is_wrong_then_show_the_usage_and_a_suggestion() {
         "{}",
         flag.stderr
     );
+    // A group without its command: the error first, then the group's help.
+    let group = t.run(&["tier"]).code(2);
+    assert!(
+        group.stderr.starts_with("error: a subcommand is missing"),
+        "{}",
+        group.stderr
+    );
+    assert!(
+        group.stderr.contains("Commands:") && group.stderr.contains("Example"),
+        "{}",
+        group.stderr
+    );
     // A script asking for JSON still gets one document.
     let j = t.run(&["--json", "tier", "creat"]).code(2).json();
     assert_eq!(j["error"]["code"], "usage");

@@ -313,11 +313,15 @@ fn on_a_terminal_missing_values_are_asked_for() {
     term.wait_for("Name");
     term.answer("Golden Circle");
     term.wait_for("Price");
+    // Wrong answers are asked again, not taken.
+    term.answer("abc");
+    term.wait_for("is not a plain decimal amount");
     term.answer("49.50");
     term.wait_for("Number of tickets");
-    // A wrong answer is asked again, not taken.
     term.answer("many");
-    term.wait_for("invalid digit");
+    term.wait_for("a whole number, please");
+    term.answer("0");
+    term.wait_for("at least 1, please");
     term.answer(""); // the default shown, 100
     let screen = term.wait_for("__ASKED_42_");
     assert!(screen.contains("Tier 1: Golden Circle"), "{screen}");
@@ -368,4 +372,55 @@ fn without_a_terminal_a_missing_value_is_a_usage_error_naming_all_of_them() {
             .err_has("required arguments were not provided");
     }
     assert_eq!(t.tier_names(1).len(), 0);
+}
+
+#[test]
+fn a_narrow_terminal_hides_more_columns_rather_than_splitting_or_overflowing() {
+    if !have_tmux() {
+        return;
+    }
+    let (t, event, tier) = on_sale_with(&["--max-purchase", "10"]);
+    let long = "customer.number.1.with.long.name@example-mail.com";
+    t.admin(&["user", "add", long, "--name", "Long Address"])
+        .ok();
+    let o = order(&buy(&t, long, tier, 2).ok());
+    let term = Term::new(&t, 60, 30, &[]);
+    for cmd in [
+        "tix --as pat@example.com ticket list --event 1",
+        "tix --as pat@example.com order list --event 1",
+        "tix --as pat@example.com audit list --event 1",
+        "tix --as admin@example.com user list",
+        "tix --as pat@example.com checkin stats 1",
+        "tix event list",
+    ] {
+        let screen = term.run(cmd);
+        // Table lines (they start with a space or the rule); sentences wrap as sentences.
+        for line in screen
+            .lines()
+            .filter(|l| l.starts_with(' ') || l.starts_with('─'))
+        {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= 60,
+                "{cmd}: wider than 60:\n{line}\n\n{screen}"
+            );
+        }
+        // No column shrunk to a letter a line.
+        assert!(
+            !screen
+                .lines()
+                .any(|l| l.trim().len() == 1 && !l.trim().chars().all(|c| c.is_ascii_digit())),
+            "{cmd}:\n{screen}"
+        );
+    }
+    let tickets = term.run("tix --as pat@example.com ticket list --event 1");
+    assert!(tickets.contains(&o.tickets[0].uuid), "{tickets}");
+    let _ = event;
+    // Written to a file, a list is whole, whatever the terminal.
+    let file = t.dir().join("list.txt");
+    term.run(&format!(
+        "tix --as pat@example.com ticket list --event 1 > {}",
+        file.display()
+    ));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(long) && !text.contains("--wide"), "{text}");
 }
