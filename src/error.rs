@@ -281,16 +281,35 @@ impl Error {
 /// `N rows have problems: …; …` — `more` is how many were left out past the limit.
 fn in_rows(errors: &[Error], more: usize) -> String {
     let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    let total = errors.len() + more;
     let tail = if more > 0 {
         format!("; and {more} more")
     } else {
         String::new()
     };
     format!(
-        "{total} rows have problems: {}{tail}; nothing was imported",
+        "{}: {}{tail}; nothing was imported",
+        rows_with_problems(errors, more),
         listed.join("; ")
     )
+}
+
+/// `3 rows have problems`, or `4 problems in 3 rows` when a row has several.
+pub fn rows_with_problems(errors: &[Error], more: usize) -> String {
+    let total = errors.len() + more;
+    let mut rows: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| match e {
+            Error::InRow { row, .. } => Some(row.as_str()),
+            _ => None,
+        })
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    if more == 0 && rows.len() < total {
+        format!("{total} problems in {} rows", rows.len())
+    } else {
+        format!("{total} rows have problems")
+    }
 }
 
 impl From<Rule> for Error {

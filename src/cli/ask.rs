@@ -84,7 +84,9 @@ where
         .map_err(|e| Error::Usage(format!("{prompt}: {e}")))
 }
 
-/// The value given, or one chosen from `choices` (label, value); with no choices, typed.
+/// The value given, or one chosen from `choices` (label, value): the choices are listed,
+/// and the id typed (the first is the default). With no choices, typed. A typed answer
+/// rather than a cursor menu leaves the terminal as it was if the person presses Ctrl-C.
 pub fn choose(given: Option<i64>, prompt: &str, choices: &[(String, i64)]) -> tix::Result<i64> {
     if let Some(v) = given {
         return Ok(v);
@@ -92,26 +94,28 @@ pub fn choose(given: Option<i64>, prompt: &str, choices: &[(String, i64)]) -> ti
     if choices.is_empty() {
         return value(None, prompt, None);
     }
-    // One line each, whatever the terminal: a label wider than it would corrupt the list.
+    // One line each, whatever the terminal.
     let room = terminal_size::terminal_size_of(std::io::stderr())
         .map_or(80, |(terminal_size::Width(w), _)| usize::from(w))
         .saturating_sub(4)
         .max(20);
-    let labels: Vec<String> = choices
-        .iter()
-        .map(|(l, _)| {
-            if l.chars().count() > room {
-                format!("{}…", l.chars().take(room - 1).collect::<String>())
-            } else {
-                l.clone()
-            }
-        })
-        .collect();
-    let i = dialoguer::Select::new()
-        .with_prompt(prompt)
-        .items(&labels)
-        .default(0)
-        .interact()
-        .map_err(answer_error)?;
-    Ok(choices[i].1)
+    let mut list = String::new();
+    for (label, _) in choices {
+        let line = if label.chars().count() > room {
+            format!("{}…", label.chars().take(room - 1).collect::<String>())
+        } else {
+            label.clone()
+        };
+        list.push_str(&format!("  {line}\n"));
+    }
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), list.as_bytes());
+    let ids: Vec<i64> = choices.iter().map(|(_, v)| *v).collect();
+    let first = ids[0].to_string();
+    checked(None, prompt, Some(&first), &|v: &i64| {
+        if ids.contains(v) {
+            Ok(())
+        } else {
+            Err("one of the ids listed, please".to_string())
+        }
+    })
 }

@@ -16,8 +16,8 @@ pub fn message(e: &Error) -> String {
                 String::new()
             };
             format!(
-                "{} rows have problems: {}{tail}; nothing was imported",
-                errors.len() + more,
+                "{}: {}{tail}; nothing was imported",
+                tix::error::rows_with_problems(errors, *more),
                 listed.join("; ")
             )
         }

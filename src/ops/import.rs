@@ -64,6 +64,21 @@ pub struct Row {
     pub label: String,
     /// The fields given; `name` is always present.
     pub fields: TierFields,
+    /// What could not be read of the row, as (field, what is wrong) for each bad field:
+    /// the import reports them with every other bad row's, and writes nothing.
+    pub problems: Vec<(String, String)>,
+}
+
+/// A problem of a row as it is kept: the field and what is wrong with it.
+fn problem(e: Error) -> (String, String) {
+    match e {
+        Error::InRow { source, .. } => match *source {
+            Error::Invalid { field, reason } => (field, reason),
+            other => ("row".to_string(), other.to_string()),
+        },
+        Error::Invalid { field, reason } => (field, reason),
+        other => ("row".to_string(), other.to_string()),
+    }
 }
 
 fn strip_bom(content: &[u8]) -> &[u8] {
@@ -235,7 +250,6 @@ fn parse_csv(content: &[u8]) -> Result<Vec<Row>> {
     // csv counts lines without the newlines inside quoted cells; count them ourselves so
     // a message points at the line an editor shows.
     let (mut seen_byte, mut seen_lines) = (0usize, 1usize);
-    let mut bad = RowErrors::default();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(csv_err)?;
         // The position may point at the line break before the record (CRLF files).
@@ -257,22 +271,21 @@ fn parse_csv(content: &[u8]) -> Result<Vec<Row>> {
             continue;
         }
         let mut fields = TierFields::default();
-        let mut ok = true;
+        let mut problems = Vec::new();
         for (col, cell) in cols.iter().zip(record.iter()) {
             if let Err(e) = set_text(&mut fields, col, cell) {
-                bad.push(in_row(&label, e))?;
-                ok = false;
+                problems.push(problem(e));
             }
         }
         if let Err(e) = require_name(&label, &fields) {
-            bad.push(e)?;
-            ok = false;
+            problems.push(problem(e));
         }
-        if ok {
-            rows.push(Row { label, fields });
-        }
+        rows.push(Row {
+            label,
+            fields,
+            problems,
+        });
     }
-    bad.finish()?;
     Ok(rows)
 }
 
@@ -315,6 +328,7 @@ fn parse_json(content: &[u8]) -> Result<Vec<Row>> {
             ));
         };
         let mut fields = TierFields::default();
+        let mut problems = Vec::new();
         for (key, value) in obj {
             let col = column(&key).ok_or_else(|| in_row(&label, unknown_column(&key)))?;
             let text = match value {
@@ -328,22 +342,32 @@ fn parse_json(content: &[u8]) -> Result<Vec<Row>> {
                     } else {
                         "give a whole number".to_string()
                     };
-                    return Err(in_row(
-                        &label,
-                        Error::invalid(col, format!("{n} is a fractional JSON number; {hint}")),
+                    problems.push((
+                        col.to_string(),
+                        format!("{n} is a fractional JSON number; {hint}"),
                     ));
+                    continue;
                 }
                 Value::Array(_) | Value::Object(_) => {
-                    return Err(in_row(
-                        &label,
-                        Error::invalid(col, "must be a string, number or boolean"),
+                    problems.push((
+                        col.to_string(),
+                        "must be a string, number or boolean".to_string(),
                     ));
+                    continue;
                 }
             };
-            set_text(&mut fields, col, &text).map_err(|e| in_row(&label, e))?;
+            if let Err(e) = set_text(&mut fields, col, &text) {
+                problems.push(problem(e));
+            }
         }
-        require_name(&label, &fields)?;
-        rows.push(Row { label, fields });
+        if let Err(e) = require_name(&label, &fields) {
+            problems.push(problem(e));
+        }
+        rows.push(Row {
+            label,
+            fields,
+            problems,
+        });
     }
     Ok(rows)
 }
@@ -416,6 +440,15 @@ pub fn import(
         };
         let mut bad = RowErrors::default();
         for row in rows {
+            if !row.problems.is_empty() {
+                for (field, reason) in &row.problems {
+                    bad.push(in_row(
+                        &row.label,
+                        Error::invalid(field.clone(), reason.clone()),
+                    ))?;
+                }
+                continue;
+            }
             let name = row.fields.name.as_deref().unwrap_or_default();
             let key = crate::store::fold(name);
             if let Some(first) = seen.get(&key) {
@@ -511,13 +544,11 @@ mod tests {
 
     #[test]
     fn csv_errors_name_row_and_field() {
-        let e = parse(b"name,price,quantity\nA,1,x\n", Format::Csv)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("row 1 (line 2)") && e.contains("quantity"),
-            "{e}"
-        );
+        // A bad value is kept with its row, to be reported with every other.
+        let rows = parse(b"name,price,quantity\nA,1,x\n", Format::Csv).unwrap();
+        assert_eq!(rows[0].label, "row 1 (line 2)");
+        assert_eq!(rows[0].problems.len(), 1);
+        assert_eq!(rows[0].problems[0].0, "quantity");
         let e = parse(b"name,prize\nA,1\n", Format::Csv)
             .unwrap_err()
             .to_string();
@@ -540,10 +571,13 @@ mod tests {
         .unwrap();
         assert_eq!(rows[0].fields.price.as_deref(), Some("19.99"));
         assert_eq!(rows[0].fields.requires_approval, Some(true));
-        let e = parse(br#"[{"name":"A","price":19.99}]"#, Format::Json)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("item 1") && e.contains("\"19.99\""), "{e}");
+        let rows = parse(br#"[{"name":"A","price":19.99}]"#, Format::Json).unwrap();
+        assert_eq!(rows[0].label, "item 1");
+        assert!(
+            rows[0].problems[0].1.contains("\"19.99\""),
+            "{:?}",
+            rows[0].problems
+        );
         let e = parse(br#"[{"name":"A","colour":"red"}]"#, Format::Json)
             .unwrap_err()
             .to_string();
@@ -554,12 +588,12 @@ mod tests {
 
     proptest::proptest! {
         /// Whatever bytes a file holds, parsing answers rows or an error; it never panics,
-        /// and every row it returns has a name.
+        /// and every row it returns has a name or says why not.
         #[test]
         fn parsing_any_bytes_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
             for format in [Format::Csv, Format::Json] {
                 if let Ok(rows) = parse(&bytes, format) {
-                    proptest::prop_assert!(rows.iter().all(|r| r.fields.name.is_some()));
+                    proptest::prop_assert!(rows.iter().all(|r| r.fields.name.is_some() || !r.problems.is_empty()));
                 }
             }
         }

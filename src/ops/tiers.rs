@@ -16,7 +16,7 @@ pub use crate::domain::tier::{
     Availability, DEFAULT_MAX_PURCHASE, MAX_DESCRIPTION, MAX_NAME, MAX_POSITION, MAX_QUANTITY,
     Tier, TierFields, availability_at,
 };
-use crate::domain::tier::{check_event_open, resolve, resolve_all};
+use crate::domain::tier::{check_event_open, resolve_all};
 
 /// Loads a tier by id, or fails with not-found.
 pub fn get(conn: &Tx<'_>, id: i64) -> Result<Tier> {
@@ -56,7 +56,20 @@ fn name_taken(conn: &Tx<'_>, event_id: i64, name: &str) -> Error {
 /// Creates a tier inside an open transaction. The caller has authorized the actor.
 pub(crate) fn create_in(conn: &Tx<'_>, event: &Event, f: &TierFields) -> Result<Tier> {
     check_event_open(event)?;
-    let mut tier = resolve(event, None, f)?;
+    let (mut tier, mut broken) = resolve_all(event, None, f)?;
+    // A taken name is one more broken rule, reported with the others (the unique index
+    // still decides, below, between two writers racing for one name).
+    if let Some(other) = find_by_name(conn, event.id, &tier.name)? {
+        broken.insert(
+            0,
+            Rule::TierNameTaken {
+                event: event.id,
+                name: other.name,
+                tier: Some(other.id),
+            },
+        );
+    }
+    Error::rules(broken)?;
     if tier.position < 0 {
         tier.position = store::tiers::next_position(conn, event.id)?;
         if tier.position > MAX_POSITION {
@@ -111,6 +124,16 @@ pub(crate) fn update_in(
             quantity: new.quantity,
             sold: old.sold,
             held: old.held,
+        });
+    }
+    if f.name.is_some()
+        && let Some(other) = find_by_name(conn, event.id, &new.name)?
+        && other.id != old.id
+    {
+        broken.push(Rule::TierNameTaken {
+            event: event.id,
+            name: other.name,
+            tier: Some(other.id),
         });
     }
     broken.extend(own);

@@ -230,6 +230,48 @@ fn every_rule_a_change_breaks_is_reported_at_once() {
         .json();
     assert_eq!(j["error"]["code"], "rule_violation");
     assert!(j["error"]["message"].as_str().unwrap().contains("; and "));
+    // A taken name is one of the broken rules, on create and on rename.
+    let other = t.tier_id(event, "VIP", &[]);
+    for args in [
+        vec![
+            "tier",
+            "create",
+            "1",
+            "--name",
+            "ga",
+            "--price",
+            "1",
+            "--quantity",
+            "5",
+            "--min-purchase",
+            "4",
+            "--max-purchase",
+            "2",
+        ],
+        vec![
+            "tier",
+            "update",
+            "2",
+            "--name",
+            "GA",
+            "--min-purchase",
+            "4",
+            "--max-purchase",
+            "2",
+        ],
+    ] {
+        let out = t.as_(PROMOTER, &args).code(5);
+        assert!(
+            out.stderr.contains("GA")
+                && out
+                    .stderr
+                    .contains("min_purchase (4) is more than max_purchase (2)"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("; and "), "{}", out.stderr);
+    }
+    let _ = other;
 }
 
 #[test]
@@ -285,6 +327,47 @@ fn positions_never_collide() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), positions.len(), "{positions:?}");
+}
+
+#[test]
+fn an_import_reports_bad_values_and_broken_rules_of_every_row_together() {
+    let (t, event) = Tix::with_event();
+    let ev = event.to_string();
+    // A value tix cannot read (row 1), a bad price (row 2), a broken rule (row 3), two
+    // bad fields in one row (row 4): all in one answer.
+    let csv = t.write_file(
+        "mixed.csv",
+        "name,price,quantity,requires_approval\nR1,1,1,maybe\nR2,abc,1,\nR3,1,0,\nR4,1,x,perhaps\n",
+    );
+    let out = t.as_(PROMOTER, &["tier", "import", &ev, &csv]).code(2);
+    for part in [
+        "row 1 (line 2)",
+        "maybe",
+        "row 2 (line 3)",
+        "'abc'",
+        "row 3 (line 4)",
+        "row 4 (line 5)",
+        "perhaps",
+        "5 problems in 4 rows",
+    ] {
+        assert!(
+            out.stderr.contains(part),
+            "missing {part:?}:\n{}",
+            out.stderr
+        );
+    }
+    // JSON items too.
+    let json = t.write_file(
+        "bad.json",
+        r#"[{"name":"A","price":1.5,"quantity":1},{"name":"B","price":"1","quantity":"x"}]"#,
+    );
+    let out = t.as_(PROMOTER, &["tier", "import", &ev, &json]).code(2);
+    assert!(
+        out.stderr.contains("item 1") && out.stderr.contains("item 2"),
+        "{}",
+        out.stderr
+    );
+    assert!(t.tier_names(event).is_empty());
 }
 
 #[test]
