@@ -83,42 +83,22 @@ pub fn run(ctx: &Ctx, cmd: ExportCmd) -> anyhow::Result<()> {
             .or(by_extension)
             .unwrap_or(if ctx.json { Format::Json } else { Format::Csv });
     let (store, actor) = ctx.session()?;
+    let job = Job {
+        store: &store,
+        actor: &actor,
+        kind,
+        event_id: args.event_id,
+        format,
+    };
     let Some(out) = &args.out else {
-        let stdout = std::io::stdout().lock();
-        let sink = RefCell::new(Sink::new(
-            BufWriter::with_capacity(1 << 16, stdout),
-            format,
-            kind,
-        ));
-        exports::export(
-            &store,
-            &actor,
-            kind,
-            args.event_id,
-            |e| sink.borrow_mut().start(e.timezone, e.currency),
-            |row| sink.borrow_mut().row(row),
-        )?;
-        sink.into_inner().finish()?;
+        job.stream(std::io::stdout().lock())?;
         return Ok(());
     };
     files::check_output(out, &store.protected_paths(), args.force)?;
     let tmp = files::temp_path(out);
     let written = (|| -> anyhow::Result<u64> {
         let file = File::create(&tmp).map_err(io("create", out))?;
-        let sink = RefCell::new(Sink::new(
-            BufWriter::with_capacity(1 << 16, file),
-            format,
-            kind,
-        ));
-        let rows = exports::export(
-            &store,
-            &actor,
-            kind,
-            args.event_id,
-            |e| sink.borrow_mut().start(e.timezone, e.currency),
-            |row| sink.borrow_mut().row(row),
-        )?;
-        let file = sink.into_inner().finish()?;
+        let (rows, file) = job.stream(file)?;
         file.into_inner()
             .map_err(|e| io("write", out)(e.into_error()))?
             .sync_all()
@@ -134,6 +114,35 @@ pub fn run(ctx: &Ctx, cmd: ExportCmd) -> anyhow::Result<()> {
         }
     };
     report(ctx, kind, args.event_id, format, rows, out)
+}
+
+/// One export to run: what, of which event, in which format.
+struct Job<'a> {
+    store: &'a tix::Store,
+    actor: &'a tix::Actor,
+    kind: Kind,
+    event_id: i64,
+    format: Format,
+}
+
+impl Job<'_> {
+    /// Writes the export's rows to `w`, buffered; returns the count and the writer.
+    fn stream<W: Write>(&self, w: W) -> tix::Result<(u64, BufWriter<W>)> {
+        let sink = RefCell::new(Sink::new(
+            BufWriter::with_capacity(1 << 16, w),
+            self.format,
+            self.kind,
+        ));
+        let rows = exports::export(
+            self.store,
+            self.actor,
+            self.kind,
+            self.event_id,
+            |e| sink.borrow_mut().start(e.timezone, e.currency),
+            |row| sink.borrow_mut().row(row),
+        )?;
+        Ok((rows, sink.into_inner().finish()?))
+    }
 }
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> Error + 'a {

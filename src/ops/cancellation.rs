@@ -82,12 +82,7 @@ pub fn cancel_event(
     confirm: impl FnOnce(&Plan) -> Result<()>,
 ) -> Result<Cancelled> {
     let plan = store.read(|c| plan_of(c, actor, id, ending))?;
-    let nothing_to_do = plan.event.status == EventStatus::Cancelled
-        && plan.open
-            == (OpenSales {
-                used_orders: plan.open.used_orders,
-                ..OpenSales::default()
-            });
+    let nothing_to_do = plan.event.status == EventStatus::Cancelled && plan.open.nothing_to_end();
     if !nothing_to_do {
         confirm(&plan)?;
     }
@@ -103,11 +98,7 @@ pub fn cancel_event(
             Some(Ending::Cancel) => OrderStatus::Cancelled,
             _ => OrderStatus::Refunded,
         };
-        let nothing_open = OpenSales {
-            used_orders: open.used_orders,
-            ..OpenSales::default()
-        };
-        let ended = if open == nothing_open {
+        let ended = if open.nothing_to_end() {
             ending.map(|_| Ended::none(completed_to, event.currency, open.used_orders))
         } else {
             Some(end_orders(

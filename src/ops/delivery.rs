@@ -74,6 +74,17 @@ struct Plan {
     offer: Option<(Entry, String)>,
 }
 
+impl Plan {
+    /// `offer`, `notice` (no tickets attached) or `tickets`.
+    fn kind(&self) -> &'static str {
+        match (&self.offer, self.attach.is_empty()) {
+            (Some(_), _) => "offer",
+            (None, true) => "notice",
+            (None, false) => "tickets",
+        }
+    }
+}
+
 fn key(order_id: i64, holder_id: i64) -> String {
     format!("order:{order_id}:holder:{holder_id}")
 }
@@ -141,11 +152,7 @@ pub fn send(
     let mut prepared = Vec::with_capacity(plans.len());
     let mut first_files = Vec::with_capacity(plans.len());
     for p in &plans {
-        let kind = match (&p.offer, p.attach.is_empty()) {
-            (Some(_), _) => "offer",
-            (None, true) => "notice",
-            (None, false) => "tickets",
-        };
+        let kind = p.kind();
         // Named by the recipient's key (order and holder id, or offer), never by the
         // address: two holders can never share a file, and any address fits a name.
         let base = format!(
@@ -178,11 +185,7 @@ pub fn send(
     }
     store.write(|tx| {
         for (p, file) in plans.iter().zip(&first_files) {
-            let kind = match (&p.offer, p.attach.is_empty()) {
-                (Some(_), _) => "offer",
-                (None, true) => "notice",
-                (None, false) => "tickets",
-            };
+            let kind = p.kind();
             store::deliveries::record(
                 tx,
                 &p.key,

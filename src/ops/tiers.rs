@@ -57,9 +57,11 @@ fn name_taken(conn: &Tx<'_>, event_id: i64, name: &str) -> Error {
 pub(crate) fn create_in(conn: &Tx<'_>, event: &Event, f: &TierFields) -> Result<Tier> {
     check_event_open(event)?;
     let (mut tier, mut broken) = resolve_all(event, None, f)?;
-    // A taken name is one more broken rule, reported with the others (the unique index
-    // still decides, below, between two writers racing for one name).
-    if let Some(other) = find_by_name(conn, event.id, &tier.name)? {
+    // A taken name is one more broken rule, reported with the others; alone, the insert
+    // below finds it (the unique index decides), so only then is it looked up here.
+    if !broken.is_empty()
+        && let Some(other) = find_by_name(conn, event.id, &tier.name)?
+    {
         broken.insert(
             0,
             Rule::TierNameTaken {
@@ -127,6 +129,7 @@ pub(crate) fn update_in(
         });
     }
     if f.name.is_some()
+        && !(broken.is_empty() && own.is_empty())
         && let Some(other) = find_by_name(conn, event.id, &new.name)?
         && other.id != old.id
     {

@@ -161,6 +161,18 @@ pub struct OpenSales {
     pub used_orders: i64,
 }
 
+impl OpenSales {
+    /// Whether a cancellation has no order to end (orders left for their used tickets
+    /// do not count).
+    pub fn nothing_to_end(&self) -> bool {
+        *self
+            == OpenSales {
+                used_orders: self.used_orders,
+                ..OpenSales::default()
+            }
+    }
+}
+
 /// What an event still has sold and not ended.
 pub fn open_sales(conn: &Tx<'_>, event_id: i64) -> Result<OpenSales> {
     let mut sales: OpenSales = conn.one(

@@ -65,7 +65,8 @@ fn read_mail(path: &Path) -> Mail {
     Mail { headers, text, pdf }
 }
 
-fn send(t: &Tix, outbox: &Path) -> serde_json::Value {
+/// `ticket send --event 1 --outbox OUTBOX --json` as the promoter.
+pub(crate) fn send(t: &Tix, outbox: &Path) -> serde_json::Value {
     t.as_(
         PROMOTER,
         &[

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::common::*;
+use crate::delivery::send;
 use crate::order::{buy, on_sale_with, order, sold};
 
 /// A published event with a tier "GA" of `seats` seats (89.50), all bought by BUYER in
@@ -328,21 +329,7 @@ fn offers_go_out_with_ticket_send() {
     join(&t, &a, tier, 1);
     cancel(&t, orders[0]);
     let outbox = t.dir().join("outbox");
-    let r = t
-        .as_(
-            PROMOTER,
-            &[
-                "--json",
-                "ticket",
-                "send",
-                "--event",
-                "1",
-                "--outbox",
-                outbox.to_str().unwrap(),
-            ],
-        )
-        .ok()
-        .json();
+    let r = send(&t, &outbox);
     let offer = r["prepared"]
         .as_array()
         .unwrap()
@@ -357,21 +344,7 @@ fn offers_go_out_with_ticket_send() {
         "{text}"
     );
     // Sent once.
-    let again = t
-        .as_(
-            PROMOTER,
-            &[
-                "--json",
-                "ticket",
-                "send",
-                "--event",
-                "1",
-                "--outbox",
-                outbox.to_str().unwrap(),
-            ],
-        )
-        .ok()
-        .json();
+    let again = send(&t, &outbox);
     assert!(again["prepared"].as_array().unwrap().is_empty(), "{again}");
 }
 
