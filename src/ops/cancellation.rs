@@ -99,7 +99,10 @@ pub fn cancel_event(
             _ => OrderStatus::Refunded,
         };
         let ended = if open.nothing_to_end() {
-            ending.map(|_| Ended::none(completed_to, event.currency, open.used_orders))
+            // Said whenever an ending was asked for, or an order is left for its used
+            // tickets (which the promoter must hear of).
+            (ending.is_some() || open.used_orders > 0)
+                .then(|| Ended::none(completed_to, event.currency, open.used_orders))
         } else {
             Some(end_orders(
                 tx,

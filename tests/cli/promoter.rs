@@ -303,6 +303,31 @@ fn an_event_that_is_over_is_not_cancelled() {
 }
 
 #[test]
+fn an_order_left_for_its_used_ticket_is_said_even_without_a_flag() {
+    let (t, event, ga) = on_sale_with(&[]);
+    let ev = event.to_string();
+    let o = order(&buy(&t, BUYER, ga, 2).ok());
+    t.as_(
+        PROMOTER,
+        &["validate", &o.tickets[0].qr_payload, "--event", &ev],
+    )
+    .ok();
+    let out = t.as_(PROMOTER, &["-y", "event", "cancel", &ev]).ok();
+    assert!(
+        out.stdout
+            .contains("1 order with tickets already used at the gate left completed."),
+        "{}",
+        out.stdout
+    );
+    let again = t
+        .as_(PROMOTER, &["--json", "event", "cancel", &ev])
+        .ok()
+        .json();
+    assert_eq!(again["ended"]["orders_left"], 1);
+    assert_eq!(order_status(&t, o.id), "completed");
+}
+
+#[test]
 fn an_event_without_orders_is_cancelled_as_before() {
     let (t, event) = Tix::with_event();
     let ev = event.to_string();
