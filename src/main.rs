@@ -5,13 +5,21 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::FromArgMatches;
+use clap::{CommandFactory, FromArgMatches};
 use cli::Cli;
 
 fn main() -> ExitCode {
-    let parsed = cli::examples::command()
+    // The examples only show in help and error output, and adding them to every command
+    // costs a fresh process more than the rest of parsing: they are added only when the
+    // plain parse did not give a command to run, which the second parse then explains.
+    let parsed = Cli::command()
         .try_get_matches()
-        .and_then(|m| Cli::from_arg_matches(&m));
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .or_else(|_| {
+            cli::examples::command()
+                .try_get_matches()
+                .and_then(|m| Cli::from_arg_matches(&m))
+        });
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => return cli::clap_error(e),
