@@ -26,6 +26,7 @@ impl GateDb {
     /// commit. Its schema is written by the first [`GateDb::write`] calling [`migrate`].
     pub fn create(path: &Path) -> Result<GateDb> {
         let conn = Connection::open(path)?;
+        super::prepare_connection(&conn)?;
         conn.pragma_update(None, "journal_mode", "DELETE")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         Ok(GateDb {
@@ -43,7 +44,7 @@ impl GateDb {
     pub fn open(path: &Path, busy: Duration) -> Result<GateDb> {
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         conn.busy_timeout(busy)?;
-        super::register_functions(&conn)?;
+        super::prepare_connection(&conn)?;
         let read_only = conn.is_readonly(rusqlite::MAIN_DB)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let mut db = GateDb { conn, read_only };

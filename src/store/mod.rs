@@ -51,9 +51,16 @@ pub fn fold(text: &str) -> String {
     text.trim().to_lowercase()
 }
 
-/// Registers tix's own SQL functions on a connection: `tix_fold(text)` (see [`fold`]).
-fn register_functions(conn: &Connection) -> Result<()> {
+/// Sets up every connection tix opens: its own SQL functions (`tix_fold(text)`, see
+/// [`fold`]), and plans that do not depend on the values bound to a statement. Without
+/// that, SQLite plans a join of events and users again whenever a new id is bound, which
+/// made re-planning most of the work of a gate's scan.
+fn prepare_connection(conn: &Connection) -> Result<()> {
     use rusqlite::functions::FunctionFlags;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     conn.create_scalar_function(
         "tix_fold",
         1,
@@ -397,7 +404,7 @@ impl Store {
         // Bulk work (an import, a merge) runs a few dozen distinct statements per row:
         // keep them all prepared.
         conn.set_prepared_statement_cache_capacity(64);
-        register_functions(&conn)?;
+        prepare_connection(&conn)?;
         // Until the file is known to be ours, closing the connection must not fold a
         // write-ahead log into it: a refused file stays byte for byte as it was.
         conn.set_db_config(
@@ -453,6 +460,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&uri, flags).map_err(|e| open_error(path, e))?;
+        prepare_connection(&conn)?;
         let store = Store {
             db: Db::Sqlite(conn),
             path: path.to_path_buf(),
@@ -495,7 +503,7 @@ impl Store {
             busy: BUSY_TIMEOUT,
         };
         store.sqlite()?.pragma_update(None, "foreign_keys", "ON")?;
-        register_functions(store.sqlite()?)?;
+        prepare_connection(store.sqlite()?)?;
         store.migrate()?;
         Ok(store)
     }
