@@ -168,10 +168,20 @@ fn create(
     new: &NewOrder,
 ) -> anyhow::Result<()> {
     if !ctx.json {
-        let keep = if ctx.quiet { 0 } else { TICKETS_SHOWN };
+        // A table shows the first few codes; --quiet none, so the rest are signed when
+        // first needed.
+        let keep = tickets::Keep {
+            tickets: if ctx.quiet { 0 } else { TICKETS_SHOWN },
+            sign_all: false,
+        };
         return emit(ctx, &orders::create_keeping(store, actor, new, keep)?);
     }
-    let order = orders::create_keeping(store, actor, new, 0)?;
+    // Every code is printed: each is signed as its ticket is issued, and stored.
+    let keep = tickets::Keep {
+        tickets: 0,
+        sign_all: true,
+    };
+    let order = orders::create_keeping(store, actor, new, keep)?;
     let head = serde_json::to_string_pretty(&order)?;
     // The tickets are the order's last field: write everything before them, stream them,
     // close the object.

@@ -142,9 +142,9 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 include_used,
             };
             if ctx.json || ctx.quiet {
-                stream_list(ctx, &store, &actor, &filter)
+                stream_list(ctx, &mut store, &actor, &filter)
             } else {
-                emit(ctx, &tickets::list(&store, &actor, &filter)?)
+                emit(ctx, &tickets::list(&mut store, &actor, &filter)?)
             }
         }
         TicketCmd::Show {
@@ -200,7 +200,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
             force,
             ..
         } => {
-            let list = tickets::admissible(&store, &actor, event)?;
+            let list = tickets::admissible(&mut store, &actor, event)?;
             let items: Vec<(String, String)> = list
                 .iter()
                 .map(|t| (t.uuid.clone(), t.qr_payload.clone()))
@@ -264,7 +264,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
                 }
             };
             let tickets = printing::event_pdfs(
-                &store,
+                &mut store,
                 &actor,
                 event,
                 |parts, total| {
@@ -335,7 +335,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> anyhow::Result<()> {
 /// an event of any size. Tables need every row for their widths, so they are not streamed.
 fn stream_list(
     ctx: &Ctx,
-    store: &tix::Store,
+    store: &mut tix::Store,
     actor: &tix::Actor,
     filter: &TicketFilter,
 ) -> anyhow::Result<()> {

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 
 /// The first byte of every payload of this format.
 pub const FORMAT_V1: u8 = 0x01;
-const SIGNATURE_LEN: usize = 64;
+pub const SIGNATURE_LEN: usize = 64;
 /// The longest text a ticket code can be (ids of up to 2^63 and version too): longer
 /// scanned text is not a code, and is not kept as evidence.
 pub const MAX_CODE_LEN: usize = 200;
@@ -65,11 +65,38 @@ impl EventKeys {
 
     /// Signs a ticket's identity into the text its QR code carries.
     pub fn sign(&self, code: &TicketCode) -> String {
-        let mut bytes = code.body();
-        let sig = self.signing.sign(&bytes);
-        bytes.extend_from_slice(&sig.to_bytes());
-        base32_encode(&bytes)
+        payload(code, &self.signature(code))
     }
+
+    /// The signature of a ticket's code. Ed25519 signatures are deterministic (RFC 8032):
+    /// signing the same code again gives the same bytes, so a stored signature is the
+    /// code, kept rather than computed on every read.
+    pub fn signature(&self, code: &TicketCode) -> [u8; SIGNATURE_LEN] {
+        self.signing.sign(&code.body()).to_bytes()
+    }
+}
+
+/// The text a QR code carries: the code's identity and its signature.
+pub fn payload(code: &TicketCode, signature: &[u8; SIGNATURE_LEN]) -> String {
+    let mut bytes = code.body();
+    bytes.extend_from_slice(signature);
+    base32_encode(&bytes)
+}
+
+/// A signature as it is stored in the database: standard base64, 88 characters.
+pub fn signature_text(signature: &[u8; SIGNATURE_LEN]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(signature)
+}
+
+/// A stored signature read back; `None` if the text is not one.
+pub fn signature_from_text(text: &str) -> Option<[u8; SIGNATURE_LEN]> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?
+        .try_into()
+        .ok()
 }
 
 /// What a ticket code identifies.
@@ -116,6 +143,17 @@ pub struct Unverified {
 }
 
 impl Unverified {
+    /// Is this the code whose stored signature is `stored`? The same identity signed by the
+    /// same key gives the same signature, so equal bytes mean the code is the one tix
+    /// issued, with no signature check (compared in constant time).
+    pub fn is_stored(&self, stored: &[u8; SIGNATURE_LEN]) -> bool {
+        self.signature
+            .iter()
+            .zip(stored)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
+
     /// Checks the signature with the event's public key.
     pub fn verify(&self, public_key: &[u8]) -> std::result::Result<TicketCode, CodeError> {
         let key: [u8; 32] = public_key.try_into().map_err(|_| CodeError::BadSignature)?;

@@ -96,6 +96,9 @@ pub struct Ticket {
     pub checked_in_gate: Option<String>,
     /// The signed text its QR code carries.
     pub qr_payload: String,
+    /// Its code's signature as stored (base64), if it has been signed (not in the JSON).
+    #[serde(skip)]
+    pub signature: Option<String>,
     /// Its event's time zone, in which people read its times (not part of the JSON).
     #[serde(skip)]
     pub zone: crate::domain::time::Zone,

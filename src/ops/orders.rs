@@ -30,7 +30,7 @@ pub fn get(conn: &Tx<'_>, id: i64) -> Result<Order> {
 /// insert cannot be separated by another process's sale. The returned order holds all
 /// its tickets; [`create_keeping`] holds fewer, for orders too large to hold in memory.
 pub fn create(store: &mut Store, actor: &Actor, new: &NewOrder) -> Result<Order> {
-    create_keeping(store, actor, new, usize::MAX)
+    create_keeping(store, actor, new, tickets::Keep::ALL)
 }
 
 /// Like [`create`], but the returned order's `tickets` holds only the first `keep`
@@ -40,7 +40,7 @@ pub fn create_keeping(
     store: &mut Store,
     actor: &Actor,
     new: &NewOrder,
-    keep: usize,
+    keep: tickets::Keep,
 ) -> Result<Order> {
     place(store, actor, new, keep, None)
 }
@@ -62,14 +62,14 @@ pub fn claim_offer(
         comp: false,
         payment_ref,
     };
-    place(store, actor, &new, usize::MAX, Some(offer_id))
+    place(store, actor, &new, tickets::Keep::ALL, Some(offer_id))
 }
 
 fn place(
     store: &mut Store,
     actor: &Actor,
     new: &NewOrder,
-    keep: usize,
+    keep: tickets::Keep,
     offer_id: Option<i64>,
 ) -> Result<Order> {
     authorize(actor, Action::Buy)?;

@@ -180,7 +180,7 @@ pub struct Part {
 /// files they go to), then `each` each part, its ticket count and its PDF, in order.
 /// Returns how many tickets were printed.
 pub fn event_pdfs(
-    store: &Store,
+    store: &mut Store,
     actor: &Actor,
     event_id: i64,
     prepare: impl FnOnce(&[Part], usize) -> Result<()>,

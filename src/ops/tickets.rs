@@ -40,8 +40,15 @@ pub(crate) fn issue(
     quantity: i64,
     order_status: OrderStatus,
     now: Timestamp,
-    keep: usize,
+    keep: Keep,
 ) -> Result<Vec<Ticket>> {
+    // The event's key, expanded once, if every code is signed now.
+    let keys = if keep.sign_all {
+        Some(Keys::load(tx, [event.id])?)
+    } else {
+        None
+    };
+    let keep = keep.tickets;
     let millis = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
     let count = usize::try_from(quantity).unwrap_or(0);
     let mut out = Vec::with_capacity(count.min(keep));
@@ -70,7 +77,18 @@ pub(crate) fn issue(
             let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &tail).into_uuid();
             uuids.push(uuid.hyphenated().encode_lower(&mut uuid_buf).to_string());
         }
-        let texts: Vec<&str> = uuids.iter().map(String::as_str).collect();
+        let signatures: Vec<Option<String>> = match &keys {
+            Some(keys) => par_map(&uuids, |uuid| {
+                let code = code_of(event.id, tier.id, uuid, 1)?;
+                Ok(Some(codes::signature_text(&keys.sign(&code)?)))
+            })?,
+            None => vec![None; uuids.len()],
+        };
+        let rows: Vec<(&str, Option<&str>)> = uuids
+            .iter()
+            .zip(&signatures)
+            .map(|(u, s)| (u.as_str(), s.as_deref()))
+            .collect();
         let ids = store::tickets::insert_many(
             tx,
             &store::tickets::NewTickets {
@@ -80,10 +98,11 @@ pub(crate) fn issue(
                 owner: buyer,
                 now,
             },
-            &texts,
+            &rows,
         )?;
+        drop(rows);
         issued += batch;
-        for (id, uuid) in ids.into_iter().zip(uuids) {
+        for ((id, uuid), signature) in ids.into_iter().zip(uuids).zip(signatures) {
             if out.len() >= keep {
                 break;
             }
@@ -107,68 +126,178 @@ pub(crate) fn issue(
                 checked_in_at: None,
                 checked_in_gate: None,
                 qr_payload: String::new(),
+                signature,
                 zone: event.timezone,
                 created_at: now,
             });
         }
     }
-    sign_all(tx, &mut out)?;
+    // The tickets kept: their codes, signed now if they were not above (and kept).
+    let fresh = fill_codes(tx, &mut out)?;
+    store::tickets::save_signatures(tx, &fresh)?;
     Ok(out)
+}
+
+/// What the caller of [`issue`] wants of a new order's tickets.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep {
+    /// How many of them to return, with their codes (the first ones).
+    pub tickets: usize,
+    /// Sign every code now (for a caller that prints them all), rather than only those
+    /// returned: the rest are signed when first needed.
+    pub sign_all: bool,
+}
+
+impl Keep {
+    /// Every ticket, with its code.
+    pub const ALL: Keep = Keep {
+        tickets: usize::MAX,
+        sign_all: true,
+    };
 }
 
 /// How many tickets make signing their codes worth spreading over all cores.
 const PARALLEL_SIGNING_FROM: usize = 2_048;
 
-/// Fills in the signed code of every ticket: each event's key is loaded and expanded
-/// once, and large batches (a 100,000-ticket order) are signed on all cores.
-fn sign_all(conn: &Tx<'_>, tickets: &mut [Ticket]) -> Result<()> {
-    let mut keys: HashMap<i64, EventKeys> = HashMap::new();
-    for t in tickets.iter() {
-        if let std::collections::hash_map::Entry::Vacant(e) = keys.entry(t.event_id) {
-            let secret = store::events::signing_key(conn, t.event_id)?;
-            e.insert(EventKeys::from_secret(&secret)?);
-        }
-    }
-    let sign = |chunk: &mut [Ticket]| -> Result<()> {
-        for t in chunk {
-            let uuid = Uuid::parse_str(&t.uuid)
-                .map_err(|_| Error::Corrupt(format!("ticket UUID '{}' is malformed", t.uuid)))?;
-            let key = keys.get(&t.event_id).ok_or_else(|| {
-                Error::Corrupt(format!("no signing key for event {}", t.event_id))
-            })?;
-            t.qr_payload = key.sign(&TicketCode {
-                event_id: t.event_id,
-                tier_id: t.tier_id,
-                uuid,
-                secret_version: t.secret_version,
-            });
-        }
-        Ok(())
-    };
-    let threads = if tickets.len() >= PARALLEL_SIGNING_FROM {
+/// Runs `f` on every item, on all cores when there are many (signing a 100,000-ticket
+/// order); the results in the items' order.
+fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> Result<U> + Sync) -> Result<Vec<U>> {
+    let threads = if items.len() >= PARALLEL_SIGNING_FROM {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         1
     };
     if threads <= 1 {
-        return sign(tickets);
+        return items.iter().map(&f).collect();
     }
-    let chunk = tickets.len().div_ceil(threads);
+    let chunk = items.len().div_ceil(threads);
     std::thread::scope(|s| {
-        let handles: Vec<_> = tickets
-            .chunks_mut(chunk)
-            .map(|c| s.spawn(|| sign(c)))
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Result<Vec<U>>>()))
             .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(Error::Corrupt("a signing thread panicked".into())))
-        })
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            out.extend(
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Corrupt("a signing thread panicked".into())))?,
+            );
+        }
+        Ok(out)
     })
 }
 
-/// Signs the codes of tickets read without them.
+/// The signing keys of the events some tickets belong to, each loaded and expanded once.
+struct Keys(HashMap<i64, EventKeys>);
+
+impl Keys {
+    fn load(conn: &Tx<'_>, events: impl IntoIterator<Item = i64>) -> Result<Keys> {
+        let mut keys = HashMap::new();
+        for event_id in events {
+            if let std::collections::hash_map::Entry::Vacant(e) = keys.entry(event_id) {
+                let secret = store::events::signing_key(conn, event_id)?;
+                e.insert(EventKeys::from_secret(&secret)?);
+            }
+        }
+        Ok(Keys(keys))
+    }
+
+    /// The signature of one code (by its event's key).
+    fn sign(&self, code: &TicketCode) -> Result<[u8; codes::SIGNATURE_LEN]> {
+        let key = self
+            .0
+            .get(&code.event_id)
+            .ok_or_else(|| Error::Corrupt(format!("no signing key for event {}", code.event_id)))?;
+        Ok(key.signature(code))
+    }
+}
+
+/// What a ticket's code says: its event, tier, UUID and secret version.
+fn code_of(event_id: i64, tier_id: i64, uuid: &str, secret_version: i64) -> Result<TicketCode> {
+    let uuid = Uuid::parse_str(uuid)
+        .map_err(|_| Error::Corrupt(format!("ticket UUID '{uuid}' is malformed")))?;
+    Ok(TicketCode {
+        event_id,
+        tier_id,
+        uuid,
+        secret_version,
+    })
+}
+
+/// Fills in the code of every ticket: from its stored signature, or signed now (all
+/// cores for a large batch). Returns what was signed now — ticket id, secret version,
+/// signature as stored — for a caller in a write transaction to keep.
+fn fill_codes(conn: &Tx<'_>, tickets: &mut [Ticket]) -> Result<Vec<(i64, i64, String)>> {
+    let mut missing = Vec::new();
+    for (i, t) in tickets.iter_mut().enumerate() {
+        let code = code_of(t.event_id, t.tier_id, &t.uuid, t.secret_version)?;
+        match t.signature.as_deref().and_then(codes::signature_from_text) {
+            Some(signature) => t.qr_payload = codes::payload(&code, &signature),
+            None => missing.push((i, code)),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = Keys::load(conn, missing.iter().map(|(_, c)| c.event_id))?;
+    let signatures = par_map(&missing, |(_, code)| keys.sign(code))?;
+    let mut fresh = Vec::with_capacity(missing.len());
+    for ((i, code), signature) in missing.iter().zip(signatures) {
+        let t = &mut tickets[*i];
+        t.qr_payload = codes::payload(code, &signature);
+        let text = codes::signature_text(&signature);
+        t.signature = Some(text.clone());
+        fresh.push((t.id, t.secret_version, text));
+    }
+    Ok(fresh)
+}
+
+/// Signs the codes of tickets issued without them and stores the signatures.
+fn sign_and_store(tx: &Tx<'_>, unsigned: &[store::tickets::Unsigned]) -> Result<()> {
+    let keys = Keys::load(tx, unsigned.iter().map(|u| u.event_id))?;
+    let signed = par_map(unsigned, |u| {
+        let code = code_of(u.event_id, u.tier_id, &u.uuid, u.secret_version)?;
+        Ok((
+            u.id,
+            u.secret_version,
+            codes::signature_text(&keys.sign(&code)?),
+        ))
+    })?;
+    store::tickets::save_signatures(tx, &signed)
+}
+
+/// Tickets signed and stored per transaction by [`sign_missing`]: a gate waiting for the
+/// write lock waits for one batch, not for a whole event.
+const SIGN_BATCH: usize = 4_096;
+
+/// Signs and stores the codes of an event's (or one order's) tickets that were issued
+/// without them (`order create -q`, or before codes were stored), so that what reads them
+/// next signs nothing. A file tix may not write is left as it is: its readers sign as
+/// they read.
+fn sign_missing(store: &mut Store, event_id: i64, order_id: Option<i64>) -> Result<()> {
+    if store.is_read_only() {
+        return Ok(());
+    }
+    let any =
+        store.read(|c| Ok(!store::tickets::unsigned(c, event_id, order_id, 1)?.is_empty()))?;
+    if !any {
+        return Ok(());
+    }
+    loop {
+        let done = store.write(|tx| {
+            let batch = store::tickets::unsigned(tx, event_id, order_id, SIGN_BATCH)?;
+            sign_and_store(tx, &batch)?;
+            Ok(batch.len())
+        })?;
+        if done < SIGN_BATCH {
+            return Ok(());
+        }
+    }
+}
+
+/// Fills in the codes of tickets read with or without them.
 fn signed(conn: &Tx<'_>, mut tickets: Vec<Ticket>) -> Result<Vec<Ticket>> {
-    sign_all(conn, &mut tickets)?;
+    fill_codes(conn, &mut tickets)?;
     Ok(tickets)
 }
 
@@ -215,7 +344,7 @@ pub struct TicketFilter {
 }
 
 /// Tickets, newest first. With no owner or event: the actor's own tickets.
-pub fn list(store: &Store, actor: &Actor, filter: &TicketFilter) -> Result<Vec<Ticket>> {
+pub fn list(store: &mut Store, actor: &Actor, filter: &TicketFilter) -> Result<Vec<Ticket>> {
     let mut out = Vec::new();
     for_each(store, actor, filter, true, |t| {
         out.push(t);
@@ -227,12 +356,12 @@ pub fn list(store: &Store, actor: &Actor, filter: &TicketFilter) -> Result<Vec<T
 /// Hands each ticket of one order to `f`, in issue order and with its signed code, a
 /// batch at a time (flat memory for an order of any size): whoever may see the order.
 pub fn for_each_of_order(
-    store: &Store,
+    store: &mut Store,
     actor: &Actor,
     order_id: i64,
     mut f: impl FnMut(Ticket) -> Result<()>,
 ) -> Result<()> {
-    store.read(|c| {
+    let see = |c: &Tx<'_>| -> Result<i64> {
         let (event_id, buyer_id) = store::orders::event_and_buyer(c, order_id)?
             .ok_or_else(|| Error::not_found(Missing::Order, order_id))?;
         let event = events::get(c, event_id)?;
@@ -243,6 +372,12 @@ pub fn for_each_of_order(
                 buyer_id,
             },
         )?;
+        Ok(event_id)
+    };
+    let event_id = store.read(see)?;
+    sign_missing(store, event_id, Some(order_id))?;
+    store.read(|c| {
+        see(c)?;
         stream(
             c,
             &store::tickets::Selection {
@@ -269,7 +404,7 @@ fn stream(
     let mut batch = Vec::with_capacity(STREAM_BATCH);
     let mut flush = |batch: &mut Vec<Ticket>| -> Result<()> {
         if codes {
-            sign_all(conn, batch)?;
+            fill_codes(conn, batch)?;
         }
         batch.drain(..).try_for_each(&mut *f)
     };
@@ -287,12 +422,17 @@ fn stream(
 /// any length is written out with flat memory. With `codes` false, `qr_payload` is left
 /// empty and no signature is computed (a list of UUIDs needs none).
 pub fn for_each(
-    store: &Store,
+    store: &mut Store,
     actor: &Actor,
     filter: &TicketFilter,
     codes: bool,
     mut f: impl FnMut(Ticket) -> Result<()>,
 ) -> Result<()> {
+    if codes && let Some(event_id) = filter.event_id {
+        // Only someone who may see the event's records gets its codes signed.
+        store.read(|c| authorize(actor, Action::SeeEventRecords(&events::get(c, event_id)?)))?;
+        sign_missing(store, event_id, None)?;
+    }
     store.read(|c| {
         // Naming someone else is refused to plain users before the name is looked up.
         let other = filter.owner.as_deref().filter(|e| {
@@ -483,6 +623,17 @@ pub fn transfer(store: &mut Store, actor: &Actor, reference: &str, to: &str) -> 
         }
         recipient.check_may_hold_tickets()?;
         store::tickets::transfer(tx, old.id, &recipient, time::now())?;
+        // The new code is signed once, now; the old one is dead.
+        sign_and_store(
+            tx,
+            &[store::tickets::Unsigned {
+                id: old.id,
+                event_id: old.event_id,
+                tier_id: old.tier_id,
+                uuid: old.uuid.clone(),
+                secret_version: old.secret_version + 1,
+            }],
+        )?;
         // Transfers take their audit ids in commit order: a gate export's mark of the
         // last transfer it saw must not lie above one it did not.
         store::audit::order_transfers(tx)?;
@@ -531,6 +682,25 @@ pub fn check_code(conn: &Tx<'_>, text: &str) -> Result<CodeCheck> {
         Ok(u) => u,
         Err(_) => return Ok(CodeCheck::Malformed),
     };
+    let claimed = unverified.code;
+    let found = store::tickets::find(
+        conn,
+        &TicketRef::Uuid(claimed.uuid.hyphenated().to_string()),
+    )?;
+    // The ticket's current code, byte for byte as tix signed and stored it: nothing to
+    // check but equality. Anything else (an older version, a forgery, a ticket whose code
+    // is not stored yet) has its signature checked.
+    let current = found.as_ref().is_some_and(|t| {
+        (t.event_id, t.tier_id, t.secret_version)
+            == (claimed.event_id, claimed.tier_id, claimed.secret_version)
+            && t.signature
+                .as_deref()
+                .and_then(codes::signature_from_text)
+                .is_some_and(|stored| unverified.is_stored(&stored))
+    });
+    if current && let Some(t) = found {
+        return Ok(CodeCheck::Current(Box::new(t)));
+    }
     let key = crate::store::events::verify_key(conn, unverified.code.event_id)?;
     let Some(key) = key else {
         return Ok(CodeCheck::BadSignature);
@@ -539,7 +709,6 @@ pub fn check_code(conn: &Tx<'_>, text: &str) -> Result<CodeCheck> {
         Ok(code) => code,
         Err(CodeError::BadSignature | CodeError::Malformed) => return Ok(CodeCheck::BadSignature),
     };
-    let found = store::tickets::find(conn, &TicketRef::Uuid(code.uuid.hyphenated().to_string()))?;
     Ok(match found {
         None => CodeCheck::UnknownTicket,
         Some(t) if t.event_id != code.event_id || t.tier_id != code.tier_id => {
@@ -558,7 +727,9 @@ pub(crate) fn delivered_of_event(conn: &Tx<'_>, event_id: i64) -> Result<Vec<Tic
 
 /// The tickets of an event that can be admitted (valid, order completed), for printing
 /// codes in bulk: the event's promoter or an admin.
-pub fn admissible(store: &Store, actor: &Actor, event_id: i64) -> Result<Vec<Ticket>> {
+pub fn admissible(store: &mut Store, actor: &Actor, event_id: i64) -> Result<Vec<Ticket>> {
+    store.read(|c| authorize(actor, Action::SeeEventRecords(&events::get(c, event_id)?)))?;
+    sign_missing(store, event_id, None)?;
     store.read(|c| {
         let event = events::get(c, event_id)?;
         authorize(actor, Action::SeeEventRecords(&event))?;

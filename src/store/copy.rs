@@ -38,7 +38,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     ),
     (
         "tickets",
-        "id, uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email, attendee_phone, status, secret_version, checked_in_at, created_at, updated_at, checked_in_gate",
+        "id, uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email, attendee_phone, status, secret_version, checked_in_at, created_at, updated_at, checked_in_gate, signature",
         "id",
     ),
     (

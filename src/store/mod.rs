@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_payments_and_notes.sql"),
     include_str!("migrations/0008_deliveries.sql"),
     include_str!("migrations/0009_waitlist.sql"),
+    include_str!("migrations/0010_ticket_signatures.sql"),
 ];
 
 /// How tix folds a name for comparing it: trimmed and lower-cased by Unicode's rules.

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("pg_migrations/0002_payments_and_notes.sql"),
     include_str!("pg_migrations/0003_deliveries.sql"),
     include_str!("pg_migrations/0004_waitlist.sql"),
+    include_str!("pg_migrations/0005_ticket_signatures.sql"),
 ];
 
 /// The newest PostgreSQL schema version this build knows.

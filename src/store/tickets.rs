@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 const TICKET_SELECT: &str =
     "SELECT t.id, t.uuid, t.event_id, e.title, t.tier_id, ti.name, t.order_id, t.owner_id, u.email,
         t.attendee_name, t.attendee_email, t.attendee_phone, t.status, o.status, t.secret_version,
-        t.checked_in_at, t.created_at, t.checked_in_gate, u.name, e.timezone
+        t.checked_in_at, t.created_at, t.checked_in_gate, u.name, e.timezone, t.signature
  FROM tickets t
  JOIN events e ON e.id = t.event_id
  JOIN tiers ti ON ti.id = t.tier_id
@@ -40,6 +40,7 @@ fn from_row(r: &Row<'_>) -> Result<Ticket> {
         owner_name: r.get(18)?,
         zone: r.get(19)?,
         qr_payload: String::new(),
+        signature: r.get(20)?,
         created_at: r.get(16)?,
     })
 }
@@ -176,17 +177,24 @@ pub struct NewTickets<'a> {
 /// thousand tickets, not per ticket.
 pub const INSERT_BATCH: usize = 1000;
 
-/// Adds one ticket per UUID (hyphenated, lower case), [`INSERT_BATCH`] to a
-/// statement; their ids, in the order of `uuids`.
-pub fn insert_many(conn: &Tx<'_>, row: &NewTickets<'_>, uuids: &[&str]) -> Result<Vec<i64>> {
+/// Adds one ticket per UUID (hyphenated, lower case) with its code's signature if it
+/// was signed (base64), [`INSERT_BATCH`] to a statement; their ids, in the order given.
+pub fn insert_many(
+    conn: &Tx<'_>,
+    row: &NewTickets<'_>,
+    uuids: &[(&str, Option<&str>)],
+) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(uuids.len());
     for chunk in uuids.chunks(INSERT_BATCH) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(?{})", i + 8)).collect();
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(?{}, CAST(?{} AS TEXT))", 2 * i + 8, 2 * i + 9))
+            .collect();
         let sql = format!(
             "INSERT INTO tickets (uuid, order_id, event_id, tier_id, owner_id, attendee_name, attendee_email,
-                                  status, secret_version, created_at, updated_at)
+                                  status, secret_version, created_at, updated_at, signature)
              SELECT v.column1, CAST(?1 AS BIGINT), CAST(?2 AS BIGINT), CAST(?3 AS BIGINT), CAST(?4 AS BIGINT),
-                    CAST(?5 AS TEXT), CAST(?6 AS TEXT), 'valid', 1, CAST(?7 AS BIGINT), CAST(?7 AS BIGINT)
+                    CAST(?5 AS TEXT), CAST(?6 AS TEXT), 'valid', 1, CAST(?7 AS BIGINT), CAST(?7 AS BIGINT),
+                    v.column2
              FROM (VALUES {}) AS v
              RETURNING id, uuid",
             values.join(", ")
@@ -200,19 +208,92 @@ pub fn insert_many(conn: &Tx<'_>, row: &NewTickets<'_>, uuids: &[&str]) -> Resul
             row.owner.email.bind(),
             row.now.bind(),
         ];
-        args.extend(chunk.iter().map(|u| u.bind()));
+        for (uuid, signature) in chunk {
+            args.push(uuid.bind());
+            args.push(signature.bind());
+        }
         // RETURNING gives no promise of order: the UUID says which id is whose.
         let mut by_uuid: std::collections::HashMap<String, i64> = conn
             .all(&sql, &args, |r| Ok((r.get::<String>(1)?, r.get::<i64>(0)?)))?
             .into_iter()
             .collect();
-        for uuid in chunk {
+        for (uuid, _) in chunk {
             ids.push(by_uuid.remove(*uuid).ok_or_else(|| {
                 Error::Corrupt(format!("ticket {uuid} was not stored with its order"))
             })?);
         }
     }
     Ok(ids)
+}
+
+/// A ticket whose code has not been signed yet: what signing it needs.
+pub struct Unsigned {
+    /// The ticket.
+    pub id: i64,
+    /// Its event (whose key signs).
+    pub event_id: i64,
+    /// Its tier.
+    pub tier_id: i64,
+    /// Its UUID.
+    pub uuid: String,
+    /// Its secret version.
+    pub secret_version: i64,
+}
+
+/// Up to `limit` tickets of one event (or of one order) whose codes have no stored
+/// signature, found through the partial index of unsigned tickets.
+pub fn unsigned(
+    conn: &Tx<'_>,
+    event_id: i64,
+    order_id: Option<i64>,
+    limit: usize,
+) -> Result<Vec<Unsigned>> {
+    conn.all(
+        "SELECT id, event_id, tier_id, uuid, secret_version FROM tickets
+         WHERE signature IS NULL AND event_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR order_id = ?2)
+         LIMIT ?3",
+        args![event_id, order_id, limit as i64],
+        |r| {
+            Ok(Unsigned {
+                id: r.get(0)?,
+                event_id: r.get(1)?,
+                tier_id: r.get(2)?,
+                uuid: r.get(3)?,
+                secret_version: r.get(4)?,
+            })
+        },
+    )
+}
+
+/// Stores signatures (base64) of tickets' codes, each for the secret version it signs:
+/// a ticket re-issued since keeps none from before. [`INSERT_BATCH`] to a statement.
+pub fn save_signatures(conn: &Tx<'_>, signed: &[(i64, i64, String)]) -> Result<()> {
+    for chunk in signed.chunks(INSERT_BATCH) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(CAST(?{} AS BIGINT), CAST(?{} AS BIGINT), CAST(?{} AS TEXT))",
+                    3 * i + 1,
+                    3 * i + 2,
+                    3 * i + 3
+                )
+            })
+            .collect();
+        let sql = format!(
+            "UPDATE tickets SET signature = v.column3
+             FROM (VALUES {}) AS v
+             WHERE tickets.id = v.column1 AND tickets.secret_version = v.column2",
+            values.join(", ")
+        );
+        let mut args: Vec<Value<'_>> = Vec::with_capacity(3 * chunk.len());
+        for (id, version, signature) in chunk {
+            args.push(id.bind());
+            args.push(version.bind());
+            args.push(signature.bind());
+        }
+        conn.exec(&sql, &args)?;
+    }
+    Ok(())
 }
 
 /// Sets a ticket's attendee: name, e-mail and phone.
@@ -230,7 +311,7 @@ pub fn set_attendee(
 /// so every code printed before is dead.
 pub fn transfer(conn: &Tx<'_>, id: i64, to: &User, now: Timestamp) -> Result<()> {
     conn.exec("UPDATE tickets SET owner_id = ?2, attendee_name = ?3, attendee_email = ?4, attendee_phone = NULL,
-                secret_version = secret_version + 1, updated_at = ?5
+                secret_version = secret_version + 1, updated_at = ?5, signature = NULL
          WHERE id = ?1", args![id, to.id, to.name, to.email, now])?;
     Ok(())
 }
