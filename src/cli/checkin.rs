@@ -271,6 +271,12 @@ fn end_with_error<W: Write>(
     }
 }
 
+/// How much of the scanner's input is read at a time: some 450 codes.
+const SCAN_BUFFER: usize = 1 << 16;
+
+/// The most scans decided in one transaction.
+const MAX_SCAN_BATCH: usize = 1_000;
+
 /// The longest line a scanner may type; anything longer is not a ticket code.
 const MAX_SCAN_LINE: u64 = 4096;
 
@@ -310,69 +316,95 @@ fn scan_loop(
     gate.check_writable()?;
     let style = Style::detect(ctx.wide);
     let tty = std::io::stdout().is_terminal();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (mut admitted, mut rejected) = (0u64, 0u64);
     let mut json = if ctx.json {
-        Some(super::render::JsonArray::start(std::io::stdout().lock())?)
+        Some(super::render::JsonArray::start(std::io::BufWriter::new(
+            std::io::stdout().lock(),
+        ))?)
     } else {
         None
     };
     if tty && !ctx.json {
         writeln!(out, "Ready: scan tickets (Ctrl-D to finish).")?;
+        out.flush()?;
     }
-    let mut input = std::io::stdin().lock();
+    let mut input = std::io::BufReader::with_capacity(SCAN_BUFFER, std::io::stdin().lock());
     let mut buf = Vec::with_capacity(256);
-    loop {
-        let line = match read_scan_line(&mut input, &mut buf) {
-            Ok(Some(line)) => line,
-            Ok(None) => break,
-            Err(source) => {
-                let e = Error::Io {
-                    action: "read",
-                    path: "standard input".into(),
-                    source,
-                };
-                return end_with_error(json, e);
+    let mut ended = false;
+    while !ended {
+        // One scan, waited for; then every further one already waiting in the input (a
+        // scanner, or a file piped in, faster than the disk), decided together in one
+        // transaction. A person scanning one ticket at a time gets each answer at once.
+        let mut lines = Vec::new();
+        let mut failed = None;
+        loop {
+            match read_scan_line(&mut input, &mut buf) {
+                Ok(Some(line)) => lines.push(line),
+                Ok(None) => ended = true,
+                Err(source) => {
+                    failed = Some(Error::Io {
+                        action: "read",
+                        path: "standard input".into(),
+                        source,
+                    })
+                }
+            }
+            if ended
+                || failed.is_some()
+                || lines.len() >= MAX_SCAN_BATCH
+                || !input.buffer().contains(&b'\n')
+            {
+                break;
+            }
+        }
+        let scans: Vec<Scan<'_>> = lines
+            .iter()
+            .map(|l| l.trim())
+            .filter(|code| !code.is_empty())
+            .map(|code| Scan {
+                code,
+                manual: false,
+                event_id: event,
+                gate: gate_name.as_deref(),
+                device: &device,
+                dry_run,
+            })
+            .collect();
+        // Verdicts are shown only once their scans are committed; a batch that could not
+        // be decided (the file busy, the disk full) ends the loop with nothing of it
+        // recorded, and under --json its error is the array's last element.
+        let verdicts = if scans.is_empty() {
+            Vec::new()
+        } else {
+            match gate.validate_many(&scans) {
+                Ok(v) => v,
+                Err(e) => return end_with_error(json, e),
             }
         };
-        let code = line.trim();
-        if code.is_empty() {
-            continue;
-        }
-        let scanned = gate.validate(&Scan {
-            code,
-            manual: false,
-            event_id: event,
-            gate: gate_name.as_deref(),
-            device: &device,
-            dry_run,
-        });
-        let v = match scanned {
-            Ok(v) => v,
-            // A scan that could not be decided (the file busy, the disk full) ends the
-            // loop; under --json its error is the array's last element, so stdout stays
-            // one document.
-            Err(e) => {
-                return end_with_error(json, e);
+        for v in verdicts {
+            if v.valid {
+                admitted += 1;
+            } else {
+                rejected += 1;
             }
-        };
-        if v.valid {
-            admitted += 1;
-        } else {
-            rejected += 1;
-        }
-        if let Some(array) = &mut json {
-            array.push(&v)?;
-        } else if ctx.quiet {
-            writeln!(out, "{}", v.reason.as_str())?;
-        } else {
-            if tty {
+            if let Some(array) = &mut json {
+                array.push(&v)?;
+            } else if ctx.quiet {
+                writeln!(out, "{}", v.reason.as_str())?;
+            } else if tty {
                 write!(out, "{}", gate_banner(&v, &style, admitted, rejected))?;
             } else {
                 writeln!(out, "{}", verdict_line(&v, &style))?;
             }
         }
+        if let Some(array) = &mut json {
+            array.flush()?;
+        }
         out.flush()?;
+        if let Some(e) = failed {
+            return end_with_error(json, e);
+        }
     }
     if let Some(array) = json {
         array.finish()?;

@@ -355,14 +355,21 @@ impl<W: Write> JsonArray<W> {
         Ok(JsonArray { out, count: 0 })
     }
 
-    /// Writes one element and flushes, so a reader sees it at once.
+    /// Writes one element (buffered: [`JsonArray::flush`] makes what was written so far
+    /// visible to a reader).
     pub fn push(&mut self, value: &impl Serialize) -> std::io::Result<()> {
         let sep = if self.count == 0 { "" } else { "," };
-        let json = serde_json::to_string(value).map_err(std::io::Error::other)?;
-        write!(self.out, "{sep}\n  {json}")?;
-        self.out.flush()?;
+        self.out.write_all(sep.as_bytes())?;
+        self.out.write_all(b"\n  ")?;
+        // An I/O error (a closed pipe) comes back as itself, not wrapped.
+        serde_json::to_writer(&mut self.out, value).map_err(std::io::Error::from)?;
         self.count += 1;
         Ok(())
+    }
+
+    /// Hands everything written so far to the reader.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 
     /// Closes the array.

@@ -345,7 +345,7 @@ fn stream_list(
         path: "standard output".into(),
         source,
     };
-    let out = std::io::stdout().lock();
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if ctx.json {
         // The array opens with the first ticket (or at the end, empty): an error before
         // it (not allowed, not found) leaves stdout to the one JSON error object.
@@ -368,7 +368,7 @@ fn stream_list(
             (None, None) => {}
         }
     } else {
-        let mut out = std::io::BufWriter::new(out);
+        let mut out = out;
         tickets::for_each(store, actor, filter, false, |t| {
             writeln!(out, "{}", t.uuid).map_err(stdout_error)
         })?;

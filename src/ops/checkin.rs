@@ -66,6 +66,29 @@ pub fn validate(store: &mut Store, actor: &Actor, scan: &Scan<'_>) -> Result<Ver
     store.write(|tx| validate_in(tx, actor, event_id, scan))
 }
 
+/// Decides on several scans at the gate of `event_id` in one transaction, in their
+/// order (see [`validate`]); each scan's own event is ignored.
+pub fn validate_many(
+    store: &mut Store,
+    actor: &Actor,
+    event_id: i64,
+    scans: &[Scan<'_>],
+) -> Result<Vec<Verdict>> {
+    authorize(actor, Action::WorkGate)?;
+    store.write(|tx| {
+        scans
+            .iter()
+            .map(|scan| {
+                let scan = Scan {
+                    event_id: Some(event_id),
+                    ..scan.clone()
+                };
+                validate_in(tx, actor, event_id, &scan)
+            })
+            .collect()
+    })
+}
+
 /// Finds a ticket by numeric id or UUID for a manual admission (no code signed).
 fn find_unsigned(tx: &Tx<'_>, reference: &str) -> Result<Option<Ticket>> {
     store::tickets::find(tx, &TicketRef::parse(reference)?)

@@ -84,6 +84,21 @@ impl Gate {
         }
     }
 
+    /// Decides on several scans waiting at once (a scanner faster than the disk), in their
+    /// order and in one transaction: one commit, and one sync of the disk, for all of
+    /// them. Nothing of them is kept if one cannot be decided, so a caller that shows each
+    /// verdict after this returns never shows one that was not recorded.
+    pub fn validate_many(&mut self, scans: &[Scan<'_>]) -> Result<Vec<Verdict>> {
+        match self {
+            Gate::Main {
+                store,
+                actor,
+                event_id,
+            } => checkin::validate_many(store, actor, *event_id, scans),
+            Gate::File(file) => file.validate_many(scans),
+        }
+    }
+
     /// The door list: tickets of this gate's event matching a name, e-mail, id or UUID.
     pub fn lookup(&self, text: &str) -> Result<Vec<DoorEntry>> {
         match self {

@@ -319,182 +319,52 @@ impl GateFile {
     /// knew), in one transaction. A correctly signed code for a ticket sold after the
     /// export is accepted and marked so.
     pub fn validate(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
+        self.validate_many(std::slice::from_ref(scan))?
+            .pop()
+            .ok_or_else(|| Error::Corrupt("a scan went without a verdict".into()))
+    }
+
+    /// Decides on several scans in one transaction of the file (one sync for all of them,
+    /// as [`Gate::validate_many`](crate::ops::gate::Gate::validate_many) explains), in
+    /// their order: a ticket scanned twice among them is admitted once.
+    pub fn validate_many(&mut self, scans: &[Scan<'_>]) -> Result<Vec<Verdict>> {
         let (path, busy) = (self.path.clone(), self.busy);
-        self.validate_in(scan)
+        self.validate_in(scans)
             .map_err(|e| store::refine(e, &path, busy))
     }
 
-    fn validate_in(&mut self, scan: &Scan<'_>) -> Result<Verdict> {
-        self.check_event(scan.event_id)?;
+    fn validate_in(&mut self, scans: &[Scan<'_>]) -> Result<Vec<Verdict>> {
+        for scan in scans {
+            self.check_event(scan.event_id)?;
+        }
         self.check_writable()?;
-        let zone = self.zone;
-        let (event_id, event_title, event_status, key) = (
-            self.event_id,
-            self.event_title.clone(),
-            self.event_status,
-            self.verify_key.clone(),
-        );
-        let method = scan.method();
-        let now = time::now();
-        let (candidate, _, reason, extra) = self.db.write(|tx| {
-        let load = |key: store::gate::Key<'_>| -> Result<Option<Candidate>> {
-            Ok(store::gate::ticket(tx, key)?
-                .map(|g| candidate(g, event_id, &event_title, event_status, zone)))
+        let file = FileEvent {
+            event_id: self.event_id,
+            event_title: self.event_title.clone(),
+            event_status: self.event_status,
+            key: self.verify_key.clone(),
+            zone: self.zone,
         };
-        let mut extra = "";
-        let (candidate, presented, reason) = match method {
-            Method::Manual => {
-                let found = match crate::ops::tickets::TicketRef::parse(scan.code)? {
-                    crate::ops::tickets::TicketRef::Id(id) => load(store::gate::Key::TicketId(id))?,
-                    crate::ops::tickets::TicketRef::Uuid(uuid) => load(store::gate::Key::Uuid(&uuid))?,
-                };
-                match found {
-                    Some(c) => {
-                        let v = c.secret_version;
-                        let r = checkin::decide(&c, Some(v), None);
-                        (Some(c), Some(v), r)
-                    }
-                    None => (None, None, Reason::UnknownTicket),
-                }
-            }
-            Method::Typed => {
-                let uuid = checkin::as_typed_uuid(scan.code).map(|u| u.hyphenated().to_string());
-                match uuid
-                    .map(|u| load(store::gate::Key::Uuid(&u)))
-                    .transpose()?
-                    .flatten()
-                {
-                    Some(c) => {
-                        let r = checkin::decide(&c, None, None);
-                        // The version this file knew: merge compares it with the main
-                        // database's to find a transfer the file did not know of.
-                        let v = c.secret_version;
-                        (Some(c), Some(v), r)
-                    }
-                    None => (None, None, Reason::UnknownTicket),
-                }
-            }
-            Method::Code => match codes::parse(scan.code) {
-                Err(_) => (None, None, Reason::UnknownTicket),
-                Ok(u) if u.code.event_id != event_id => {
-                    (None, Some(u.code.secret_version), Reason::WrongEvent)
-                }
-                Ok(u) => match u.verify(&key) {
-                    Err(_) => (None, None, Reason::InvalidSignature),
-                    Ok(code) => {
-                        let uuid = code.uuid.hyphenated().to_string();
-                        match load(store::gate::Key::Uuid(&uuid))? {
-                            Some(mut c) => {
-                                if code.secret_version > c.secret_version
-                                    && c.status == TicketStatus::Used
-                                {
-                                    // A newer code than any this file knew: whoever got in
-                                    // before came with an older code, revoked since by a
-                                    // transfer. The new holder gets in; merge reports the
-                                    // earlier admission as `admitted_after_transfer`.
-                                    c.status = TicketStatus::Valid;
-                                    c.checked_in_at = None;
-                                    c.checked_in_gate = None;
-                                }
-                                let r = checkin::decide(&c, Some(code.secret_version), None);
-                                (Some(c), Some(code.secret_version), r)
-                            }
-                            None => {
-                                // Signed by this event's key but sold after the export.
-                                let tier = store::gate::tier(tx, code.tier_id)?;
-                                // The file cannot know whether an order of an approval tier
-                                // was approved since; the contract accepts every correctly
-                                // signed code, and merge reports `admitted_unapproved`.
-                                let approval = tier.as_ref().is_some_and(|t| t.1);
-                                // Remembered by the file (so a second scan is refused), but
-                                // not on a dry run, which changes nothing.
-                                if !scan.dry_run {
-                                    store::gate::remember_sold_after_export(
-                                        tx,
-                                        &uuid,
-                                        code.tier_id,
-                                        code.secret_version,
-                                    )?;
-                                }
-                                let c = Candidate {
-                                    ticket_id: None,
-                                    uuid: uuid.clone(),
-                                    event_id,
-                                    event_title: event_title.clone(),
-                                    event_status,
-                                    tier_name: tier.as_ref().map(|t| t.0.clone()),
-                                    attendee_name: None,
-                                    status: TicketStatus::Valid,
-                                    approved: true,
-                                    secret_version: code.secret_version,
-                                    checked_in_at: None,
-                                    checked_in_gate: None,
-                                    zone,
-                                };
-                                let r = checkin::decide(&c, Some(code.secret_version), None);
-                                extra = if approval {
-                                    " (sold after this file was made, on a tier that needs approval: approval not checked offline)"
-                                } else {
-                                    " (sold after this file was made)"
-                                };
-                                (Some(c), Some(code.secret_version), r)
-                            }
-                        }
-                    }
-                },
-            },
-        };
-        if method == Method::Code
-            && !scan.dry_run
-            && let (Some(c), Some(v)) = (&candidate, presented)
-            && v > c.secret_version
-        {
-            // A newer code than this file knows (transferred after the export): it is the
-            // current one now, and older codes are dead on this device too. Not on a dry
-            // run, which changes nothing in the file.
-            store::gate::set_version(tx, &c.uuid, v)?;
-        }
-        if reason == Reason::Ok
-            && !scan.dry_run
-            && let Some(c) = &candidate
-        {
-            store::gate::admit(tx, &c.uuid, now, scan.gate)?;
-        }
-        let code_text = scan.code.trim();
-        checkin::log_scan(
-            tx,
-            &ScanRecord {
-                scan_uuid: Uuid::new_v4().hyphenated().to_string(),
-                event_id: Some(event_id),
-                ticket_id: candidate.as_ref().and_then(|c| c.ticket_id),
-                ticket_uuid: candidate.as_ref().map(|c| c.uuid.as_str()),
-                secret_version: presented,
-                scanned_at: now,
-                gate: scan.gate,
-                device: scan.device,
-                actor_email: None,
-                reason,
-                offline: true,
-                dry_run: scan.dry_run,
-                merged_at: None,
-                method,
-                // The evidence merge checks again; bounded, since a scanner can type anything.
-                code: (method == Method::Code && code_text.len() <= codes::MAX_CODE_LEN)
-                    .then_some(code_text),
-                conflict: None,
-            },
-        )
-        ?;
-        Ok((candidate, presented, reason, extra))
+        let decided = self.db.write(|tx| {
+            scans
+                .iter()
+                .map(|scan| decide_offline(&file, tx, scan))
+                .collect::<Result<Vec<_>>>()
         })?;
-        let extra = checkin::suffix(reason, method, scan.dry_run, extra);
-        let mut v = checkin::verdict(reason, candidate.as_ref(), now, &extra);
-        v.offline = true;
-        v.dry_run = scan.dry_run;
-        if scan.dry_run && reason == Reason::Ok {
-            v.checked_in_at = None;
-        }
-        Ok(v)
+        Ok(decided
+            .into_iter()
+            .zip(scans)
+            .map(|(d, scan)| {
+                let extra = checkin::suffix(d.reason, scan.method(), scan.dry_run, d.extra);
+                let mut v = checkin::verdict(d.reason, d.candidate.as_ref(), d.at, &extra);
+                v.offline = true;
+                v.dry_run = scan.dry_run;
+                if scan.dry_run && d.reason == Reason::Ok {
+                    v.checked_in_at = None;
+                }
+                v
+            })
+            .collect())
     }
 
     /// The door list on the gate file: tickets by attendee or holder name, by an e-mail
@@ -1126,5 +996,190 @@ pub fn merge(
             )?;
         }
         Ok(report)
+    })
+}
+
+/// What deciding a scan on a gate file needs of its event.
+struct FileEvent {
+    event_id: i64,
+    event_title: String,
+    event_status: crate::ops::events::EventStatus,
+    key: Vec<u8>,
+    zone: crate::time::Zone,
+}
+
+/// One scan's decision on a gate file, before it becomes a verdict.
+struct Decided {
+    candidate: Option<Candidate>,
+    reason: Reason,
+    extra: &'static str,
+    at: crate::time::Timestamp,
+}
+
+/// Decides on one scan inside the file's transaction, admits the ticket if it is let in
+/// (unless a dry run), and logs the scan.
+fn decide_offline(file: &FileEvent, tx: &Tx<'_>, scan: &Scan<'_>) -> Result<Decided> {
+    let FileEvent {
+        event_id,
+        event_title,
+        event_status,
+        key,
+        zone,
+    } = file;
+    let (event_id, event_status, zone) = (*event_id, *event_status, *zone);
+    let method = scan.method();
+    let now = time::now();
+    let load = |key: store::gate::Key<'_>| -> Result<Option<Candidate>> {
+        Ok(store::gate::ticket(tx, key)?
+            .map(|g| candidate(g, event_id, event_title, event_status, zone)))
+    };
+    let mut extra = "";
+    let (candidate, presented, reason) = match method {
+        Method::Manual => {
+            let found = match crate::ops::tickets::TicketRef::parse(scan.code)? {
+                crate::ops::tickets::TicketRef::Id(id) => load(store::gate::Key::TicketId(id))?,
+                crate::ops::tickets::TicketRef::Uuid(uuid) => load(store::gate::Key::Uuid(&uuid))?,
+            };
+            match found {
+                Some(c) => {
+                    let v = c.secret_version;
+                    let r = checkin::decide(&c, Some(v), None);
+                    (Some(c), Some(v), r)
+                }
+                None => (None, None, Reason::UnknownTicket),
+            }
+        }
+        Method::Typed => {
+            let uuid = checkin::as_typed_uuid(scan.code).map(|u| u.hyphenated().to_string());
+            match uuid
+                .map(|u| load(store::gate::Key::Uuid(&u)))
+                .transpose()?
+                .flatten()
+            {
+                Some(c) => {
+                    let r = checkin::decide(&c, None, None);
+                    // The version this file knew: merge compares it with the main
+                    // database's to find a transfer the file did not know of.
+                    let v = c.secret_version;
+                    (Some(c), Some(v), r)
+                }
+                None => (None, None, Reason::UnknownTicket),
+            }
+        }
+        Method::Code => match codes::parse(scan.code) {
+            Err(_) => (None, None, Reason::UnknownTicket),
+            Ok(u) if u.code.event_id != event_id => {
+                (None, Some(u.code.secret_version), Reason::WrongEvent)
+            }
+            Ok(u) => match u.verify(key) {
+                Err(_) => (None, None, Reason::InvalidSignature),
+                Ok(code) => {
+                    let uuid = code.uuid.hyphenated().to_string();
+                    match load(store::gate::Key::Uuid(&uuid))? {
+                        Some(mut c) => {
+                            if code.secret_version > c.secret_version
+                                && c.status == TicketStatus::Used
+                            {
+                                // A newer code than any this file knew: whoever got in
+                                // before came with an older code, revoked since by a
+                                // transfer. The new holder gets in; merge reports the
+                                // earlier admission as `admitted_after_transfer`.
+                                c.status = TicketStatus::Valid;
+                                c.checked_in_at = None;
+                                c.checked_in_gate = None;
+                            }
+                            let r = checkin::decide(&c, Some(code.secret_version), None);
+                            (Some(c), Some(code.secret_version), r)
+                        }
+                        None => {
+                            // Signed by this event's key but sold after the export.
+                            let tier = store::gate::tier(tx, code.tier_id)?;
+                            // The file cannot know whether an order of an approval tier
+                            // was approved since; the contract accepts every correctly
+                            // signed code, and merge reports `admitted_unapproved`.
+                            let approval = tier.as_ref().is_some_and(|t| t.1);
+                            // Remembered by the file (so a second scan is refused), but
+                            // not on a dry run, which changes nothing.
+                            if !scan.dry_run {
+                                store::gate::remember_sold_after_export(
+                                    tx,
+                                    &uuid,
+                                    code.tier_id,
+                                    code.secret_version,
+                                )?;
+                            }
+                            let c = Candidate {
+                                ticket_id: None,
+                                uuid: uuid.clone(),
+                                event_id,
+                                event_title: event_title.clone(),
+                                event_status,
+                                tier_name: tier.as_ref().map(|t| t.0.clone()),
+                                attendee_name: None,
+                                status: TicketStatus::Valid,
+                                approved: true,
+                                secret_version: code.secret_version,
+                                checked_in_at: None,
+                                checked_in_gate: None,
+                                zone,
+                            };
+                            let r = checkin::decide(&c, Some(code.secret_version), None);
+                            extra = if approval {
+                                " (sold after this file was made, on a tier that needs approval: approval not checked offline)"
+                            } else {
+                                " (sold after this file was made)"
+                            };
+                            (Some(c), Some(code.secret_version), r)
+                        }
+                    }
+                }
+            },
+        },
+    };
+    if method == Method::Code
+        && !scan.dry_run
+        && let (Some(c), Some(v)) = (&candidate, presented)
+        && v > c.secret_version
+    {
+        // A newer code than this file knows (transferred after the export): it is the
+        // current one now, and older codes are dead on this device too. Not on a dry
+        // run, which changes nothing in the file.
+        store::gate::set_version(tx, &c.uuid, v)?;
+    }
+    if reason == Reason::Ok
+        && !scan.dry_run
+        && let Some(c) = &candidate
+    {
+        store::gate::admit(tx, &c.uuid, now, scan.gate)?;
+    }
+    let code_text = scan.code.trim();
+    checkin::log_scan(
+        tx,
+        &ScanRecord {
+            scan_uuid: Uuid::new_v4().hyphenated().to_string(),
+            event_id: Some(event_id),
+            ticket_id: candidate.as_ref().and_then(|c| c.ticket_id),
+            ticket_uuid: candidate.as_ref().map(|c| c.uuid.as_str()),
+            secret_version: presented,
+            scanned_at: now,
+            gate: scan.gate,
+            device: scan.device,
+            actor_email: None,
+            reason,
+            offline: true,
+            dry_run: scan.dry_run,
+            merged_at: None,
+            method,
+            // The evidence merge checks again; bounded, since a scanner can type anything.
+            code: (method == Method::Code && code_text.len() <= codes::MAX_CODE_LEN)
+                .then_some(code_text),
+            conflict: None,
+        },
+    )?;
+    Ok(Decided {
+        candidate,
+        reason,
+        extra,
+        at: now,
     })
 }
