@@ -169,7 +169,11 @@ fn qr_pngs_scan_with_real_tools() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     for ((stem, code), path) in items.iter().zip(&paths) {
         assert_eq!(path, &dir.join(format!("{stem}.png")));
-        assert_eq!(rqrr_decode(path), std::slice::from_ref(code), "rqrr, {stem}");
+        assert_eq!(
+            rqrr_decode(path),
+            std::slice::from_ref(code),
+            "rqrr, {stem}"
+        );
     }
     if !have("zbarimg") {
         assert!(std::env::var_os("CI").is_none(), "zbarimg missing on CI");

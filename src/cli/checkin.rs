@@ -371,18 +371,20 @@ fn scan_loop(
                 dry_run,
             })
             .collect();
-        // Verdicts are shown only once their scans are committed; a batch that could not
-        // be decided (the file busy, the disk full) ends the loop with nothing of it
-        // recorded, and under --json its error is the array's last element.
-        let verdicts = if scans.is_empty() {
-            Vec::new()
-        } else {
-            match gate.validate_many(&scans) {
-                Ok(v) => v,
-                Err(e) => return end_with_error(json, e),
+        // Verdicts are shown only once their scans are committed; a scan that could not be
+        // decided (the file busy, the disk full) ends the loop after the verdicts before
+        // it, with nothing of it or after it recorded, and under --json its error is the
+        // array's last element.
+        let decided = if scans.is_empty() {
+            tix::ops::checkin::Decided {
+                verdicts: Vec::new(),
+                error: None,
             }
+        } else {
+            gate.validate_many(&scans)
         };
-        for v in verdicts {
+        let failed = decided.error.or(failed);
+        for v in decided.verdicts {
             if v.valid {
                 admitted += 1;
             } else {

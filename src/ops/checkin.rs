@@ -66,27 +66,69 @@ pub fn validate(store: &mut Store, actor: &Actor, scan: &Scan<'_>) -> Result<Ver
     store.write(|tx| validate_in(tx, actor, event_id, scan))
 }
 
-/// Decides on several scans at the gate of `event_id` in one transaction, in their
-/// order (see [`validate`]); each scan's own event is ignored.
-pub fn validate_many(
+/// The scans of a batch that were decided and committed, in order, and the error that
+/// stopped the rest (the scan it names and those after it were not decided).
+#[derive(Debug)]
+pub struct Decided {
+    /// One verdict per decided scan, in the order of the scans.
+    pub verdicts: Vec<Verdict>,
+    /// Why the next scan could not be decided, if one could not.
+    pub error: Option<Error>,
+}
+
+/// Decides on several scans at the gate of `event_id` (see [`validate`]): all in one
+/// transaction if the database lets it commit, else one transaction each. Each scan's
+/// own event is ignored.
+pub fn validate_many<'a>(
     store: &mut Store,
     actor: &Actor,
     event_id: i64,
-    scans: &[Scan<'_>],
-) -> Result<Vec<Verdict>> {
-    authorize(actor, Action::WorkGate)?;
-    store.write(|tx| {
-        scans
-            .iter()
-            .map(|scan| {
-                let scan = Scan {
-                    event_id: Some(event_id),
-                    ..scan.clone()
-                };
-                validate_in(tx, actor, event_id, &scan)
-            })
-            .collect()
-    })
+    scans: &[Scan<'a>],
+) -> Decided {
+    let mut decided = Decided {
+        verdicts: Vec::with_capacity(scans.len()),
+        error: None,
+    };
+    if let Err(e) = authorize(actor, Action::WorkGate) {
+        decided.error = Some(e);
+        return decided;
+    }
+    let at_gate = |scan: &Scan<'a>| Scan {
+        event_id: Some(event_id),
+        ..scan.clone()
+    };
+    if scans.len() > 1 {
+        let batch = store.write_or_yield(|tx| {
+            scans
+                .iter()
+                .map(|scan| validate_in(tx, actor, event_id, &at_gate(scan)))
+                .collect::<Result<Vec<_>>>()
+        });
+        match batch {
+            Ok(Some(verdicts)) => {
+                decided.verdicts = verdicts;
+                return decided;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                decided.error = Some(e);
+                return decided;
+            }
+        }
+    }
+    // One scan; or another gate's transaction touched some of the same tickets and
+    // PostgreSQL aborted this batch (two gates scanning one crowd): each scan on its own,
+    // retried on its own, so neither gate waits out the other's whole batch.
+    for scan in scans {
+        match store.write(|tx| validate_in(tx, actor, event_id, &at_gate(scan))) {
+            Ok(v) => decided.verdicts.push(v),
+            Err(e) => {
+                decided.error = Some(e);
+                break;
+            }
+        }
+    }
+    decided
 }
 
 /// Finds a ticket by numeric id or UUID for a manual admission (no code signed).

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::access::{Action, Actor, authorize};
 use crate::error::Result;
-use crate::ops::checkin::{self, DoorEntry, Scan, Verdict};
+use crate::ops::checkin::{self, Decided, DoorEntry, Scan, Verdict};
 use crate::ops::offline::{self, GateFile};
 use crate::ops::users;
 use crate::store::{OpenMode, Store};
@@ -85,17 +85,28 @@ impl Gate {
     }
 
     /// Decides on several scans waiting at once (a scanner faster than the disk), in their
-    /// order and in one transaction: one commit, and one sync of the disk, for all of
-    /// them. Nothing of them is kept if one cannot be decided, so a caller that shows each
-    /// verdict after this returns never shows one that was not recorded.
-    pub fn validate_many(&mut self, scans: &[Scan<'_>]) -> Result<Vec<Verdict>> {
+    /// order, in as few transactions as the database allows: usually one commit, and one
+    /// sync of the disk, for all of them. The verdicts are of scans already committed, so
+    /// a caller that shows them after this returns never shows one that was not recorded;
+    /// if a scan could not be decided, the error says why and the scans after it are not
+    /// decided either.
+    pub fn validate_many(&mut self, scans: &[Scan<'_>]) -> Decided {
         match self {
             Gate::Main {
                 store,
                 actor,
                 event_id,
             } => checkin::validate_many(store, actor, *event_id, scans),
-            Gate::File(file) => file.validate_many(scans),
+            Gate::File(file) => match file.validate_many(scans) {
+                Ok(verdicts) => Decided {
+                    verdicts,
+                    error: None,
+                },
+                Err(e) => Decided {
+                    verdicts: Vec::new(),
+                    error: Some(e),
+                },
+            },
         }
     }
 

@@ -585,6 +585,25 @@ impl Store {
         run().map_err(|e| refine(e, &path, busy))
     }
 
+    /// Like [`Store::write`], except that a PostgreSQL transaction the server aborts
+    /// because another one touched the same rows (a serialization failure, a deadlock) is
+    /// not run again: `None`, and nothing of it is kept. For a caller with a large batch
+    /// that does better splitting it than retrying it whole. On SQLite, where writers take
+    /// turns and are never aborted, it is [`Store::write`].
+    pub fn write_or_yield<T>(
+        &mut self,
+        mut f: impl FnMut(&Tx<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        if self.read_only {
+            return self.write(f).map(Some);
+        }
+        let (path, busy) = (self.path.clone(), self.busy);
+        match &mut self.db {
+            Db::Sqlite(_) => self.write(f).map(Some),
+            Db::Pg(pg) => pg::write_or_yield(pg, &mut f).map_err(|e| refine(e, &path, busy)),
+        }
+    }
+
     /// Runs `f` inside a transaction that is always rolled back: for dry runs that must
     /// go through every check and write yet leave nothing behind.
     pub fn dry_run<T>(&mut self, mut f: impl FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {

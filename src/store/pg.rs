@@ -345,6 +345,18 @@ pub(super) fn write<T>(
     }
 }
 
+/// Runs `f` in one `SERIALIZABLE` transaction, once: `None` (nothing kept) if the server
+/// aborts it as a serialization failure or deadlock.
+pub(super) fn write_or_yield<T>(
+    pg: &PgConn,
+    f: &mut dyn FnMut(&Tx<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    match write_once(pg, Mode::Commit, f) {
+        Err(e) if is_retryable(&e) => Ok(None),
+        other => other.map(Some),
+    }
+}
+
 fn write_once<T>(pg: &PgConn, mode: Mode, f: &mut dyn FnMut(&Tx<'_>) -> Result<T>) -> Result<T> {
     transaction(pg, "BEGIN ISOLATION LEVEL SERIALIZABLE", mode, f)
 }

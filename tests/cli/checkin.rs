@@ -562,6 +562,86 @@ fn concurrent_scans_admit_a_ticket_exactly_once() {
     assert_eq!((all, ok), (8, 1));
 }
 
+/// Four gates scan the same crowd of 300 from piped input, each in its own order: every
+/// gate decides the codes waiting on its input together (one transaction each, where the
+/// database allows), and still every ticket is admitted exactly once, every other scan is
+/// `already_checked_in`, and no gate fails (PostgreSQL aborts overlapping batches, which
+/// are then decided one scan at a time).
+#[test]
+fn gates_scanning_one_crowd_in_batches_admit_each_ticket_once() {
+    let (t, _, tier) = on_sale_with(&["--quantity", "400"]);
+    let order = order(
+        &t.as_(
+            PROMOTER,
+            &[
+                "order",
+                "create",
+                "--tier",
+                &tier.to_string(),
+                "--quantity",
+                "300",
+                "--comp",
+                "--json",
+            ],
+        )
+        .ok(),
+    );
+    let codes: Vec<String> = order.tickets.iter().map(|k| k.qr_payload.clone()).collect();
+    let mut children = Vec::new();
+    for gate in 0..4usize {
+        // Each gate its own order: rotated, and every other gate reversed.
+        let mut mine = codes.clone();
+        mine.rotate_left(gate * 75);
+        if gate % 2 == 1 {
+            mine.reverse();
+        }
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tix"));
+        c.env_remove("TIX_USER").env_remove("TIX_DB");
+        c.arg("--db").arg(t.db());
+        c.args([
+            "--as", PROMOTER, "--json", "checkin", "scan", "--event", "1",
+        ]);
+        c.args(["--gate", &format!("g{gate}")]);
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let text = mine.join("\n") + "\n";
+        std::thread::spawn(move || {
+            use std::io::Write;
+            input.write_all(text.as_bytes()).unwrap();
+        });
+        children.push(child);
+    }
+    let (mut admitted, mut already) = (0, 0);
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let v: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+        let verdicts = v.as_array().unwrap();
+        assert_eq!(verdicts.len(), 300, "one verdict per scan: {stderr}");
+        for v in verdicts {
+            assert!(v.get("error").is_none(), "{v}");
+            match (v["valid"].as_bool(), v["reason"].as_str()) {
+                (Some(true), _) => admitted += 1,
+                (Some(false), Some("already_checked_in")) => already += 1,
+                other => panic!("unexpected verdict {other:?}: {v}"),
+            }
+        }
+        assert!(matches!(out.status.code(), Some(0 | 6)), "{stderr}");
+    }
+    assert_eq!((admitted, already), (300, 900));
+    let used = t.sql_i64(&format!(
+        "SELECT count(*) FROM tickets WHERE order_id = {} AND status = 'used'",
+        order.id
+    ));
+    let logged = t.sql_i64("SELECT count(*) FROM scans WHERE result = 'accepted'");
+    assert_eq!((used, logged), (300, 300));
+}
+
 /// One row of the scan log, as the tests compare it.
 type ScanRow = (
     Option<i64>,    // event_id
