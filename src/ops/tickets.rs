@@ -675,6 +675,23 @@ pub enum CodeCheck {
     Malformed,
 }
 
+/// Is `code` byte for byte the current code of the ticket with this event, tier, secret
+/// version and stored signature, as tix signed it? Then it needs no signature check.
+pub(crate) fn is_stored_code(
+    code: &codes::Unverified,
+    event_id: i64,
+    tier_id: i64,
+    secret_version: i64,
+    signature: Option<&str>,
+) -> bool {
+    let claimed = code.code;
+    (claimed.event_id, claimed.tier_id, claimed.secret_version)
+        == (event_id, tier_id, secret_version)
+        && signature
+            .and_then(codes::signature_from_text)
+            .is_some_and(|stored| code.is_stored(&stored))
+}
+
 /// Checks a scanned code against the event keys and tickets of this database. The
 /// tickets it returns carry no `qr_payload` (the gate only reads codes).
 pub fn check_code(conn: &Tx<'_>, text: &str) -> Result<CodeCheck> {
@@ -691,12 +708,13 @@ pub fn check_code(conn: &Tx<'_>, text: &str) -> Result<CodeCheck> {
     // check but equality. Anything else (an older version, a forgery, a ticket whose code
     // is not stored yet) has its signature checked.
     let current = found.as_ref().is_some_and(|t| {
-        (t.event_id, t.tier_id, t.secret_version)
-            == (claimed.event_id, claimed.tier_id, claimed.secret_version)
-            && t.signature
-                .as_deref()
-                .and_then(codes::signature_from_text)
-                .is_some_and(|stored| unverified.is_stored(&stored))
+        is_stored_code(
+            &unverified,
+            t.event_id,
+            t.tier_id,
+            t.secret_version,
+            t.signature.as_deref(),
+        )
     });
     if current && let Some(t) = found {
         return Ok(CodeCheck::Current(Box::new(t)));

@@ -464,12 +464,17 @@ pub struct MainTicket {
     pub first_gate: Option<String>,
     /// Its order's status, as stored.
     pub order_status: String,
+    /// Its tier.
+    pub tier_id: i64,
+    /// Its code's stored signature (base64), if it has been signed.
+    pub signature: Option<String>,
 }
 
 /// The main database's ticket of this event with this UUID, if any.
 pub fn main_ticket(main: &Tx<'_>, uuid: &str, event_id: i64) -> Result<Option<MainTicket>> {
     main.opt(
-            "SELECT t.id, t.status, t.secret_version, t.checked_in_at, t.checked_in_gate, o.status
+            "SELECT t.id, t.status, t.secret_version, t.checked_in_at, t.checked_in_gate, o.status,
+                    t.tier_id, t.signature
              FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.uuid = ?1 AND t.event_id = ?2",
         args![uuid, event_id], |r| {
             Ok(MainTicket {
@@ -479,6 +484,8 @@ pub fn main_ticket(main: &Tx<'_>, uuid: &str, event_id: i64) -> Result<Option<Ma
                 first_at: r.get(3)?,
                 first_gate: r.get(4)?,
                 order_status: r.get(5)?,
+                tier_id: r.get(6)?,
+                signature: r.get(7)?,
             })
         })
 }
