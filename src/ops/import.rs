@@ -476,8 +476,11 @@ pub fn import(
                         };
                     next_position = next_position.max(tier.position + 1);
                     if changed {
-                        let details =
-                            serde_json::json!({ "old": old, "new": tier, "import": row.label });
+                        let details = Changed {
+                            old: Some(&old),
+                            new: &tier,
+                            import: &row.label,
+                        };
                         tiers::record(tx, actor, "tier.update", &tier, details)?;
                         report.updated += 1;
                         (ImportAction::Update, tier)
@@ -501,7 +504,11 @@ pub fn import(
                         }
                     };
                     next_position = next_position.max(tier.position + 1);
-                    let details = serde_json::json!({ "new": tier, "import": row.label });
+                    let details = Changed {
+                        old: None,
+                        new: &tier,
+                        import: &row.label,
+                    };
                     tiers::record(tx, actor, "tier.create", &tier, details)?;
                     report.created += 1;
                     (ImportAction::Create, tier)
@@ -616,4 +623,13 @@ mod tests {
         assert_eq!(Format::detect("-", b"  ["), Format::Json);
         assert_eq!(Format::detect("-", b"name,price"), Format::Csv);
     }
+}
+
+/// An imported row's audit entry: the tier before (an update) and after, and which row.
+#[derive(serde::Serialize)]
+struct Changed<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old: Option<&'a tiers::Tier>,
+    new: &'a tiers::Tier,
+    import: &'a str,
 }

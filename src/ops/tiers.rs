@@ -166,7 +166,7 @@ pub(crate) fn record(
     actor: &Actor,
     action: &str,
     tier: &Tier,
-    details: serde_json::Value,
+    details: impl serde::Serialize,
 ) -> Result<()> {
     audit::record(
         conn,

@@ -15,7 +15,7 @@ pub fn insert(
     actor_email: Option<&str>,
     action: &str,
     subject: Subject<'_>,
-    details: &Value,
+    details: &str,
 ) -> Result<()> {
     conn.exec(
         "INSERT INTO audit_log (at, actor_email, action, object_type, object_id, event_id, ticket_id, details)
@@ -28,7 +28,7 @@ pub fn insert(
         subject.object_id,
         subject.event_id,
         subject.ticket_id,
-        details.to_string(),
+        details,
     ],
     )?;
     Ok(())
