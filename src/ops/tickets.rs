@@ -2,6 +2,7 @@
 //! holder's own actions (naming the attendee, transferring).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::store::Tx;
 use serde_json::json;
@@ -52,56 +53,58 @@ pub(crate) fn issue(
     let millis = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
     let count = usize::try_from(quantity).unwrap_or(0);
     let mut out = Vec::with_capacity(count.min(keep));
-    let mut issued = 0usize;
     let mut random = vec![0u8; 10 * count.min(UUID_BATCH)];
-    let mut uuid_buf = Uuid::encode_buffer();
-    while issued < count {
-        let batch = (count - issued).min(UUID_BATCH);
-        getrandom::fill(&mut random[..10 * batch]).map_err(|e| Error::Io {
-            action: "read random bytes from",
-            path: "the operating system".into(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        let mut uuids: Vec<String> = Vec::with_capacity(batch);
-        for chunk in random[..10 * batch].chunks_exact(10) {
-            let mut tail = [0u8; 10];
-            tail.copy_from_slice(chunk);
-            // A 26-bit counter in the bits the version and variant leave free (the low
-            // nibble of byte 0, byte 1, the low six bits of byte 2, byte 3), so the
-            // order's UUIDs sort in issue order; 48 random bits follow.
-            let n = (issued + uuids.len()) as u32;
-            tail[0] = ((n >> 22) & 0x0F) as u8;
-            tail[1] = ((n >> 14) & 0xFF) as u8;
-            tail[2] = ((n >> 8) & 0x3F) as u8;
-            tail[3] = (n & 0xFF) as u8;
-            let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &tail).into_uuid();
-            uuids.push(uuid.hyphenated().encode_lower(&mut uuid_buf).to_string());
-        }
-        let signatures: Vec<Option<String>> = match &keys {
-            Some(keys) => par_map(&uuids, |uuid| {
-                let code = code_of(event.id, tier.id, uuid, 1)?;
-                Ok(Some(codes::signature_text(&keys.sign(&code)?)))
-            })?,
-            None => vec![None; uuids.len()],
-        };
-        let rows: Vec<(&str, Option<&str>)> = uuids
+    let sign = |uuids: &[String]| -> Vec<Result<Option<String>>> {
+        uuids
             .iter()
-            .zip(&signatures)
-            .map(|(u, s)| (u.as_str(), s.as_deref()))
-            .collect();
-        let ids = store::tickets::insert_many(
-            tx,
-            &store::tickets::NewTickets {
-                order_id,
-                event_id: event.id,
-                tier_id: tier.id,
-                owner: buyer,
-                now,
-            },
-            &rows,
-        )?;
-        drop(rows);
-        issued += batch;
+            .map(|uuid| match &keys {
+                Some(keys) => {
+                    let code = code_of(event.id, tier.id, uuid, 1)?;
+                    Ok(Some(codes::signature_text(&keys.sign(&code)?)))
+                }
+                None => Ok(None),
+            })
+            .collect()
+    };
+    // A pipeline: while one batch is inserted, the next is signed on the other cores
+    // (and on this one once the insert is done), so signing a large order's codes, which
+    // is most of its work, overlaps the database's.
+    let first = new_uuids(&mut random, millis, 0, count.min(UUID_BATCH))?;
+    let mut current = Some(signed_batch(first, &sign, || Ok(()))?);
+    let mut issued = 0usize;
+    while let Some((uuids, signatures)) = current.take() {
+        let start_next = issued + uuids.len();
+        let next_len = (count - start_next).min(UUID_BATCH);
+        let insert = || -> Result<Vec<i64>> {
+            let rows: Vec<(&str, Option<&str>)> = uuids
+                .iter()
+                .zip(&signatures)
+                .map(|(u, s)| (u.as_str(), s.as_deref()))
+                .collect();
+            store::tickets::insert_many(
+                tx,
+                &store::tickets::NewTickets {
+                    order_id,
+                    event_id: event.id,
+                    tier_id: tier.id,
+                    owner: buyer,
+                    now,
+                },
+                &rows,
+            )
+        };
+        let ids = if next_len > 0 {
+            let next = new_uuids(&mut random, millis, start_next, next_len)?;
+            let mut ids = Vec::new();
+            current = Some(signed_batch(next, &sign, || {
+                ids = insert()?;
+                Ok(())
+            })?);
+            ids
+        } else {
+            insert()?
+        };
+        issued = start_next;
         for ((id, uuid), signature) in ids.into_iter().zip(uuids).zip(signatures) {
             if out.len() >= keep {
                 break;
@@ -154,6 +157,95 @@ impl Keep {
         tickets: usize::MAX,
         sign_all: true,
     };
+}
+
+/// `len` UUIDs of a new order, from its `start`-th ticket on: version 7, the order's
+/// millisecond, then a 26-bit counter in the bits the version and variant leave free (the
+/// low nibble of byte 0, byte 1, the low six bits of byte 2, byte 3), so the order's UUIDs
+/// sort in issue order; 48 random bits follow.
+fn new_uuids(random: &mut [u8], millis: u64, start: usize, len: usize) -> Result<Vec<String>> {
+    let random = random.get_mut(..10 * len).ok_or_else(|| {
+        Error::Corrupt(format!("a batch of {len} UUIDs is larger than its buffer"))
+    })?;
+    getrandom::fill(random).map_err(|e| Error::Io {
+        action: "read random bytes from",
+        path: "the operating system".into(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let mut buf = Uuid::encode_buffer();
+    Ok(random
+        .chunks_exact(10)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut tail = [0u8; 10];
+            tail.copy_from_slice(chunk);
+            let n = (start + i) as u32;
+            tail[0] = ((n >> 22) & 0x0F) as u8;
+            tail[1] = ((n >> 14) & 0xFF) as u8;
+            tail[2] = ((n >> 8) & 0x3F) as u8;
+            tail[3] = (n & 0xFF) as u8;
+            let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &tail).into_uuid();
+            uuid.hyphenated().encode_lower(&mut buf).to_string()
+        })
+        .collect())
+}
+
+/// Codes signed per turn of a signing thread.
+const SIGN_CHUNK: usize = 64;
+
+/// Signs a batch of new tickets with `sign` on all cores while this thread first does
+/// `meanwhile` (inserting the previous batch), then joins in. The batch, with each
+/// ticket's signature (none if `sign` signs nothing).
+#[allow(clippy::type_complexity)]
+fn signed_batch(
+    uuids: Vec<String>,
+    sign: &(dyn Fn(&[String]) -> Vec<Result<Option<String>>> + Sync),
+    meanwhile: impl FnOnce() -> Result<()>,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()) - 1;
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let from = next.fetch_add(SIGN_CHUNK, Ordering::Relaxed);
+            let Some(part) = uuids.get(from..(from + SIGN_CHUNK).min(uuids.len())) else {
+                return done;
+            };
+            if part.is_empty() {
+                return done;
+            }
+            done.push((from, sign(part)));
+        }
+    };
+    let (first, parts) = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..helpers.min(uuids.len() / SIGN_CHUNK))
+            .map(|_| s.spawn(work))
+            .collect();
+        let first = meanwhile();
+        let mut parts = work();
+        for h in handles {
+            match h.join() {
+                Ok(p) => parts.extend(p),
+                Err(_) => {
+                    return (
+                        Err(Error::Corrupt("a signing thread panicked".into())),
+                        parts,
+                    );
+                }
+            }
+        }
+        (first, parts)
+    });
+    first?;
+    let mut signatures = vec![None; uuids.len()];
+    for (from, part) in parts {
+        for (i, signature) in part.into_iter().enumerate() {
+            if let Some(slot) = signatures.get_mut(from + i) {
+                *slot = signature?;
+            }
+        }
+    }
+    Ok((uuids, signatures))
 }
 
 /// How many tickets make signing their codes worth spreading over all cores.
