@@ -97,39 +97,51 @@ pub fn validate_many<'a>(
         event_id: Some(event_id),
         ..scan.clone()
     };
-    if scans.len() > 1 {
-        let batch = store.write_or_yield(|tx| {
-            scans
-                .iter()
-                .map(|scan| validate_in(tx, actor, event_id, &at_gate(scan)))
-                .collect::<Result<Vec<_>>>()
-        });
-        match batch {
-            Ok(Some(verdicts)) => {
-                decided.verdicts = verdicts;
-                return decided;
-            }
-            Ok(None) => {}
-            Err(e) => {
-                decided.error = Some(e);
-                return decided;
+    // A PostgreSQL transaction keeps a predicate lock for every row it reads until it
+    // ends, in a table the whole server shares: batches there stay small.
+    let most = if store.is_postgres() {
+        PG_SCAN_BATCH
+    } else {
+        scans.len().max(1)
+    };
+    for batch in scans.chunks(most) {
+        if batch.len() > 1 {
+            let all = store.write_or_yield(|tx| {
+                batch
+                    .iter()
+                    .map(|scan| validate_in(tx, actor, event_id, &at_gate(scan)))
+                    .collect::<Result<Vec<_>>>()
+            });
+            match all {
+                Ok(Some(verdicts)) => {
+                    decided.verdicts.extend(verdicts);
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    decided.error = Some(e);
+                    return decided;
+                }
             }
         }
-    }
-    // One scan; or another gate's transaction touched some of the same tickets and
-    // PostgreSQL aborted this batch (two gates scanning one crowd): each scan on its own,
-    // retried on its own, so neither gate waits out the other's whole batch.
-    for scan in scans {
-        match store.write(|tx| validate_in(tx, actor, event_id, &at_gate(scan))) {
-            Ok(v) => decided.verdicts.push(v),
-            Err(e) => {
-                decided.error = Some(e);
-                break;
+        // One scan; or another gate's transaction touched some of the same tickets and
+        // PostgreSQL aborted this batch (two gates scanning one crowd): each scan on its
+        // own, retried on its own, so neither gate waits out the other's whole batch.
+        for scan in batch {
+            match store.write(|tx| validate_in(tx, actor, event_id, &at_gate(scan))) {
+                Ok(v) => decided.verdicts.push(v),
+                Err(e) => {
+                    decided.error = Some(e);
+                    return decided;
+                }
             }
         }
     }
     decided
 }
+
+/// The most scans decided in one transaction on PostgreSQL.
+const PG_SCAN_BATCH: usize = 32;
 
 /// Finds a ticket by numeric id or UUID for a manual admission (no code signed).
 fn find_unsigned(tx: &Tx<'_>, reference: &str) -> Result<Option<Ticket>> {

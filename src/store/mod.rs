@@ -586,8 +586,9 @@ impl Store {
     }
 
     /// Like [`Store::write`], except that a PostgreSQL transaction the server aborts
-    /// because another one touched the same rows (a serialization failure, a deadlock) is
-    /// not run again: `None`, and nothing of it is kept. For a caller with a large batch
+    /// because another one touched the same rows (a serialization failure, a deadlock) or
+    /// because it has no room left for the transaction's locks is not run again: `None`,
+    /// and nothing of it is kept. For a caller with a large batch
     /// that does better splitting it than retrying it whole. On SQLite, where writers take
     /// turns and are never aborted, it is [`Store::write`].
     pub fn write_or_yield<T>(

@@ -352,7 +352,13 @@ pub(super) fn write_or_yield<T>(
     f: &mut dyn FnMut(&Tx<'_>) -> Result<T>,
 ) -> Result<Option<T>> {
     match write_once(pg, Mode::Commit, f) {
-        Err(e) if is_retryable(&e) => Ok(None),
+        // Also when the server ran out of room for a large transaction's predicate locks:
+        // smaller ones fit.
+        Err(e)
+            if is_retryable(&e) || sqlstate(&e).is_some_and(|c| c == SqlState::OUT_OF_MEMORY) =>
+        {
+            Ok(None)
+        }
         other => other.map(Some),
     }
 }
