@@ -268,6 +268,18 @@ pub fn unsigned(
 /// Stores signatures (base64) of tickets' codes, each for the secret version it signs:
 /// a ticket re-issued since keeps none from before. [`INSERT_BATCH`] to a statement.
 pub fn save_signatures(conn: &Tx<'_>, signed: &[(i64, i64, String)]) -> Result<()> {
+    if !matches!(conn.engine, super::sql::Engine::Pg(_)) {
+        // SQLite plans an UPDATE … FROM (VALUES …) as a scan of the whole tickets table
+        // per statement; one cached statement per ticket finds each by its id.
+        for (id, version, signature) in signed {
+            conn.exec(
+                "UPDATE tickets SET signature = ?3 WHERE id = ?1 AND secret_version = ?2",
+                args![id, version, signature],
+            )?;
+        }
+        return Ok(());
+    }
+    // On PostgreSQL, a thousand to a statement: a round trip per thousand tickets.
     for chunk in signed.chunks(INSERT_BATCH) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {

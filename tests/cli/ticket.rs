@@ -556,3 +556,90 @@ fn long_lists_stream_across_batches_in_order_and_survive_a_closed_pipe() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A code is signed once and kept: an order made with `-q` stores no code; the first
+/// list that needs them signs and stores them all (as many as several batches), the
+/// codes are the same on every read and match what a signature check accepts, a
+/// transfer stores the new code, and the old one is revoked.
+#[test]
+fn codes_are_signed_once_and_kept() {
+    let (t, _event, tier) = on_sale_with(&["--quantity", "9000"]);
+    let id = t
+        .as_(
+            PROMOTER,
+            &[
+                "-q",
+                "order",
+                "create",
+                "--tier",
+                &tier.to_string(),
+                "--quantity",
+                "9000",
+                "--comp",
+            ],
+        )
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let unsigned = |t: &Tix| {
+        t.sql_i64(&format!(
+            "SELECT count(*) FROM tickets WHERE order_id = {id} AND signature IS NULL"
+        ))
+    };
+    assert_eq!(
+        unsigned(&t),
+        9000,
+        "-q shows no code, so none is signed yet"
+    );
+    let codes = |t: &Tix| -> Vec<(String, String)> {
+        let list = t
+            .as_(PROMOTER, &["ticket", "list", "--event", "1", "--json"])
+            .ok();
+        list.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["uuid"].as_str().unwrap().to_string(),
+                    k["qr_payload"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let first = codes(&t);
+    assert_eq!(first.len(), 9000);
+    assert_eq!(
+        unsigned(&t),
+        0,
+        "the first list stored every code it signed"
+    );
+    assert_eq!(codes(&t), first, "the same codes on every read");
+    for (_, code) in first.iter().step_by(997) {
+        assert!(
+            matches!(check(&t, code), tix::ops::tickets::CodeCheck::Current(_)),
+            "{code}"
+        );
+    }
+    let (uuid, old_code) = &first[0];
+    add_user(&t, "rita@example.com");
+    transfer(&t, PROMOTER, uuid, "rita@example.com").ok();
+    let shown = ticket(&t.as_(PROMOTER, &["ticket", "show", uuid, "--json"]).ok());
+    assert_ne!(&shown.qr_payload, old_code);
+    assert_eq!(
+        t.sql_i64(&format!(
+            "SELECT count(*) FROM tickets WHERE uuid = '{uuid}' AND signature IS NOT NULL AND secret_version = 2"
+        )),
+        1,
+        "the transfer stored the new code's signature"
+    );
+    assert!(matches!(
+        check(&t, &shown.qr_payload),
+        tix::ops::tickets::CodeCheck::Current(_)
+    ));
+    assert!(matches!(
+        check(&t, old_code),
+        tix::ops::tickets::CodeCheck::Revoked(_, 1)
+    ));
+}
