@@ -504,9 +504,12 @@ impl Render for ImportReport {
                 self.event_id, self.created, self.updated, self.unchanged
             )
         };
+        // A table of a few screens at most: past that, a person reads the summary (and a
+        // script reads --json, which has every row).
         let rows: Vec<ImportLine<'_>> = self
             .tiers
             .iter()
+            .take(IMPORT_ROWS_SHOWN)
             .map(|t| ImportLine {
                 row: &t.row,
                 action: t.action,
@@ -514,7 +517,16 @@ impl Render for ImportReport {
                 dry_run: self.dry_run,
             })
             .collect();
-        format!("{head}\n{}", rows.human(style))
+        let mut text = format!("{head}\n{}", rows.human(style));
+        let more = self.tiers.len().saturating_sub(IMPORT_ROWS_SHOWN);
+        if more > 0 {
+            text.push_str(&format!(
+                "\n... and {more} more {}; `tix tier list {}` shows every tier, --json every row.",
+                if more == 1 { "row" } else { "rows" },
+                self.event_id
+            ));
+        }
+        text
     }
 
     fn quiet(&self) -> String {
@@ -525,6 +537,9 @@ impl Render for ImportReport {
             .join("\n")
     }
 }
+
+/// The most rows an import's table shows.
+const IMPORT_ROWS_SHOWN: usize = 100;
 
 #[derive(Serialize)]
 struct ImportLine<'a> {

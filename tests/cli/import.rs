@@ -605,3 +605,32 @@ fn concurrent_imports_of_one_name_all_succeed() {
     }
     assert_eq!(t.tier_names(event), ["Race"]);
 }
+
+/// A large import tells a person what happened in a table of a hundred rows and a line
+/// for the rest (every tier is still imported, and --json still lists every row).
+#[test]
+fn a_large_import_shows_a_bounded_table_and_counts_the_rest() {
+    let (t, ev) = Tix::with_event();
+    let mut csv = String::from("name,price,quantity\n");
+    for i in 1..=130 {
+        csv.push_str(&format!("Tier {i},10.00,5\n"));
+    }
+    let path = t.write_file("many.csv", &csv);
+    let out = t
+        .as_(PROMOTER, &["tier", "import", &ev.to_string(), &path])
+        .ok();
+    let text = &out.stdout;
+    assert!(text.contains("created 130"), "{text}");
+    assert!(text.contains("Tier 100"), "{text}");
+    assert!(!text.contains("Tier 101"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "... and 30 more rows; `tix tier list {ev}` shows every tier"
+        )),
+        "{text}"
+    );
+    assert_eq!(t.all_tiers(ev).len(), 130);
+    let path2 = t.write_file("more.csv", csv.replace("Tier ", "Other "));
+    let report = import(&t, PROMOTER, ev, &path2, &[]).ok().json();
+    assert_eq!(report["tiers"].as_array().unwrap().len(), 130);
+}
