@@ -707,6 +707,8 @@ impl Store {
         self.sqlite()?.pragma_update(None, "foreign_keys", "ON")?;
         // A command that reported success has its change on disk, even after a power cut.
         self.sqlite()?.pragma_update(None, "synchronous", "FULL")?;
+        // A large sort (an export in ticket order) may use a second core.
+        self.sqlite()?.pragma_update(None, "threads", 2)?;
         Ok(())
     }
 
