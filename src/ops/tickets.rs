@@ -380,9 +380,14 @@ fn sign_missing(store: &mut Store, event_id: i64, order_id: Option<i64>) -> Resu
             let batch = store::tickets::unsigned(tx, event_id, order_id, SIGN_BATCH)?;
             sign_and_store(tx, &batch)?;
             Ok(batch.len())
-        })?;
-        if done < SIGN_BATCH {
-            return Ok(());
+        });
+        match done {
+            Ok(n) if n < SIGN_BATCH => return Ok(()),
+            Ok(_) => {}
+            // Another process held the database past the busy timeout: what was not
+            // stored is signed as it is read, as on a read-only file.
+            Err(Error::Busy { .. }) => return Ok(()),
+            Err(e) => return Err(e),
         }
     }
 }

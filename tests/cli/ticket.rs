@@ -643,3 +643,50 @@ fn codes_are_signed_once_and_kept() {
         tix::ops::tickets::CodeCheck::Revoked(_, 1)
     ));
 }
+
+/// Storing the codes a list signs is a convenience, not a condition: with the database
+/// held by another writer past the busy timeout, the list of a -q order still comes out,
+/// its codes signed as they are read, and the next list stores them.
+#[test]
+fn a_list_while_another_process_writes_signs_as_it_reads() {
+    // The suite's write lock on PostgreSQL locks whole tables, readers included.
+    if sqlite_only("a writer that leaves readers be") {
+        return;
+    }
+    let (t, _event, tier) = on_sale_with(&["--quantity", "50"]);
+    t.as_(
+        PROMOTER,
+        &[
+            "-q",
+            "order",
+            "create",
+            "--tier",
+            &tier.to_string(),
+            "--quantity",
+            "20",
+            "--comp",
+        ],
+    )
+    .ok();
+    let lock = t.hold_write_lock();
+    let mut c = t.cmd();
+    c.env("TIX_BUSY_TIMEOUT_MS", "200")
+        .args(["--as", PROMOTER, "--json", "ticket", "list", "--event", "1"]);
+    let held = finish(c).ok().json();
+    drop(lock);
+    assert_eq!(held.as_array().unwrap().len(), 20);
+    assert_eq!(
+        t.sql_i64("SELECT count(*) FROM tickets WHERE signature IS NULL"),
+        20,
+        "nothing could be stored while the other writer held the database"
+    );
+    let free = t
+        .as_(PROMOTER, &["--json", "ticket", "list", "--event", "1"])
+        .ok()
+        .json();
+    assert_eq!(free, held, "the same codes, signed then or stored now");
+    assert_eq!(
+        t.sql_i64("SELECT count(*) FROM tickets WHERE signature IS NULL"),
+        0
+    );
+}
