@@ -132,7 +132,7 @@ pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
             create(ctx, &mut store, &actor, &new)
         }
         OrderCmd::List { event } => emit(ctx, &orders::list(&store, &actor, event)?),
-        OrderCmd::Show { id } => emit(ctx, &orders::show(&store, &actor, id)?),
+        OrderCmd::Show { id } => emit(ctx, &orders::show(&mut store, &actor, id)?),
         OrderCmd::Pdf { id, out, force } => {
             files::check_output(&out, &store.protected_paths(), force)?;
             let (bytes, pages) = printing::order_pdf(&store, &actor, id)?;

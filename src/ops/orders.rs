@@ -292,7 +292,21 @@ fn redact_others(conn: &Tx<'_>, actor: &Actor, order: &mut Order) -> Result<()> 
 }
 
 /// One order: its buyer, the event's promoter or an admin.
-pub fn show(store: &Store, actor: &Actor, id: i64) -> Result<Order> {
+pub fn show(store: &mut Store, actor: &Actor, id: i64) -> Result<Order> {
+    // Codes not signed yet (an order made with -q) are signed and kept first, once.
+    let event_id = store.read(|c| {
+        let order = get(c, id)?;
+        let event = events::get(c, order.event_id)?;
+        authorize(
+            actor,
+            Action::SeeOrder {
+                event: &event,
+                buyer_id: order.buyer_id,
+            },
+        )?;
+        Ok(event.id)
+    })?;
+    tickets::sign_missing(store, event_id, Some(id))?;
     store.read(|c| {
         let mut order = get(c, id)?;
         let event = events::get(c, order.event_id)?;

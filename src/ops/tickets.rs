@@ -366,7 +366,7 @@ const SIGN_BATCH: usize = 4_096;
 /// without them (`order create -q`, or before codes were stored), so that what reads them
 /// next signs nothing. A file tix may not write is left as it is: its readers sign as
 /// they read.
-fn sign_missing(store: &mut Store, event_id: i64, order_id: Option<i64>) -> Result<()> {
+pub(crate) fn sign_missing(store: &mut Store, event_id: i64, order_id: Option<i64>) -> Result<()> {
     if store.is_read_only() {
         return Ok(());
     }

@@ -690,3 +690,41 @@ fn a_list_while_another_process_writes_signs_as_it_reads() {
         0
     );
 }
+
+/// `order show` of an order made with -q signs and keeps its codes, once.
+#[test]
+fn showing_a_quiet_order_keeps_its_codes() {
+    let (t, _event, tier) = on_sale_with(&["--quantity", "50"]);
+    let id = t
+        .as_(
+            PROMOTER,
+            &[
+                "-q",
+                "order",
+                "create",
+                "--tier",
+                &tier.to_string(),
+                "--quantity",
+                "12",
+                "--comp",
+            ],
+        )
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let shown = t
+        .as_(PROMOTER, &["order", "show", &id, "--json"])
+        .ok()
+        .json();
+    assert_eq!(shown["tickets"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        t.sql_i64("SELECT count(*) FROM tickets WHERE signature IS NULL"),
+        0
+    );
+    let again = t
+        .as_(PROMOTER, &["order", "show", &id, "--json"])
+        .ok()
+        .json();
+    assert_eq!(again["tickets"], shown["tickets"]);
+}
