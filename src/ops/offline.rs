@@ -557,7 +557,8 @@ fn read_scans(
             reason: text(row.reason, 40).and_then(|s| Reason::parse(&s)),
             dry_run: row.dry_run == Some(1),
             method: text(row.method, 10).and_then(|s| Method::parse(&s)),
-            code: text(row.code, codes::MAX_CODE_LEN),
+            // Blanks around a code are not part of it, as at the gate.
+            code: text(row.code.map(|c| c.trim().to_string()), codes::MAX_CODE_LEN),
             audit_mark,
         });
     }

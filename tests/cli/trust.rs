@@ -1755,3 +1755,19 @@ fn merge_and_scan_reports_say_what_really_happened() {
     );
     assert!(out.stderr.contains("would be admitted"), "{}", out.stderr);
 }
+
+/// Blanks around a code a gate file recorded are not part of it, for merge as at the
+/// gate: the admission is merged, not reported as a scan without a code.
+#[test]
+fn merge_reads_a_recorded_code_as_the_gate_does() {
+    let (t, event, tier) = big_sale();
+    let tk = buy_tickets(&t, tier, 1).tickets[0].clone();
+    let gate = export(&t, event, "gate.tixgate");
+    offline_ok(&t, &gate, "laptop", &[&tk.qr_payload]);
+    gate_db(&gate)
+        .execute("UPDATE scans SET code = ' ' || code || '  \n'", [])
+        .unwrap();
+    let report = merge(&t, event, &[&gate], &[]);
+    assert_eq!(report["admitted"], 1, "{report:#}");
+    assert!(kinds(&report).is_empty(), "{report:#}");
+}
