@@ -505,11 +505,21 @@ impl Render for ImportReport {
             )
         };
         // A table of a few screens at most: past that, a person reads the summary (and a
-        // script reads --json, which has every row).
-        let rows: Vec<ImportLine<'_>> = self
-            .tiers
-            .iter()
+        // script reads --json, which has every row). The rows that change come first
+        // into it, then unchanged ones while there is room, in the file's order.
+        let changed = |i: &usize| self.tiers[*i].action != ImportAction::Unchanged;
+        let all = 0..self.tiers.len();
+        let mut shown: Vec<usize> = all
+            .clone()
+            .filter(changed)
             .take(IMPORT_ROWS_SHOWN)
+            .collect();
+        let room = IMPORT_ROWS_SHOWN - shown.len();
+        shown.extend(all.clone().filter(|i| !changed(i)).take(room));
+        shown.sort_unstable();
+        let rows: Vec<ImportLine<'_>> = shown
+            .iter()
+            .map(|&i| &self.tiers[i])
             .map(|t| ImportLine {
                 row: &t.row,
                 action: t.action,
@@ -518,11 +528,17 @@ impl Render for ImportReport {
             })
             .collect();
         let mut text = format!("{head}\n{}", rows.human(style));
-        let more = self.tiers.len().saturating_sub(IMPORT_ROWS_SHOWN);
+        let more = self.tiers.len() - rows.len();
         if more > 0 {
+            let changes = all.filter(changed).count()
+                - rows
+                    .iter()
+                    .filter(|r| r.action != ImportAction::Unchanged)
+                    .count();
             text.push_str(&format!(
-                "\n... and {more} more {}; `tix tier list {}` shows every tier, --json every row.",
+                "\n... and {more} more {} ({changes} of them {}); `tix tier list {}` shows every tier, --json every row.",
                 if more == 1 { "row" } else { "rows" },
+                if self.dry_run { "would change" } else { "changed" },
                 self.event_id
             ));
         }

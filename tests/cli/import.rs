@@ -625,11 +625,28 @@ fn a_large_import_shows_a_bounded_table_and_counts_the_rest() {
     assert!(!text.contains("Tier 101"), "{text}");
     assert!(
         text.contains(&format!(
-            "... and 30 more rows; `tix tier list {ev}` shows every tier"
+            "... and 30 more rows (30 of them changed); `tix tier list {ev}` shows every tier"
         )),
         "{text}"
     );
     assert_eq!(t.all_tiers(ev).len(), 130);
+    // The same file with only row 120 changed: that row is in the table, before the
+    // unchanged ones that fill it.
+    let changed = csv.replace("Tier 120,10.00,5", "Tier 120,12.00,5");
+    let path = t.write_file("again.csv", &changed);
+    let out = t
+        .as_(
+            PROMOTER,
+            &["tier", "import", &ev.to_string(), &path, "--dry-run"],
+        )
+        .ok();
+    let text = &out.stdout;
+    assert!(text.contains("Tier 120"), "{text}");
+    assert!(!text.contains("Tier 101 "), "{text}");
+    assert!(
+        text.contains("... and 30 more rows (0 of them would change)"),
+        "{text}"
+    );
     let path2 = t.write_file("more.csv", csv.replace("Tier ", "Other "));
     let report = import(&t, PROMOTER, ev, &path2, &[]).ok().json();
     assert_eq!(report["tiers"].as_array().unwrap().len(), 130);
