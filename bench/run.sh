@@ -464,9 +464,14 @@ job_scan() {   # row 4: checkin scan of S piped codes
     row "$rate scans/s ($(commas "$accepted")/$(commas "$S") accepted)" "—" "—" "$res"
 }
 
+# settle: lets the disk finish what earlier jobs left it (writing back, and trimming
+# deleted files on a disk mounted with discard) before a job that creates many files.
+settle() { sync; sleep 3; }
+
 job_qr() {   # row 5: ticket qr --event --out-dir, then decode a sample with zbarimg
     local dir=$work/qr rate good total res
     rm -rf "$dir"
+    settle
     measure tx "$work/main.db" ticket qr --event 1 --out-dir "$dir" >/dev/null
     expect_rc 0
     local files
@@ -869,6 +874,7 @@ growth_size() {
     g_measure "scanner export" "$s" "$s" tickets 0 \
         tx "$db" scanner export 1 --out "$work/g_gate.tixgate" >/dev/null
     if [ "$s" -le 100000 ]; then
+        settle
         g_measure "ticket qr --event" "$s" "$s" tickets 0 \
             tx "$db" ticket qr --event 1 --out-dir "$work/g_qr" >/dev/null
         rm -rf "$work/g_qr"
