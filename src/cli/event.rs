@@ -129,14 +129,6 @@ pub fn run(ctx: &Ctx, cmd: EventCmd) -> anyhow::Result<()> {
     let (mut store, actor) = ctx.session()?;
     match cmd {
         EventCmd::Create(a) => {
-            ask::require(
-                ctx,
-                &[
-                    ("--title <TITLE>", a.title.is_some()),
-                    ("--starts-at <TIME>", a.starts_at.is_some()),
-                ],
-                EVENT_CREATE_USAGE,
-            )?;
             let asking = ctx.can_ask() && (a.title.is_none() || a.starts_at.is_none());
             let title: String = ask::value(a.title, "Title", None)?;
             // Asked for with the zone first, as the start is read in it.

@@ -102,14 +102,6 @@ pub fn run(ctx: &Ctx, cmd: OrderCmd) -> anyhow::Result<()> {
             comp,
             payment_ref,
         } => {
-            ask::require(
-                ctx,
-                &[
-                    ("--tier <TIER_ID>", tier.is_some()),
-                    ("--quantity <N>", quantity.is_some()),
-                ],
-                ORDER_CREATE_USAGE,
-            )?;
             let choices = if tier.is_none() {
                 on_sale_choices(&store, &actor)?
             } else {

@@ -202,16 +202,6 @@ pub fn run(ctx: &Ctx, cmd: TierCmd) -> anyhow::Result<()> {
     let (mut store, actor) = ctx.session()?;
     match cmd {
         TierCmd::Create(a) => {
-            ask::require(
-                ctx,
-                &[
-                    ("<EVENT_ID>", a.event_id.is_some()),
-                    ("--name <NAME>", a.name.is_some()),
-                    ("--price <PRICE>", a.price.is_some()),
-                    ("--quantity <N>", a.quantity.is_some()),
-                ],
-                TIER_CREATE_USAGE,
-            )?;
             let choices = if a.event_id.is_none() {
                 events::manageable(&store, &actor)?
                     .into_iter()

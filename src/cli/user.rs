@@ -79,14 +79,6 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> anyhow::Result<()> {
     let (mut store, actor) = ctx.session()?;
     match cmd {
         UserCmd::Add { email, name, role } => {
-            ask::require(
-                ctx,
-                &[
-                    ("<EMAIL>", email.is_some()),
-                    ("--name <NAME>", name.is_some()),
-                ],
-                USER_ADD_USAGE,
-            )?;
             let email: String = ask::checked(email, "E-mail", None, &|e: &String| {
                 users::normalize_email(e)
                     .map(|_| ())
