@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::access::{Action, Actor, authorize};
 use crate::error::{Denial, Error, Missing, Result, Rule};
 use crate::ops::audit::{self, Subject};
-use crate::ops::events::{self, EventStatus};
+use crate::ops::events::{self, Event, EventStatus};
 use crate::ops::tickets;
 use crate::ops::tiers::{self, MAX_QUANTITY};
 use crate::ops::users::{self, User};
@@ -293,33 +293,30 @@ fn redact_others(conn: &Tx<'_>, actor: &Actor, order: &mut Order) -> Result<()> 
 
 /// One order: its buyer, the event's promoter or an admin.
 pub fn show(store: &mut Store, actor: &Actor, id: i64) -> Result<Order> {
-    // Codes not signed yet (an order made with -q) are signed and kept first, once.
-    let event_id = store.read(|c| {
-        let order = get(c, id)?;
-        let event = events::get(c, order.event_id)?;
-        authorize(
-            actor,
-            Action::SeeOrder {
-                event: &event,
-                buyer_id: order.buyer_id,
-            },
-        )?;
-        Ok(event.id)
-    })?;
+    // Codes not signed yet (an order made with -q) are signed and kept first, once: the
+    // permission is checked without reading (and signing) the tickets.
+    let event_id = store.read(|c| tickets::may_see_order(c, actor, id))?;
     tickets::sign_missing(store, event_id, Some(id))?;
     store.read(|c| {
-        let mut order = get(c, id)?;
-        let event = events::get(c, order.event_id)?;
-        authorize(
-            actor,
-            Action::SeeOrder {
-                event: &event,
-                buyer_id: order.buyer_id,
-            },
-        )?;
+        let (mut order, _) = get_seen(c, actor, id)?;
         redact_others(c, actor, &mut order)?;
         Ok(order)
     })
+}
+
+/// An order with its tickets, and its event, if the actor may see it (its buyer, the
+/// event's promoter, an admin).
+pub(crate) fn get_seen(c: &Tx<'_>, actor: &Actor, id: i64) -> Result<(Order, Event)> {
+    let order = get(c, id)?;
+    let event = events::get(c, order.event_id)?;
+    authorize(
+        actor,
+        Action::SeeOrder {
+            event: &event,
+            buyer_id: order.buyer_id,
+        },
+    )?;
+    Ok((order, event))
 }
 
 /// Approves an order awaiting approval (the event's promoter or an admin): its tickets

@@ -116,15 +116,7 @@ pub fn ticket_pdf(store: &Store, actor: &Actor, reference: &str) -> Result<Vec<u
 /// code that is its new holder's alone). Returns the PDF and how many tickets it holds.
 pub fn order_pdf(store: &Store, actor: &Actor, order_id: i64) -> Result<(Vec<u8>, usize)> {
     store.read(|c| {
-        let order = orders::get(c, order_id)?;
-        let event = events::get(c, order.event_id)?;
-        authorize(
-            actor,
-            Action::SeeOrder {
-                event: &event,
-                buyer_id: order.buyer_id,
-            },
-        )?;
+        let (order, event) = orders::get_seen(c, actor, order_id)?;
         let list: Vec<Ticket> = order
             .tickets
             .iter()

@@ -458,23 +458,10 @@ pub fn for_each_of_order(
     order_id: i64,
     mut f: impl FnMut(Ticket) -> Result<()>,
 ) -> Result<()> {
-    let see = |c: &Tx<'_>| -> Result<i64> {
-        let (event_id, buyer_id) = store::orders::event_and_buyer(c, order_id)?
-            .ok_or_else(|| Error::not_found(Missing::Order, order_id))?;
-        let event = events::get(c, event_id)?;
-        authorize(
-            actor,
-            Action::SeeOrder {
-                event: &event,
-                buyer_id,
-            },
-        )?;
-        Ok(event_id)
-    };
-    let event_id = store.read(see)?;
+    let event_id = store.read(|c| may_see_order(c, actor, order_id))?;
     sign_missing(store, event_id, Some(order_id))?;
     store.read(|c| {
-        see(c)?;
+        may_see_order(c, actor, order_id)?;
         stream(
             c,
             &store::tickets::Selection {
@@ -486,6 +473,22 @@ pub fn for_each_of_order(
             &mut f,
         )
     })
+}
+
+/// Checks that the actor may see an order (its buyer, the event's promoter, an admin)
+/// without reading its tickets; the order's event.
+pub(crate) fn may_see_order(c: &Tx<'_>, actor: &Actor, order_id: i64) -> Result<i64> {
+    let (event_id, buyer_id) = store::orders::event_and_buyer(c, order_id)?
+        .ok_or_else(|| Error::not_found(Missing::Order, order_id))?;
+    let event = events::get(c, event_id)?;
+    authorize(
+        actor,
+        Action::SeeOrder {
+            event: &event,
+            buyer_id,
+        },
+    )?;
+    Ok(event_id)
 }
 
 /// How many tickets are read and signed at a time when streaming a list.
