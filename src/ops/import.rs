@@ -190,6 +190,19 @@ fn set_text(f: &mut TierFields, col: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// A parsed row with every problem found in its cells, and the missing name if it has
+/// none (CSV and JSON alike).
+fn finish_row(label: String, fields: TierFields, mut problems: Vec<(String, String)>) -> Row {
+    if let Err(e) = require_name(&label, &fields) {
+        problems.push(problem(e));
+    }
+    Row {
+        label,
+        fields,
+        problems,
+    }
+}
+
 fn require_name(label: &str, f: &TierFields) -> Result<()> {
     if f.name.is_none() {
         return Err(in_row(
@@ -277,14 +290,7 @@ fn parse_csv(content: &[u8]) -> Result<Vec<Row>> {
                 problems.push(problem(e));
             }
         }
-        if let Err(e) = require_name(&label, &fields) {
-            problems.push(problem(e));
-        }
-        rows.push(Row {
-            label,
-            fields,
-            problems,
-        });
+        rows.push(finish_row(label, fields, problems));
     }
     Ok(rows)
 }
@@ -360,14 +366,7 @@ fn parse_json(content: &[u8]) -> Result<Vec<Row>> {
                 problems.push(problem(e));
             }
         }
-        if let Err(e) = require_name(&label, &fields) {
-            problems.push(problem(e));
-        }
-        rows.push(Row {
-            label,
-            fields,
-            problems,
-        });
+        rows.push(finish_row(label, fields, problems));
     }
     Ok(rows)
 }
