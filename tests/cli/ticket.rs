@@ -33,6 +33,29 @@ fn mark_used(t: &Tix, id: i64) {
     ));
 }
 
+/// A comp order of `n` tickets of `tier` made with `-q` (so no code is signed yet); its id.
+fn quiet_comp_order(t: &Tix, tier: i64, n: u32) -> String {
+    let n = n.to_string();
+    let tier = tier.to_string();
+    t.as_(
+        PROMOTER,
+        &[
+            "-q",
+            "order",
+            "create",
+            "--tier",
+            &tier,
+            "--quantity",
+            &n,
+            "--comp",
+        ],
+    )
+    .ok()
+    .stdout
+    .trim()
+    .to_string()
+}
+
 /// `tix --as WHO ticket transfer TICKET --to TO`.
 fn transfer(t: &Tix, who: &str, ticket: &str, to: &str) -> Out {
     t.as_(who, &["ticket", "transfer", ticket, "--to", to])
@@ -564,24 +587,7 @@ fn long_lists_stream_across_batches_in_order_and_survive_a_closed_pipe() {
 #[test]
 fn codes_are_signed_once_and_kept() {
     let (t, _event, tier) = on_sale_with(&["--quantity", "9000"]);
-    let id = t
-        .as_(
-            PROMOTER,
-            &[
-                "-q",
-                "order",
-                "create",
-                "--tier",
-                &tier.to_string(),
-                "--quantity",
-                "9000",
-                "--comp",
-            ],
-        )
-        .ok()
-        .stdout
-        .trim()
-        .to_string();
+    let id = quiet_comp_order(&t, tier, 9000);
     let unsigned = |t: &Tix| {
         t.sql_i64(&format!(
             "SELECT count(*) FROM tickets WHERE order_id = {id} AND signature IS NULL"
@@ -654,20 +660,7 @@ fn a_list_while_another_process_writes_signs_as_it_reads() {
         return;
     }
     let (t, _event, tier) = on_sale_with(&["--quantity", "50"]);
-    t.as_(
-        PROMOTER,
-        &[
-            "-q",
-            "order",
-            "create",
-            "--tier",
-            &tier.to_string(),
-            "--quantity",
-            "20",
-            "--comp",
-        ],
-    )
-    .ok();
+    quiet_comp_order(&t, tier, 20);
     let lock = t.hold_write_lock();
     let mut c = t.cmd();
     c.env("TIX_BUSY_TIMEOUT_MS", "200")
@@ -695,24 +688,7 @@ fn a_list_while_another_process_writes_signs_as_it_reads() {
 #[test]
 fn showing_a_quiet_order_keeps_its_codes() {
     let (t, _event, tier) = on_sale_with(&["--quantity", "50"]);
-    let id = t
-        .as_(
-            PROMOTER,
-            &[
-                "-q",
-                "order",
-                "create",
-                "--tier",
-                &tier.to_string(),
-                "--quantity",
-                "12",
-                "--comp",
-            ],
-        )
-        .ok()
-        .stdout
-        .trim()
-        .to_string();
+    let id = quiet_comp_order(&t, tier, 12);
     let shown = t
         .as_(PROMOTER, &["order", "show", &id, "--json"])
         .ok()
