@@ -525,8 +525,9 @@ impl Render for ImportReport {
                     .iter()
                     .filter(|r| r.action != ImportAction::Unchanged)
                     .count();
+            // Two short lines: they fit an 80-column terminal.
             text.push_str(&format!(
-                "\n... and {more} more {} ({changes} of them {}); `tix tier list {}` shows every tier, --json every row.",
+                "\n... and {more} more {}, {changes} of them {}.\n`tix tier list {}` shows every tier; --json lists every row.",
                 if more == 1 { "row" } else { "rows" },
                 if self.dry_run { "would change" } else { "changed" },
                 self.event_id

@@ -625,10 +625,13 @@ fn a_large_import_shows_a_bounded_table_and_counts_the_rest() {
     assert!(!text.contains("Tier 101"), "{text}");
     assert!(
         text.contains(&format!(
-            "... and 30 more rows (30 of them changed); `tix tier list {ev}` shows every tier"
+            "... and 30 more rows, 30 of them changed.\n`tix tier list {ev}` shows every tier"
         )),
         "{text}"
     );
+    // The lines about the rows not shown fit an 80-column terminal.
+    let tail: Vec<&str> = text.lines().rev().take(2).collect();
+    assert!(tail.iter().all(|l| l.chars().count() <= 80), "{tail:?}");
     assert_eq!(t.all_tiers(ev).len(), 130);
     // The same file with only row 120 changed: that row is in the table, before the
     // unchanged ones that fill it.
@@ -644,7 +647,7 @@ fn a_large_import_shows_a_bounded_table_and_counts_the_rest() {
     assert!(text.contains("Tier 120"), "{text}");
     assert!(!text.contains("Tier 101 "), "{text}");
     assert!(
-        text.contains("... and 30 more rows (0 of them would change)"),
+        text.contains("... and 30 more rows, 0 of them would change."),
         "{text}"
     );
     let path2 = t.write_file("more.csv", csv.replace("Tier ", "Other "));
